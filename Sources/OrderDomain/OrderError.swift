@@ -1,0 +1,96 @@
+public import FoundationEssentials
+
+/// A request the order domain refuses, with a stable machine-readable ``Code``.
+///
+/// Messages say what is wrong and how to fix it; they never contain internals.
+public struct OrderError: Error, Equatable, Sendable {
+    /// Stable error codes. Their HTTP statuses are assigned in one place, by the API layer.
+    public enum Code: String, Sendable, CaseIterable {
+        /// The body is not JSON, or not valid UTF-8.
+        case malformedJSON = "malformed_json"
+        /// One or more fields are missing or invalid; ``OrderError/details`` lists them all.
+        case validationFailed = "validation_failed"
+        /// The client sent an `amount` that is not the sum of its order lines.
+        case amountMismatch = "amount_mismatch"
+        /// No order has the requested id.
+        case orderNotFound = "order_not_found"
+        /// An order with the requested id already exists.
+        case orderExists = "order_exists"
+        /// The requested status is not the next one in the flow.
+        case invalidTransition = "invalid_transition"
+        /// `If-Match` named a version that is not the order's current one.
+        case versionMismatch = "version_mismatch"
+    }
+
+    public var code: Code
+    public var message: String
+    /// Every invalid field, for ``Code/validationFailed`` and ``Code/amountMismatch``.
+    public var details: [FieldIssue]
+
+    public init(_ code: Code, _ message: String, details: [FieldIssue] = []) {
+        self.code = code
+        self.message = message
+        self.details = details
+    }
+}
+
+/// One invalid field of a request, named by its path (`order_lines[2].quantity`).
+public struct FieldIssue: Codable, Equatable, Sendable {
+    public var field: String
+    public var message: String
+
+    public init(field: String, message: String) {
+        self.field = field
+        self.message = message
+    }
+}
+
+extension OrderError {
+    /// The request body could not be read as JSON.
+    public static func malformedJSON(_ reason: String) -> OrderError {
+        OrderError(.malformedJSON, "The request body is not valid JSON: \(reason).")
+    }
+
+    /// Fields are missing or invalid; the message names the first few, `details` all of them.
+    public static func invalidFields(_ issues: [FieldIssue]) -> OrderError {
+        let summary = issues.prefix(3).map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+        let more = issues.count > 3 ? " (and \(issues.count - 3) more, see details)" : ""
+        return OrderError(.validationFailed, "The request has invalid fields. \(summary)\(more)", details: issues)
+    }
+
+    /// The amount sent is not the total of the lines.
+    public static func amountMismatch(sent: Decimal, computed: Decimal) -> OrderError {
+        let message = "amount is \(sent) but the order lines add up to \(computed); send \(computed) or leave amount out"
+        return OrderError(
+            .amountMismatch, "The amount does not match the order lines: \(message).",
+            details: [FieldIssue(field: "amount", message: message)])
+    }
+
+    public static func notFound(_ id: OrderID) -> OrderError {
+        OrderError(.orderNotFound, "No order has id '\(id)'.")
+    }
+
+    public static func exists(_ id: OrderID) -> OrderError {
+        OrderError(.orderExists, "An order with id '\(id)' already exists; send another id, or none to have one assigned.")
+    }
+
+    public static func invalidTransition(order id: OrderID, from current: OrderStatus, to target: OrderStatus)
+        -> OrderError
+    {
+        guard let next = current.next else {
+            return OrderError(
+                .invalidTransition,
+                "Order '\(id)' is \(current.rawValue), the end of the order flow; it cannot move to \(target.rawValue).")
+        }
+        return OrderError(
+            .invalidTransition,
+            "Order '\(id)' is \(current.rawValue) and can only move to \(next.rawValue), not to \(target.rawValue).")
+    }
+
+    public static func versionMismatch(order id: OrderID, current: Int, expected: [String]) -> OrderError {
+        OrderError(
+            .versionMismatch,
+            "Order '\(id)' is at version \(current), but If-Match asked for \(expected.joined(separator: " or ")); "
+                + "read the order again and retry with If-Match: \"\(current)\".")
+    }
+}

@@ -1,0 +1,63 @@
+import FoundationEssentials
+import OrderDomain
+import Testing
+import Timestamps
+
+@Suite("Moving an order through the flow")
+struct OrderTransitionTests {
+    static let created = Timestamp(millisecondsSinceEpoch: 1_795_599_000_000)
+
+    func newOrder() -> Order {
+        var address = Address()
+        address.line1 = "Calle Mayor 1"
+        address.city = "Madrid"
+        address.country = "ES"
+        let draft = OrderDraft(
+            id: OrderID("ORD-1"), orderLines: [OrderLine(sku: "A", price: 1, quantity: 1)], shippingAddress: address,
+            billingAddress: address)
+        return Order(draft: draft, id: OrderID("ORD-1")!, at: Self.created)
+    }
+
+    @Test("a new order is pending_confirmation at version 1")
+    func newOrderState() {
+        let order = newOrder()
+        #expect(order.status == .pendingConfirmation)
+        #expect(order.version == 1)
+        #expect(order.entityTag == "\"1\"")
+        #expect(order.statusHistory == [StatusChange(status: .pendingConfirmation, enteredAt: Self.created)])
+    }
+
+    @Test("each step of the flow adds a version and a history entry")
+    func walk() throws {
+        var order = newOrder()
+        var time = Self.created
+        while let next = order.status.next {
+            time = time.adding(milliseconds: 1000)
+            #expect(try order.advance(to: next, at: time))
+        }
+        #expect(order.status == .delivered)
+        #expect(order.version == 6)
+        #expect(order.updatedAt == time)
+        #expect(order.statusHistory.map(\.status) == OrderStatus.allCases)
+    }
+
+    @Test("repeating the current status changes nothing")
+    func repeatIsNoOp() throws {
+        var order = newOrder()
+        let before = order
+        #expect(try order.advance(to: .pendingConfirmation, at: Self.created.adding(milliseconds: 5)) == false)
+        #expect(order == before)
+    }
+
+    @Test("skipping ahead or going back is refused and changes nothing", arguments: [
+        OrderStatus.sentToWarehouse, .shipped, .inTransit, .delivered,
+    ])
+    func forbidden(target: OrderStatus) {
+        var order = newOrder()
+        let before = order
+        #expect(throws: OrderError.invalidTransition(order: order.id, from: .pendingConfirmation, to: target)) {
+            try order.advance(to: target, at: Self.created)
+        }
+        #expect(order == before)
+    }
+}
