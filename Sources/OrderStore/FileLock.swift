@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Exclusive locks on sidecar files, correct between processes and between threads.
+///
+/// On Linux these are open file description locks (`F_OFD_SETLKW`): the lock belongs to this open of the file,
+/// so closing another descriptor of the same file does not drop it, two threads of one process exclude each
+/// other, and the kernel releases it when the process dies. A crash never leaves a lock stale.
+enum FileLock {
+    /// `F_OFD_SETLKW` from `<linux/fcntl.h>`; Glibc only exposes it to C code built with `_GNU_SOURCE`.
+    private static let setLockAndWait: Int32 = 38
+
+    /// Runs `body` while holding the lock on `path`, creating the lock file if it is missing.
+    static func withLock<Result>(on path: String, _ body: () throws -> Result) throws -> Result {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystem.failure("open lock \(path)") }
+        // Closing the only descriptor of this open file description releases the lock.
+        defer { close(descriptor) }
+
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        while fcntl(descriptor, setLockAndWait, &request) != 0 {
+            if errno == EINTR { continue }
+            throw FileSystem.failure("lock \(path)")
+        }
+        return try body()
+    }
+}

@@ -1,0 +1,93 @@
+public import OrderDomain
+import FoundationEssentials
+
+/// Orders as JSON documents in a directory tree: `<root>/orders/<hh>/<id>.json`, where `hh` is a
+/// two-hex-digit hash of the id that spreads documents over 256 directories.
+///
+/// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader
+///   ever sees a partial or empty document, whenever a process dies.
+/// - Each order has a sidecar lock file `<id>.lock` next to its document; creates and updates hold it,
+///   so many processes can write at once without losing an update.
+/// - Paths are built only from a valid ``OrderID``, which cannot contain `/` or `.`.
+public struct FileOrderStore: OrderRepository {
+    /// The data directory (`ORDER_DATA_DIR`).
+    public let root: String
+
+    /// Opens the store in `root`, creating the directory tree if it is missing.
+    public init(root: String) throws(StoreError) {
+        self.root = root
+        try FileSystem.makeDirectories("\(root)/orders")
+    }
+
+    public func create(_ document: OrderDocument) throws {
+        let location = location(of: document.order.id)
+        try FileSystem.makeDirectories(location.directory)
+        try FileLock.withLock(on: location.lockPath) {
+            guard !FileSystem.exists(location.documentPath) else { throw OrderError.exists(document.order.id) }
+            try write(document, at: location)
+        }
+    }
+
+    public func get(_ id: OrderID) throws -> OrderDocument? {
+        try read(at: location(of: id))
+    }
+
+    public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
+        let location = location(of: id)
+        // Checked before locking so that updates of unknown ids leave no lock files behind; the check
+        // is repeated under the lock.
+        guard FileSystem.exists(location.documentPath) else { throw OrderError.notFound(id) }
+        return try FileLock.withLock(on: location.lockPath) {
+            guard let original = try read(at: location) else { throw OrderError.notFound(id) }
+            var document = original
+            let result = try change(&document)
+            if document != original {
+                try write(document, at: location)
+            }
+            return result
+        }
+    }
+}
+
+extension FileOrderStore {
+    struct Location {
+        var directory: String
+        var name: String
+        var documentPath: String { "\(directory)/\(name).json" }
+        var lockPath: String { "\(directory)/\(name).lock" }
+    }
+
+    func location(of id: OrderID) -> Location {
+        Location(directory: "\(root)/orders/\(Self.bucket(of: id))", name: id.rawValue)
+    }
+
+    /// Two hex digits from the FNV-1a hash of the id: stable across processes and versions.
+    static func bucket(of id: OrderID) -> String {
+        var hash: UInt32 = 2_166_136_261
+        for byte in id.rawValue.utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: [digits[Int(hash >> 4 & 0xF)], digits[Int(hash & 0xF)]], as: UTF8.self)
+    }
+
+    func read(at location: Location) throws -> OrderDocument? {
+        let path = location.documentPath
+        guard let bytes = try FileSystem.read(path) else { return nil }
+        do {
+            return try JSONDecoder().decode(OrderDocument.self, from: Data(bytes))
+        } catch let error as OrderDocument.UnsupportedSchema {
+            throw StoreError(.unsupportedSchema, "read \(path): schema_version \(error.version) is newer than this service")
+        } catch {
+            throw StoreError(.corruptDocument, "read \(path): \(error)")
+        }
+    }
+
+    func write(_ document: OrderDocument, at location: Location) throws {
+        let encoder = JSONEncoder()
+        // Sorted keys keep documents byte-stable, so a rewrite without a change is visible as none.
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let bytes = try encoder.encode(document)
+        try FileSystem.writeAtomically(Array(bytes), directory: location.directory, name: "\(location.name).json")
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import OrderDomain
+import OrderStore
+import Testing
+
+@Suite("File store on disk")
+struct FileOrderStoreTests {
+    @Test("documents live at orders/<hash prefix>/<id>.json with a schema_version")
+    func layout() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        try store.create(Fixtures.document(id: "2"))
+        let path = "\(root)/orders/d5/2.json"
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        #expect(json?["schema_version"] as? Int == 1)
+        #expect((json?["order"] as? [String: Any])?["id"] as? String == "2")
+    }
+
+    @Test("no temp file is left behind and none is read as a document")
+    func tempFiles() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        let id = OrderID("ORD-1")!
+        try store.create(Fixtures.document(id: "ORD-1"))
+        _ = try store.update(id) { try $0.order.advance(to: .confirmed, at: Fixtures.time) }
+        let directory = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))"
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+        #expect(names == ["ORD-1.json", "ORD-1.lock"])
+
+        // A temp file from a writer that died mid-write is ignored by readers.
+        try Data("{\"trunc".utf8).write(to: URL(fileURLWithPath: "\(directory)/.ORD-1.json.999.1.tmp"))
+        #expect(try store.get(id)?.order.version == 2)
+    }
+
+    @Test("a corrupt document is an error naming the file, and is never overwritten")
+    func corruptDocument() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        let id = OrderID("ORD-1")!
+        try store.create(Fixtures.document(id: "ORD-1"))
+        let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
+        let garbage = Data("{\"schema_version\":1,\"order\":{\"id\":".utf8)
+        try garbage.write(to: URL(fileURLWithPath: path))
+
+        let readError = #expect(throws: StoreError.self) { try store.get(id) }
+        #expect(readError?.code == .corruptDocument)
+        #expect(readError?.operation.contains(path) == true)
+        #expect(throws: StoreError.self) { try store.update(id) { _ in } }
+        #expect(throws: OrderError.exists(id)) { try store.create(Fixtures.document(id: "ORD-1")) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test("a document from a newer schema is refused, not misread")
+    func newerSchema() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        try store.create(Fixtures.document(id: "ORD-1"))
+        let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+            .replacingOccurrences(of: "\"schema_version\":1", with: "\"schema_version\":99")
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        let error = #expect(throws: StoreError.self) { try store.get(OrderID("ORD-1")!) }
+        #expect(error?.code == .unsupportedSchema)
+    }
+
+    @Test("an update that changes nothing does not rewrite the document")
+    func noOpUpdate() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        try store.create(Fixtures.document(id: "ORD-1"))
+        let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
+        let inode = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
+        _ = try store.update(OrderID("ORD-1")!) { try $0.order.advance(to: .pendingConfirmation, at: Fixtures.time) }
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int == inode)
+    }
+
+    @Test("two stores on one directory, as two processes would have, share locks")
+    func sharedDirectory() async throws {
+        let root = try TemporaryDirectory.make()
+        let id = OrderID("ORD-1")!
+        try FileOrderStore(root: root).create(Fixtures.document(id: "ORD-1"))
+        let changes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                let store = try FileOrderStore(root: root)
+                group.addTask {
+                    var taken = 0
+                    while let changed = try store.update(id, { document -> Bool? in
+                        guard let next = document.order.status.next else { return nil }
+                        return try document.order.advance(to: next, at: Fixtures.time)
+                    }) {
+                        if changed { taken += 1 }
+                    }
+                    return taken
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(changes == 5)
+    }
+
+    private func bucket(of id: String, in root: String) throws -> String {
+        try FileManager.default.contentsOfDirectory(atPath: "\(root)/orders").first {
+            FileManager.default.fileExists(atPath: "\(root)/orders/\($0)/\(id).json")
+        } ?? ""
+    }
+}

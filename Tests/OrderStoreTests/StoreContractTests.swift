@@ -1,0 +1,120 @@
+import Foundation
+import OrderDomain
+import OrderStore
+import Testing
+import Timestamps
+
+/// The rules every `OrderRepository` follows, checked on the file store and the in-memory store alike.
+@Suite("Store contract")
+struct StoreContractTests {
+    enum Kind: String, CaseIterable, Sendable {
+        case file, memory
+    }
+
+    static func makeStore(_ kind: Kind) throws -> any OrderRepository {
+        switch kind {
+        case .file: try FileOrderStore(root: TemporaryDirectory.make())
+        case .memory: InMemoryOrderStore()
+        }
+    }
+
+    @Test("a created order reads back equal", arguments: Kind.allCases)
+    func createAndGet(kind: Kind) throws {
+        let store = try Self.makeStore(kind)
+        let document = Fixtures.document(id: "ORD-1")
+        try store.create(document)
+        #expect(try store.get(document.order.id) == document)
+        #expect(try store.get(OrderID("ORD-2")!) == nil)
+    }
+
+    @Test("creating an id that exists is order_exists and keeps the first order", arguments: Kind.allCases)
+    func createTwice(kind: Kind) throws {
+        let store = try Self.makeStore(kind)
+        let first = Fixtures.document(id: "ORD-1", sku: "FIRST")
+        try store.create(first)
+        #expect(throws: OrderError.exists(first.order.id)) { try store.create(Fixtures.document(id: "ORD-1", sku: "SECOND")) }
+        #expect(try store.get(first.order.id) == first)
+    }
+
+    @Test("update stores the change and returns the closure's result", arguments: Kind.allCases)
+    func update(kind: Kind) throws {
+        let store = try Self.makeStore(kind)
+        let document = Fixtures.document(id: "ORD-1")
+        try store.create(document)
+        let changed = try store.update(document.order.id) { try $0.order.advance(to: .confirmed, at: Fixtures.time) }
+        #expect(changed)
+        #expect(try store.get(document.order.id)?.order.version == 2)
+    }
+
+    @Test("an update that throws writes nothing", arguments: Kind.allCases)
+    func failedUpdate(kind: Kind) throws {
+        let store = try Self.makeStore(kind)
+        let document = Fixtures.document(id: "ORD-1")
+        try store.create(document)
+        #expect(throws: OrderError.self) {
+            try store.update(document.order.id) { try $0.order.advance(to: .shipped, at: Fixtures.time) }
+        }
+        #expect(try store.get(document.order.id) == document)
+    }
+
+    @Test("updating an unknown order is order_not_found", arguments: Kind.allCases)
+    func updateMissing(kind: Kind) throws {
+        let store = try Self.makeStore(kind)
+        let id = OrderID("nope")!
+        #expect(throws: OrderError.notFound(id)) { try store.update(id) { _ in } }
+        #expect(try store.get(id) == nil)
+    }
+
+    @Test("concurrent read-modify-write never loses an update", arguments: Kind.allCases)
+    func concurrentUpdates(kind: Kind) async throws {
+        let store = try Self.makeStore(kind)
+        let id = OrderID("ORD-1")!
+        try store.create(Fixtures.document(id: "ORD-1"))
+
+        // Every worker keeps advancing the order to its next status. Under a correct lock each of the five
+        // steps is taken by exactly one worker; a lost update would let two workers take the same step.
+        let changes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    var taken = 0
+                    while true {
+                        let changed = try store.update(id) { document -> Bool? in
+                            guard let next = document.order.status.next else { return nil }
+                            return try document.order.advance(to: next, at: Fixtures.time)
+                        }
+                        guard let changed else { return taken }
+                        if changed { taken += 1 }
+                    }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(changes == 5)
+        let order = try #require(try store.get(id)).order
+        #expect(order.version == 6)
+        #expect(order.statusHistory.map(\.status) == OrderStatus.allCases)
+    }
+}
+
+enum Fixtures {
+    static let time = Timestamp(millisecondsSinceEpoch: 1_795_599_000_000)
+
+    static func document(id: String, sku: String = "SKU-1") -> OrderDocument {
+        var address = Address()
+        address.line1 = "Calle Mayor 1"
+        address.city = "Madrid"
+        address.country = "ES"
+        let draft = OrderDraft(
+            id: nil, orderLines: [OrderLine(sku: sku, price: Decimal(string: "19.99")!, quantity: 2)],
+            shippingAddress: address, billingAddress: address)
+        return OrderDocument(order: Order(draft: draft, id: OrderID(id)!, at: time))
+    }
+}
+
+enum TemporaryDirectory {
+    static func make() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("order-store-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
