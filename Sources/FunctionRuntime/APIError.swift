@@ -1,0 +1,102 @@
+import FoundationEssentials
+
+/// An error answer in the service's envelope:
+/// `{"type":"api_error","code":"…","message":"…","details":[{"field":"…","message":"…"}]}`.
+///
+/// `type` and the field names are those of the service this one replaces, so existing clients keep working.
+public struct APIError: Error, Sendable, Equatable {
+    /// One invalid field of a request.
+    public struct Detail: Codable, Sendable, Equatable {
+        public var field: String
+        public var message: String
+
+        public init(field: String, message: String) {
+            self.field = field
+            self.message = message
+        }
+    }
+
+    public var status: Int
+    public var code: String
+    public var message: String
+    public var details: [Detail]
+    /// Extra response headers, such as `Allow` for 405.
+    public var headers: [String: String]
+    /// What really went wrong behind a 5xx, for the log only.
+    public var internalError: String?
+
+    public init(
+        status: Int, code: String, message: String, details: [Detail] = [], headers: [String: String] = [:],
+        internalError: String? = nil
+    ) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details
+        self.headers = headers
+        self.internalError = internalError
+    }
+
+    /// A 500 that says nothing of `error` to the client and everything to the log.
+    public static func internalError(_ error: any Error) -> APIError {
+        APIError(
+            status: 500, code: "internal_error",
+            message: "The service failed to handle the request. It has been logged; try again later.",
+            internalError: String(describing: error))
+    }
+
+    /// A 413 for a body over `limit` bytes.
+    public static func payloadTooLarge(limit: Int) -> APIError {
+        APIError(
+            status: 413, code: "payload_too_large",
+            message: "The request body is larger than \(limit) bytes; send a smaller order.")
+    }
+
+    /// A 415 for a body that is not declared as JSON.
+    public static func unsupportedMediaType(_ contentType: String) -> APIError {
+        APIError(
+            status: 415, code: "unsupported_media_type",
+            message: "The request body must be JSON, sent as Content-Type: application/json, not \(contentType).")
+    }
+
+    /// A 400 for a request header that cannot be read.
+    public static func invalidHeader(_ name: String, _ problem: String) -> APIError {
+        APIError(status: 400, code: "invalid_header", message: "The \(name) header \(problem).")
+    }
+
+    /// The error as a response in the envelope, with `Content-Type: application/json`.
+    public var response: FunctionResponse {
+        let envelope = Envelope(code: code, message: message, details: details.isEmpty ? nil : details)
+        var headers = self.headers
+        headers["Content-Type"] = "application/json"
+        return FunctionResponse(
+            statusCode: status, headers: headers, body: JSONBody.encode(envelope), errorCode: code,
+            internalError: internalError)
+    }
+
+    private struct Envelope: Encodable {
+        let type = "api_error"
+        var code: String
+        var message: String
+        var details: [Detail]?
+    }
+}
+
+/// JSON encoding for response bodies.
+public enum JSONBody {
+    /// Sorted keys, so that answers are stable; slashes unescaped, so that paths read as paths.
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// The JSON text of `value`. Types that cannot fail to encode are the only ones passed here.
+    public static func encode(_ value: some Encodable) -> String {
+        do {
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
+        } catch {
+            preconditionFailure("response body failed to encode: \(error)")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// One function of the service: takes a request, gives a response.
+///
+/// A handler answers every request, errors included (a 4xx or 5xx response is a successful invocation).
+/// It is built once per process and may be called many times.
+public protocol FunctionHandler: Sendable {
+    /// Handles one request.
+    func handle(_ request: FunctionRequest) -> FunctionResponse
+}
+
+/// Limits the runtime enforces before a handler runs.
+public enum RequestLimits {
+    /// The largest request body accepted: 1 MiB.
+    public static let maximumBodySize = 1024 * 1024
+}
+
+extension FunctionHandler {
+    /// Handles `request` after the checks every function shares (the body size limit).
+    public func respond(to request: FunctionRequest) -> FunctionResponse {
+        guard request.body.count <= RequestLimits.maximumBodySize else {
+            return APIError.payloadTooLarge(limit: RequestLimits.maximumBodySize).response
+        }
+        return handle(request)
+    }
+}

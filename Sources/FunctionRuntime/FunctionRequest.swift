@@ -1,0 +1,51 @@
+/// An HTTP request as a function sees it, read from an API Gateway proxy event of either payload version.
+public struct FunctionRequest: Sendable {
+    /// The API Gateway payload format the event came in; the response is written in the same one.
+    public enum PayloadVersion: String, Sendable {
+        /// REST API (`Api` events).
+        case v1 = "1.0"
+        /// HTTP API (`HttpApi` events).
+        case v2 = "2.0"
+    }
+
+    public var payloadVersion: PayloadVersion
+    /// `GET`, `POST`, …
+    public var method: String
+    /// The path as the client sent it, without the query string.
+    public var path: String
+    /// Header values by lower-case name; repeated headers are joined with commas.
+    public var headers: [String: String]
+    public var queryParameters: [String: String]
+    /// The route's `{name}` parameters, already percent-decoded by API Gateway.
+    public var pathParameters: [String: String]
+    /// The body, base64-decoded if the event said it was encoded.
+    public var body: [UInt8]
+    /// API Gateway's id for this request, for logs.
+    public var requestID: String
+
+    public init(
+        payloadVersion: PayloadVersion = .v2, method: String, path: String, headers: [String: String] = [:],
+        queryParameters: [String: String] = [:], pathParameters: [String: String] = [:], body: [UInt8] = [],
+        requestID: String = "local"
+    ) {
+        self.payloadVersion = payloadVersion
+        self.method = method
+        self.path = path
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { $0 + "," + $1 })
+        self.queryParameters = queryParameters
+        self.pathParameters = pathParameters
+        self.body = body
+        self.requestID = requestID
+    }
+
+    /// The value of a header, by case-insensitive name.
+    public func header(_ name: String) -> String? {
+        headers[name.lowercased()]
+    }
+
+    /// The media type of `Content-Type` in lower case, without parameters (`application/json`), if sent.
+    public var mediaType: String? {
+        guard let contentType = header("content-type") else { return nil }
+        return String(contentType.prefix { $0 != ";" }).trimmingSpaces.lowercased()
+    }
+}

@@ -1,0 +1,23 @@
+/// An HTTP response from a function, written back as an API Gateway proxy response.
+public struct FunctionResponse: Sendable, Equatable {
+    public var statusCode: Int
+    /// Header values by name, as they should be sent.
+    public var headers: [String: String]
+    /// The body, UTF-8 text (JSON for every answer of this service).
+    public var body: String
+    /// The stable error code when this response reports an error, for the invocation's log line.
+    public var errorCode: String?
+    /// The full internal error behind a 5xx answer: logged, never sent.
+    public var internalError: String?
+
+    public init(
+        statusCode: Int, headers: [String: String] = [:], body: String = "", errorCode: String? = nil,
+        internalError: String? = nil
+    ) {
+        self.statusCode = statusCode
+        self.headers = headers
+        self.body = body
+        self.errorCode = errorCode
+        self.internalError = internalError
+    }
+}
