@@ -1,0 +1,24 @@
+import FunctionRuntime
+import OrderDomain
+import OrderStore
+
+/// `GET /order/{id}`: the order with its version as `ETag`; 304 when `If-None-Match` already has it.
+public struct GetOrder: OrderFunction {
+    let context: OrderServiceContext
+
+    public init(context: OrderServiceContext) {
+        self.context = context
+    }
+
+    func answer(_ request: FunctionRequest) throws -> FunctionResponse {
+        let id = try request.orderIDFromPath()
+        guard let document = try context.store.get(id) else { throw OrderError.notFound(id) }
+        let order = document.order
+        if let condition = try EntityTagCondition(header: "If-None-Match", value: request.header("if-none-match")),
+            condition.matchesWeakly(order.entityTag)
+        {
+            return FunctionResponse(statusCode: 304, headers: ["ETag": order.entityTag])
+        }
+        return .order(order)
+    }
+}

@@ -1,0 +1,49 @@
+import FunctionRuntime
+import OrderDomain
+import Timestamps
+
+/// A handler of the order API: it throws on failure and the one error mapping turns that into an answer.
+protocol OrderFunction: FunctionHandler {
+    func answer(_ request: FunctionRequest) throws -> FunctionResponse
+}
+
+extension OrderFunction {
+    public func handle(_ request: FunctionRequest) -> FunctionResponse {
+        do {
+            return try answer(request)
+        } catch {
+            return APIError(error).response
+        }
+    }
+}
+
+extension FunctionRequest {
+    /// The body read as JSON, after checking that it was sent as JSON.
+    ///
+    /// `application/x-www-form-urlencoded` is accepted too: it is what `curl -d` sends by default, and the
+    /// curl examples clients have used with this API since its first version send JSON that way.
+    func jsonBody() throws -> JSONValue {
+        if let contentType = header("content-type"), let mediaType {
+            let accepted = mediaType == "application/json" || mediaType.hasSuffix("+json")
+                || mediaType == "application/x-www-form-urlencoded" || mediaType.isEmpty
+            guard accepted else { throw APIError.unsupportedMediaType(contentType) }
+        }
+        guard !body.isEmpty else { throw OrderError.malformedJSON("the body is empty; send the request as a JSON object") }
+        return try JSONValue.parse(body)
+    }
+
+    /// The `{id}` path parameter as an order id.
+    func orderIDFromPath() throws -> OrderID {
+        try OrderID.fromPath(pathParameters["id"] ?? "")
+    }
+}
+
+extension FunctionResponse {
+    /// An order as JSON, with its version as `ETag`.
+    static func order(_ order: Order, status: Int = 200, headers extra: [String: String] = [:]) -> FunctionResponse {
+        var headers = extra
+        headers["Content-Type"] = "application/json"
+        headers["ETag"] = order.entityTag
+        return FunctionResponse(statusCode: status, headers: headers, body: JSONBody.encode(order))
+    }
+}

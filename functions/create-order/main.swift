@@ -1,0 +1,4 @@
+import FunctionRuntime
+import OrderAPI
+
+FunctionMain.run(function: "create-order") { CreateOrder(context: try .fromEnvironment()) }
