@@ -12,8 +12,10 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// A function handler: one executable per function, wired in `functions/<name>/main.swift`.
-func function(_ name: String, dependencies: [Target.Dependency] = ["OrderAPI"]) -> Target {
-    .executableTarget(name: name, dependencies: dependencies, path: "functions/\(name)", swiftSettings: swiftSettings)
+func function(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
+    .executableTarget(
+        name: name, dependencies: ["OrderAPI", "FunctionRuntime"] + dependencies, path: "functions/\(name)",
+        swiftSettings: swiftSettings)
 }
 
 let package = Package(
@@ -23,6 +25,14 @@ let package = Package(
         .executable(name: "create-order", targets: ["create-order"]),
         .executable(name: "update-order-status", targets: ["update-order-status"]),
         .executable(name: "get-order", targets: ["get-order"]),
+        .executable(name: "get-order-events", targets: ["get-order-events"]),
+        .executable(name: "dispatch-events", targets: ["dispatch-events"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Spelled as Hummingbird spells it, so that SwiftPM sees one package.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Millisecond timestamps in RFC 3339, shared by the domain and the logs.
@@ -30,28 +40,62 @@ let package = Package(
         // The order model, its status flow, validation and domain errors. No I/O.
         .target(name: "OrderDomain", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
         // Durable JSON documents in a directory tree, behind the `OrderRepository` protocol.
-        .target(name: "OrderStore", dependencies: ["OrderDomain"], swiftSettings: swiftSettings),
+        .target(name: "OrderStore", dependencies: ["OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
+        // libcurl's C API, opened with dlopen on first use so that processes that send nothing never load it.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // HTTP requests over libcurl, behind a small Swift API.
+        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        // Order events as signed CloudEvents, delivered to the webhook with retries and dead letters.
+        .target(
+            name: "OrderEvents",
+            dependencies: [
+                "OrderDomain", "OrderStore", "CurlHTTP", "FunctionRuntime", "Timestamps",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // API Gateway proxy events in and responses out: the stdin/stdout driver and structured logs.
         .target(name: "FunctionRuntime", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
-        // The order operations as HTTP handlers, and the one mapping from errors to HTTP answers.
+        // The HTTP side shared by every order function (context, the one error mapping), and the reads.
         .target(
             name: "OrderAPI",
-            dependencies: ["OrderDomain", "OrderStore", "FunctionRuntime"],
+            dependencies: ["OrderDomain", "OrderStore", "FunctionRuntime", "Timestamps"],
+            swiftSettings: swiftSettings
+        ),
+        // The functions that change orders, and the delivery of their events. Reads never link these.
+        .target(
+            name: "OrderCommands",
+            dependencies: ["OrderAPI", "OrderDomain", "OrderStore", "OrderEvents", "CurlHTTP", "FunctionRuntime", "Timestamps"],
             swiftSettings: swiftSettings
         ),
 
-        function("create-order"),
-        function("update-order-status"),
+        function("create-order", dependencies: ["OrderCommands", "OrderEvents"]),
+        function("update-order-status", dependencies: ["OrderCommands", "OrderEvents"]),
         function("get-order"),
+        function("get-order-events"),
+        function("dispatch-events", dependencies: ["OrderCommands", "OrderEvents"]),
 
         .testTarget(name: "OrderDomainTests", dependencies: ["OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
         .testTarget(name: "OrderStoreTests", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
         .testTarget(
             name: "OrderAPITests",
-            dependencies: ["OrderAPI", "OrderStore", "FunctionRuntime", "OrderDomain"],
+            dependencies: ["OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "FunctionRuntime", "OrderDomain", "Timestamps"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OrderEventsTests",
+            dependencies: ["OrderEvents", "OrderStore", "OrderDomain", "CurlHTTP", "Timestamps"],
             swiftSettings: swiftSettings
         ),
         // End to end: runs the built function executables as processes, driven by `fixtures/`.
-        .testTarget(name: "FunctionTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FunctionTests",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -7,6 +7,12 @@ public protocol FunctionHandler: Sendable {
     func handle(_ request: FunctionRequest) -> FunctionResponse
 }
 
+/// A function that is not behind HTTP, such as a scheduled job: any JSON event in, a JSON result out.
+public protocol EventHandler: Sendable {
+    /// Handles one event; throwing makes the invocation a function error.
+    func handle(event: [UInt8]) throws -> String
+}
+
 /// Limits the runtime enforces before a handler runs.
 public enum RequestLimits {
     /// The largest request body accepted: 1 MiB.

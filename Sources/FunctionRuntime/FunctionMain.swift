@@ -34,6 +34,8 @@ public enum FunctionMain {
         var output = Array(response.encoded(for: request.payloadVersion).utf8)
         output.append(UInt8(ascii: "\n"))
         StandardStreams.write(output, to: STDOUT_FILENO)
+        // Closing standard output tells the caller the answer is complete, before any after-response work.
+        close(STDOUT_FILENO)
 
         let elapsed = Double(Timestamp.monotonicNanoseconds() - started) / 1_000_000
         FunctionLog.write(
@@ -42,6 +44,44 @@ public enum FunctionMain {
                 function: name, requestID: request.requestID, method: request.method, path: request.path,
                 status: response.statusCode, durationMilliseconds: (elapsed * 1000).rounded() / 1000,
                 errorCode: response.errorCode, error: response.internalError))
+        response.afterResponse?()
         exit(0)
+    }
+
+    /// Runs an event function: any JSON event on standard input, its JSON result on standard output.
+    ///
+    /// Exits 0 with the result, or 1 with the error on standard error (a function error, in Lambda's terms).
+    public static func runEvent(function name: String, _ makeHandler: () throws -> any EventHandler) -> Never {
+        let started = Timestamp.monotonicNanoseconds()
+        let input = StandardStreams.readInput(limit: FunctionRequest.maximumEventSize)
+        do {
+            var output = Array(try makeHandler().handle(event: input).utf8)
+            output.append(UInt8(ascii: "\n"))
+            StandardStreams.write(output, to: STDOUT_FILENO)
+            FunctionLog.write(
+                "invocation",
+                fields: EventInvocationLog(
+                    function: name, durationMilliseconds: Double(Timestamp.monotonicNanoseconds() - started) / 1_000_000))
+            exit(0)
+        } catch {
+            FunctionLog.write(
+                "invocation", level: "error",
+                fields: EventInvocationLog(
+                    function: name, durationMilliseconds: Double(Timestamp.monotonicNanoseconds() - started) / 1_000_000,
+                    error: String(describing: error)))
+            exit(1)
+        }
+    }
+}
+
+private struct EventInvocationLog: Encodable {
+    var function: String
+    var durationMilliseconds: Double
+    var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case function
+        case durationMilliseconds = "duration_ms"
+        case error
     }
 }

@@ -1,5 +1,5 @@
 /// An HTTP response from a function, written back as an API Gateway proxy response.
-public struct FunctionResponse: Sendable, Equatable {
+public struct FunctionResponse: Sendable {
     public var statusCode: Int
     /// Header values by name, as they should be sent.
     public var headers: [String: String]
@@ -9,6 +9,9 @@ public struct FunctionResponse: Sendable, Equatable {
     public var errorCode: String?
     /// The full internal error behind a 5xx answer: logged, never sent.
     public var internalError: String?
+    /// Work to do once the response has been sent, such as delivering the events of a change.
+    /// The caller already has its answer; this only delays the end of the invocation.
+    public var afterResponse: (@Sendable () -> Void)?
 
     public init(
         statusCode: Int, headers: [String: String] = [:], body: String = "", errorCode: String? = nil,

@@ -1,4 +1,4 @@
-import FunctionRuntime
+public import FunctionRuntime
 import OrderDomain
 import OrderStore
 
@@ -10,7 +10,7 @@ public struct GetOrder: OrderFunction {
         self.context = context
     }
 
-    func answer(_ request: FunctionRequest) throws -> FunctionResponse {
+    public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let id = try request.orderIDFromPath()
         guard let document = try context.store.get(id) else { throw OrderError.notFound(id) }
         let order = document.order

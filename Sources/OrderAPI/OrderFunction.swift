@@ -1,9 +1,10 @@
-import FunctionRuntime
-import OrderDomain
+public import FunctionRuntime
+public import OrderDomain
 import Timestamps
 
 /// A handler of the order API: it throws on failure and the one error mapping turns that into an answer.
-protocol OrderFunction: FunctionHandler {
+public protocol OrderFunction: FunctionHandler {
+    /// Answers the request, or throws an error that ``APIError/init(_:)`` maps to an HTTP answer.
     func answer(_ request: FunctionRequest) throws -> FunctionResponse
 }
 
@@ -22,7 +23,7 @@ extension FunctionRequest {
     ///
     /// `application/x-www-form-urlencoded` is accepted too: it is what `curl -d` sends by default, and the
     /// curl examples clients have used with this API since its first version send JSON that way.
-    func jsonBody() throws -> JSONValue {
+    public func jsonBody() throws -> JSONValue {
         if let contentType = header("content-type"), let mediaType {
             let accepted = mediaType == "application/json" || mediaType.hasSuffix("+json")
                 || mediaType == "application/x-www-form-urlencoded" || mediaType.isEmpty
@@ -33,14 +34,14 @@ extension FunctionRequest {
     }
 
     /// The `{id}` path parameter as an order id.
-    func orderIDFromPath() throws -> OrderID {
+    public func orderIDFromPath() throws -> OrderID {
         try OrderID.fromPath(pathParameters["id"] ?? "")
     }
 }
 
 extension FunctionResponse {
     /// An order as JSON, with its version as `ETag`.
-    static func order(_ order: Order, status: Int = 200, headers extra: [String: String] = [:]) -> FunctionResponse {
+    public static func order(_ order: Order, status: Int = 200, headers extra: [String: String] = [:]) -> FunctionResponse {
         var headers = extra
         headers["Content-Type"] = "application/json"
         headers["ETag"] = order.entityTag

@@ -117,4 +117,19 @@ extension Order {
 
     /// The order's entity tag: its version in quotes, as sent in `ETag` and compared with `If-Match`.
     public var entityTag: String { "\"\(version)\"" }
+
+    /// The order as it stood right after the change that made `version`.
+    ///
+    /// Every version after the first is one status change, so the order at version `v` is the current one with
+    /// its history cut after `v` entries. Events use this to carry the order as it was after their change, without
+    /// storing a copy of the whole order per event.
+    public func asOf(version: Int) -> Order {
+        guard version >= 1, version < self.version else { return self }
+        var past = self
+        past.statusHistory = Array(statusHistory.prefix(version))
+        past.status = past.statusHistory[version - 1].status
+        past.version = version
+        past.updatedAt = past.statusHistory[version - 1].enteredAt
+        return past
+    }
 }

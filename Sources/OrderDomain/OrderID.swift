@@ -36,20 +36,9 @@ public struct OrderID: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 extension OrderID {
-    /// A new unique id that sorts by creation time: a ULID (48 bits of milliseconds, 80 random bits,
-    /// in Crockford base32, 26 characters).
+    /// A new unique id that sorts by creation time: a ULID (see ``ULID``).
     public static func generate(at time: Timestamp, using generator: inout some RandomNumberGenerator) -> OrderID {
-        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
-        var characters = [UInt8](repeating: 0, count: 26)
-        var millis = UInt64(max(0, time.millisecondsSinceEpoch))
-        for index in stride(from: 9, through: 0, by: -1) {
-            characters[index] = alphabet[Int(millis & 31)]
-            millis >>= 5
-        }
-        for index in 10..<26 {
-            characters[index] = alphabet[Int(generator.next() & 31)]
-        }
-        return OrderID(String(decoding: characters, as: UTF8.self))!
+        OrderID(ULID.generate(at: time, using: &generator))!
     }
 
     /// A new unique, time-sortable id using the system's random number generator.

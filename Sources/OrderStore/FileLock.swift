@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Timestamps
 
 /// Exclusive locks on sidecar files, correct between processes and between threads.
 ///
@@ -8,7 +9,9 @@ import Glibc
 /// so closing another descriptor of the same file does not drop it, two threads of one process exclude each
 /// other, and the kernel releases it when the process dies. A crash never leaves a lock stale.
 enum FileLock {
-    /// `F_OFD_SETLKW` from `<linux/fcntl.h>`; Glibc only exposes it to C code built with `_GNU_SOURCE`.
+    /// `F_OFD_SETLK` and `F_OFD_SETLKW` from `<linux/fcntl.h>`; Glibc only exposes them to C code built with
+    /// `_GNU_SOURCE`.
+    private static let setLock: Int32 = 37
     private static let setLockAndWait: Int32 = 38
 
     /// Runs `body` while holding the lock on `path`, creating the lock file if it is missing.
@@ -18,13 +21,39 @@ enum FileLock {
         // Closing the only descriptor of this open file description releases the lock.
         defer { close(descriptor) }
 
-        var request = flock()
-        request.l_type = Int16(F_WRLCK)
-        request.l_whence = Int16(SEEK_SET)
+        var request = exclusiveLock
         while fcntl(descriptor, setLockAndWait, &request) != 0 {
             if errno == EINTR { continue }
             throw FileSystem.failure("lock \(path)")
         }
         return try body()
+    }
+
+    /// Runs `body` while holding the lock on `path`, or returns `nil` if the lock stays taken for `milliseconds`.
+    ///
+    /// OFD locks have no timed wait, so this tries every millisecond until the time is up.
+    static func withLock<Result>(
+        on path: String, waitingAtMost milliseconds: Int, _ body: () throws -> Result
+    ) throws -> Result? {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystem.failure("open lock \(path)") }
+        defer { close(descriptor) }
+
+        let deadline = Timestamp.monotonicNanoseconds() + Int64(milliseconds) * 1_000_000
+        var request = exclusiveLock
+        while fcntl(descriptor, setLock, &request) != 0 {
+            guard errno == EAGAIN || errno == EACCES || errno == EINTR else { throw FileSystem.failure("lock \(path)") }
+            guard Timestamp.monotonicNanoseconds() < deadline else { return nil }
+            usleep(1000)
+            request = exclusiveLock
+        }
+        return try body()
+    }
+
+    private static var exclusiveLock: flock {
+        var request = flock()
+        request.l_type = Int16(F_WRLCK)
+        request.l_whence = Int16(SEEK_SET)
+        return request
     }
 }

@@ -4,6 +4,9 @@ import FoundationEssentials
 /// Orders as JSON documents in a directory tree: `<root>/orders/<hh>/<id>.json`, where `hh` is a
 /// two-hex-digit hash of the id that spreads documents over 256 directories.
 ///
+/// Beside them: `<root>/outbox/<id>`, an empty file for each order that may have events to deliver, written
+/// before the document that holds them; and `<root>/dead-letters/<event id>.json`.
+///
 /// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader
 ///   ever sees a partial or empty document, whenever a process dies.
 /// - Each order has a sidecar lock file `<id>.lock` next to its document; creates and updates hold it,
@@ -18,6 +21,9 @@ public struct FileOrderStore: OrderRepository {
         self.root = root
         try FileSystem.makeDirectories("\(root)/orders")
     }
+
+    private var outbox: String { "\(root)/outbox" }
+    private var deadLetterDirectory: String { "\(root)/dead-letters" }
 
     public func create(_ document: OrderDocument) throws {
         let location = location(of: document.order.id)
@@ -43,9 +49,37 @@ public struct FileOrderStore: OrderRepository {
             let result = try change(&document)
             if document != original {
                 try write(document, at: location)
+            } else if !document.hasPendingEvents {
+                clearOutboxHint(id)  // A hint left by a writer that died before its commit, or already served.
             }
             return result
         }
+    }
+}
+
+extension FileOrderStore {
+    public func ordersWithPendingEvents() throws -> [OrderID] {
+        try FileSystem.entriesByAge(of: outbox).compactMap(OrderID.init)
+    }
+
+    public func withDeliveryLock<Result>(
+        _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
+    ) throws -> Result? {
+        let location = location(of: id)
+        return try FileLock.withLock(on: "\(location.directory)/\(location.name).delivery.lock", waitingAtMost: milliseconds, body)
+    }
+
+    public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
+        try FileSystem.makeDirectories(deadLetterDirectory)
+        try FileSystem.writeAtomically(contents, directory: deadLetterDirectory, name: "\(eventID).json")
+    }
+
+    public func deadLetters() throws -> [String: [UInt8]] {
+        var letters: [String: [UInt8]] = [:]
+        for name in try FileSystem.entries(of: deadLetterDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            letters[String(name.dropLast(5))] = try FileSystem.read("\(deadLetterDirectory)/\(name)")
+        }
+        return letters
     }
 }
 
@@ -83,11 +117,25 @@ extension FileOrderStore {
         }
     }
 
+    /// Writes the document; first, if it has events to deliver, the outbox hint naming it, so that a crash after
+    /// the document's commit can never leave pending events that nothing points to.
     func write(_ document: OrderDocument, at location: Location) throws {
+        if document.hasPendingEvents {
+            try FileSystem.makeDirectories(outbox)
+            try FileSystem.createEmptyFile(directory: outbox, name: document.order.id.rawValue)
+        }
         let encoder = JSONEncoder()
         // Sorted keys keep documents byte-stable, so a rewrite without a change is visible as none.
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let bytes = try encoder.encode(document)
         try FileSystem.writeAtomically(Array(bytes), directory: location.directory, name: "\(location.name).json")
+        if !document.hasPendingEvents {
+            clearOutboxHint(document.order.id)
+        }
+    }
+
+    /// Removes an outbox hint. Not synced: a hint that comes back after a crash only costs one extra read.
+    private func clearOutboxHint(_ id: OrderID) {
+        FileSystem.remove("\(outbox)/\(id.rawValue)")
     }
 }

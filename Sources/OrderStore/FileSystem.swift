@@ -109,6 +109,32 @@ enum FileSystem {
         return names
     }
 
+    /// Creates an empty file if it does not exist, durably: the file and its directory entry are synced.
+    static func createEmptyFile(directory: String, name: String) throws(StoreError) {
+        let path = "\(directory)/\(name)"
+        if exists(path) { return }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw failure("create \(path)") }
+        close(descriptor)
+        try syncDirectory(directory)
+    }
+
+    /// Removes a file; a file that is already gone is fine.
+    static func remove(_ path: String) {
+        unlink(path)
+    }
+
+    /// The names of the files in a directory, oldest modification first, without temp files.
+    static func entriesByAge(of path: String) throws(StoreError) -> [String] {
+        var aged: [(name: String, modified: Int)] = []
+        for name in try entries(of: path) where !name.hasPrefix(".") {
+            var info = stat()
+            guard stat("\(path)/\(name)", &info) == 0 else { continue }  // Removed meanwhile.
+            aged.append((name, info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec))
+        }
+        return aged.sorted { $0.modified < $1.modified }.map(\.name)
+    }
+
     static func parentDirectory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

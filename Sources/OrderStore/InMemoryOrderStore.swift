@@ -3,27 +3,57 @@ import Synchronization
 
 /// An ``OrderRepository`` in memory, for tests and tools. Same rules as ``FileOrderStore``, no durability.
 public final class InMemoryOrderStore: OrderRepository {
-    private let documents = Mutex<[OrderID: OrderDocument]>([:])
+    private struct State {
+        var documents: [OrderID: OrderDocument] = [:]
+        var deliveriesInProgress: Set<OrderID> = []
+        var deadLetters: [String: [UInt8]] = [:]
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     public func create(_ document: OrderDocument) throws {
-        try documents.withLock { documents in
-            guard documents[document.order.id] == nil else { throw OrderError.exists(document.order.id) }
-            documents[document.order.id] = document
+        try state.withLock { state in
+            guard state.documents[document.order.id] == nil else { throw OrderError.exists(document.order.id) }
+            state.documents[document.order.id] = document
         }
     }
 
     public func get(_ id: OrderID) throws -> OrderDocument? {
-        documents.withLock { $0[id] }
+        state.withLock { $0.documents[id] }
     }
 
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
-        try documents.withLock { documents in
-            guard var document = documents[id] else { throw OrderError.notFound(id) }
+        try state.withLock { state in
+            guard var document = state.documents[id] else { throw OrderError.notFound(id) }
             let result = try change(&document)
-            documents[id] = document
+            state.documents[id] = document
             return result
         }
+    }
+
+    public func ordersWithPendingEvents() throws -> [OrderID] {
+        state.withLock { state in
+            state.documents.values.filter(\.hasPendingEvents).sorted { $0.order.updatedAt < $1.order.updatedAt }
+                .map(\.order.id)
+        }
+    }
+
+    public func withDeliveryLock<Result>(
+        _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
+    ) throws -> Result? {
+        let acquired = state.withLock { $0.deliveriesInProgress.insert(id).inserted }
+        guard acquired else { return nil }
+        defer { _ = state.withLock { $0.deliveriesInProgress.remove(id) } }
+        return try body()
+    }
+
+    public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
+        state.withLock { $0.deadLetters[eventID] = contents }
+    }
+
+    public func deadLetters() throws -> [String: [UInt8]] {
+        state.withLock { $0.deadLetters }
     }
 }

@@ -1,19 +1,44 @@
 public import OrderDomain
+public import Timestamps
 
-/// What the store keeps for one order: one JSON document, written and replaced as a whole.
+/// What the store keeps for one order: the order and its events, one JSON document written as a whole.
+///
+/// Keeping the events in the order's own document is the transactional outbox: a change and its event are
+/// committed by the same atomic write, so no crash can separate them.
 public struct OrderDocument: Codable, Equatable, Sendable {
     /// The document layout this version of the service reads and writes.
     public static let currentSchemaVersion = 1
 
     public var order: Order
+    /// Every event of the order, oldest first, each with its delivery state.
+    public var events: [OrderEvent]
 
-    public init(order: Order) {
+    /// The document of a new order, with its `order_added` event.
+    public init(newOrder order: Order) {
         self.order = order
+        events = [.added(order)]
+    }
+
+    /// Moves the order to `status` and records the `order_status_updated` event if it really changed.
+    ///
+    /// - Returns: `true` if the order changed; `false` for a repeat of the current status (no event).
+    /// - Throws: ``OrderError`` `invalid_transition`; nothing changes.
+    @discardableResult
+    public mutating func advance(to status: OrderStatus, at time: Timestamp) throws(OrderError) -> Bool {
+        let previous = order.status
+        guard try order.advance(to: status, at: time) else { return false }
+        events.append(.statusUpdated(order, from: previous))
+        return true
+    }
+
+    /// Whether any event still waits for delivery.
+    public var hasPendingEvents: Bool {
+        events.contains { $0.delivery.state == .pending }
     }
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
-        case order
+        case order, events
     }
 
     public init(from decoder: any Decoder) throws {
@@ -23,12 +48,14 @@ public struct OrderDocument: Codable, Equatable, Sendable {
             throw UnsupportedSchema(version: version)
         }
         order = try container.decode(Order.self, forKey: .order)
+        events = try container.decode([OrderEvent].self, forKey: .events)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.currentSchemaVersion, forKey: .schemaVersion)
         try container.encode(order, forKey: .order)
+        try container.encode(events, forKey: .events)
     }
 
     struct UnsupportedSchema: Error {

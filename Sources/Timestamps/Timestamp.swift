@@ -165,3 +165,16 @@ extension Timestamp {
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
     }
 }
+
+extension Timestamp {
+    /// Reads an HTTP date (RFC 9110 IMF-fixdate), as in `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`.
+    public init?(httpDate text: String) {
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count == 6, parts[5] == "GMT", let day = Int(parts[1]),
+            let month = months.firstIndex(of: String(parts[2])), let year = Int(parts[3])
+        else { return nil }
+        let rfc3339 = "\(year)-\(month < 9 ? "0" : "")\(month + 1)-\(day < 10 ? "0" : "")\(day)T\(parts[4])Z"
+        self.init(rfc3339: rfc3339)
+    }
+}

@@ -7,12 +7,12 @@ struct ConcurrentProcessTests {
     static let statuses = ["confirmed", "sent_to_warehouse", "shipped", "in_transit", "delivered"]
 
     @Test("16 processes updating one order lose no update and leave a consistent document")
-    func racingUpdates() throws {
+    func racingUpdates() async throws {
         let data = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
         let environment = ["ORDER_DATA_DIR": data.path]
 
-        let created = try FunctionProcess.run(
+        let created = try await FunctionProcess.run(
             Paths.binaries.appendingPathComponent("create-order"), input: try Events.createOrder(id: "RACE-1"),
             environment: environment)
         #expect(try Events.response(created).statusCode == 201)
@@ -27,7 +27,7 @@ struct ConcurrentProcessTests {
                     input: try Events.updateStatus(id: "RACE-1", status: status), environment: environment)
             }
             for process in running {
-                let result = try process.wait()
+                let result = try await process.wait()
                 #expect(result.exitCode == 0, "stderr: \(result.standardError)")
                 answers.append(try Events.response(result))
             }
@@ -44,7 +44,7 @@ struct ConcurrentProcessTests {
         #expect(changeTimes.values.allSatisfy { $0.count == 1 }, "\(changeTimes)")
 
         let final = try Events.response(
-            FunctionProcess.run(
+            await FunctionProcess.run(
                 Paths.binaries.appendingPathComponent("get-order"), input: try Events.getOrder(id: "RACE-1"),
                 environment: environment))
         #expect(final.version == 1 + changeTimes.keys.filter { $0 > 1 }.count)

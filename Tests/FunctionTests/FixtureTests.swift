@@ -25,10 +25,10 @@ struct FixtureTests {
     }
 
     @Test("scenario", arguments: scenarios)
-    func run(_ scenario: Scenario) throws {
+    func run(_ scenario: Scenario) async throws {
         let data = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
         var runner = ScenarioRunner(dataDirectory: data)
-        try runner.run(scenario)
+        try await runner.run(scenario)
     }
 }

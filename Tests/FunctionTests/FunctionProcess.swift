@@ -9,8 +9,8 @@ enum FunctionProcess {
     }
 
     /// Runs `executable` to completion.
-    static func run(_ executable: URL, input: Data, environment: [String: String]) throws -> Result {
-        try start(executable, input: input, environment: environment).wait()
+    static func run(_ executable: URL, input: Data, environment: [String: String]) async throws -> Result {
+        try await start(executable, input: input, environment: environment).wait()
     }
 
     /// Starts `executable` without waiting, so that many can run at once.
@@ -28,16 +28,20 @@ enum FunctionProcess {
         process.standardInput = try FileHandle(forReadingFrom: inputFile)
         process.standardOutput = try FileHandle(forWritingTo: directory.appendingPathComponent("stdout"))
         process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("stderr"))
+        let exited = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exited.continuation.finish() }
         try process.run()
-        return Running(process: process, directory: directory)
+        return Running(process: process, directory: directory, exited: exited.stream)
     }
 
     struct Running {
         let process: Process
         let directory: URL
+        let exited: AsyncStream<Void>
 
-        func wait() throws -> Result {
-            process.waitUntilExit()
+        /// Waits for the exit without holding a thread: other tasks, such as a webhook receiver, keep running.
+        func wait() async throws -> Result {
+            for await _ in exited {}
             defer { try? FileManager.default.removeItem(at: directory) }
             return Result(
                 exitCode: process.terminationStatus,

@@ -14,13 +14,13 @@ struct ScenarioRunner {
         self.dataDirectory = dataDirectory
     }
 
-    mutating func run(_ scenario: Scenario) throws {
+    mutating func run(_ scenario: Scenario) async throws {
         for step in scenario.steps {
-            try run(step, in: scenario)
+            try await run(step, in: scenario)
         }
     }
 
-    private mutating func run(_ step: Scenario.Step, in scenario: Scenario) throws {
+    private mutating func run(_ step: Scenario.Step, in scenario: Scenario) async throws {
         let context = "\(scenario.file) › \(step.name)"
         let input: Data
         if let raw = step.rawInput {
@@ -30,7 +30,7 @@ struct ScenarioRunner {
             input = Data(try expand(event).jsonText.utf8)
         }
 
-        let result = try FunctionProcess.run(
+        let result = try await FunctionProcess.run(
             binaries.appendingPathComponent(step.function), input: input,
             environment: ["ORDER_DATA_DIR": dataDirectory.path])
 

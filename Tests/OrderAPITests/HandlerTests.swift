@@ -1,5 +1,7 @@
 import FunctionRuntime
 import OrderAPI
+import OrderCommands
+import OrderEvents
 import OrderStore
 import Testing
 import Timestamps
@@ -9,6 +11,7 @@ import Timestamps
 struct HandlerTests {
     let context = OrderServiceContext(
         store: InMemoryOrderStore(), now: { Timestamp(millisecondsSinceEpoch: 1_795_599_000_000) })
+    var events: EventPublisher { EventPublisher(context: context, webhook: WebhookConfiguration(url: nil)) }
 
     static let orderBody = #"""
         {"id": "ORD-1", "order_lines": [{"sku": "A", "price": 19.99, "quantity": 3}],
@@ -18,7 +21,7 @@ struct HandlerTests {
 
     @Test("create answers 201 with Location, ETag and the stored order")
     func create() {
-        let response = CreateOrder(context: context).respond(
+        let response = CreateOrder(context: context, events: events).respond(
             to: FunctionRequest(method: "POST", path: "/order", body: Array(Self.orderBody.utf8)))
         #expect(response.statusCode == 201)
         #expect(response.headers["Location"] == "/order/ORD-1")
@@ -29,9 +32,9 @@ struct HandlerTests {
 
     @Test("update and get see the same store")
     func updateThenGet() {
-        _ = CreateOrder(context: context).respond(
+        _ = CreateOrder(context: context, events: events).respond(
             to: FunctionRequest(method: "POST", path: "/order", body: Array(Self.orderBody.utf8)))
-        let updated = UpdateOrderStatus(context: context).respond(
+        let updated = UpdateOrderStatus(context: context, events: events).respond(
             to: FunctionRequest(
                 method: "PUT", path: "/order/ORD-1/status", pathParameters: ["id": "ORD-1"],
                 body: Array(#"{"status": "confirmed"}"#.utf8)))
@@ -44,7 +47,7 @@ struct HandlerTests {
 
     @Test("a body over 1 MiB is refused before the handler reads it")
     func oversized() {
-        let response = CreateOrder(context: context).respond(
+        let response = CreateOrder(context: context, events: events).respond(
             to: FunctionRequest(method: "POST", path: "/order", body: Array(repeating: 32, count: 1_048_577)))
         #expect(response.statusCode == 413)
         #expect(response.errorCode == "payload_too_large")

@@ -107,7 +107,7 @@ enum Fixtures {
         let draft = OrderDraft(
             id: nil, orderLines: [OrderLine(sku: sku, price: Decimal(string: "19.99")!, quantity: 2)],
             shippingAddress: address, billingAddress: address)
-        return OrderDocument(order: Order(draft: draft, id: OrderID(id)!, at: time))
+        return OrderDocument(newOrder: Order(draft: draft, id: OrderID(id)!, at: time))
     }
 }
 

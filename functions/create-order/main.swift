@@ -1,4 +1,9 @@
 import FunctionRuntime
 import OrderAPI
+import OrderCommands
+import OrderEvents
 
-FunctionMain.run(function: "create-order") { CreateOrder(context: try .fromEnvironment()) }
+FunctionMain.run(function: "create-order") {
+    let context = try OrderServiceContext.fromEnvironment()
+    return CreateOrder(context: context, events: EventPublisher(context: context, webhook: try .fromEnvironment()))
+}

@@ -1,4 +1,9 @@
 import FunctionRuntime
 import OrderAPI
+import OrderCommands
+import OrderEvents
 
-FunctionMain.run(function: "update-order-status") { UpdateOrderStatus(context: try .fromEnvironment()) }
+FunctionMain.run(function: "update-order-status") {
+    let context = try OrderServiceContext.fromEnvironment()
+    return UpdateOrderStatus(context: context, events: EventPublisher(context: context, webhook: try .fromEnvironment()))
+}

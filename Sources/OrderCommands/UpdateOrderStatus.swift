@@ -1,4 +1,5 @@
-import FunctionRuntime
+public import FunctionRuntime
+public import OrderAPI
 import OrderDomain
 import OrderStore
 
@@ -6,25 +7,30 @@ import OrderStore
 /// next status of the flow.
 ///
 /// Repeating the current status is a successful no-op. `If-Match` makes the change conditional on the version.
+/// A real change records an `order_status_updated` event, delivered right after the answer.
 public struct UpdateOrderStatus: OrderFunction {
     let context: OrderServiceContext
+    let events: EventPublisher
 
-    public init(context: OrderServiceContext) {
+    public init(context: OrderServiceContext, events: EventPublisher) {
         self.context = context
+        self.events = events
     }
 
-    func answer(_ request: FunctionRequest) throws -> FunctionResponse {
+    public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let update = try StatusUpdate(json: request.jsonBody(), pathID: request.pathParameters["id"])
         let condition = try EntityTagCondition(header: "If-Match", value: request.header("if-match"))
-        let order = try context.store.update(update.id) { document in
+        let (order, changed) = try context.store.update(update.id) { document in
             if let condition, !condition.matchesStrongly(document.order.entityTag) {
                 throw OrderError.versionMismatch(
                     order: update.id, current: document.order.version, expected: condition.tagList)
             }
-            try document.order.advance(to: update.status, at: context.now())
-            return document.order
+            let changed = try document.advance(to: update.status, at: context.now())
+            return (document.order, changed)
         }
-        return .order(order)
+        var response = FunctionResponse.order(order)
+        if changed { response.afterResponse = events.deliveryAfterResponse(of: order.id) }
+        return response
     }
 }
 

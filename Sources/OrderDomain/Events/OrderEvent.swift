@@ -1,0 +1,122 @@
+public import Timestamps
+
+/// Something that happened to an order, to be announced to subscribers, with the state of its delivery.
+///
+/// Events are recorded in the same write as the change they describe, so a change never exists without its
+/// event, nor an event without its change.
+public struct OrderEvent: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable {
+        /// The order was created.
+        case orderAdded = "order_added"
+        /// The order moved to another status.
+        case orderStatusUpdated = "order_status_updated"
+    }
+
+    /// Unique, and the same on every delivery attempt: subscribers de-duplicate on it.
+    public let id: String
+    public let type: Kind
+    public let orderID: OrderID
+    /// The order's version right after the change.
+    public let version: Int
+    public let status: OrderStatus
+    /// The status before the change; `nil` for ``Kind/orderAdded``.
+    public let previousStatus: OrderStatus?
+    public let occurredAt: Timestamp
+    public var delivery: EventDelivery
+
+    enum CodingKeys: String, CodingKey {
+        case id, type
+        case orderID = "order_id"
+        case version, status
+        case previousStatus = "previous_status"
+        case occurredAt = "occurred_at"
+        case delivery
+    }
+
+    /// The event for a newly created order.
+    public static func added(_ order: Order) -> OrderEvent {
+        OrderEvent(
+            id: "evt_" + ULID.generate(at: order.createdAt), type: .orderAdded, orderID: order.id,
+            version: order.version, status: order.status, previousStatus: nil, occurredAt: order.createdAt,
+            delivery: .pending(dueAt: order.createdAt))
+    }
+
+    /// The event for an order that just moved from `previous` to its current status.
+    public static func statusUpdated(_ order: Order, from previous: OrderStatus) -> OrderEvent {
+        OrderEvent(
+            id: "evt_" + ULID.generate(at: order.updatedAt), type: .orderStatusUpdated, orderID: order.id,
+            version: order.version, status: order.status, previousStatus: previous, occurredAt: order.updatedAt,
+            delivery: .pending(dueAt: order.updatedAt))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(type, forKey: .type)
+        try container.encode(orderID, forKey: .orderID)
+        try container.encode(version, forKey: .version)
+        try container.encode(status, forKey: .status)
+        // Written even when nil: `"previous_status": null` says "none", a missing key says nothing.
+        try container.encode(previousStatus, forKey: .previousStatus)
+        try container.encode(occurredAt, forKey: .occurredAt)
+        try container.encode(delivery, forKey: .delivery)
+    }
+}
+
+/// Where an event stands on its way to the webhook.
+public struct EventDelivery: Codable, Equatable, Sendable {
+    public enum State: String, Codable, Sendable {
+        /// Not delivered yet; more attempts will be made.
+        case pending
+        /// The webhook accepted it (a 2xx answer).
+        case delivered
+        /// Given up on after the last attempt, or refused for good (410); a copy is in the dead letters.
+        case dead
+    }
+
+    public var state: State
+    /// Attempts made so far.
+    public var attempts: Int
+    /// When the next attempt is due, while pending.
+    public var nextAttemptAt: Timestamp?
+    public var deliveredAt: Timestamp?
+    /// The HTTP status of the last attempt, if it got an answer.
+    public var lastStatus: Int?
+    /// Why the last attempt failed, if it did.
+    public var lastError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case state, attempts
+        case nextAttemptAt = "next_attempt_at"
+        case deliveredAt = "delivered_at"
+        case lastStatus = "last_status"
+        case lastError = "last_error"
+    }
+
+    public init(
+        state: State, attempts: Int, nextAttemptAt: Timestamp?, deliveredAt: Timestamp? = nil, lastStatus: Int? = nil,
+        lastError: String? = nil
+    ) {
+        self.state = state
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.deliveredAt = deliveredAt
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+    }
+
+    /// Not tried yet, due at `time`.
+    public static func pending(dueAt time: Timestamp) -> EventDelivery {
+        EventDelivery(state: .pending, attempts: 0, nextAttemptAt: time)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
+        try container.encode(attempts, forKey: .attempts)
+        try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
+        try container.encode(deliveredAt, forKey: .deliveredAt)
+        try container.encode(lastStatus, forKey: .lastStatus)
+        try container.encode(lastError, forKey: .lastError)
+    }
+}

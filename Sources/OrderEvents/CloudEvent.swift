@@ -1,0 +1,67 @@
+public import OrderDomain
+import FoundationEssentials
+import Timestamps
+
+/// An order event as a CloudEvents 1.0 JSON document (structured mode), the body of every webhook request.
+///
+/// ```json
+/// {"specversion":"1.0","id":"evt_…","source":"/order-service","type":"order_status_updated","subject":"2",
+///  "time":"2026-11-25T09:31:00.000Z","datacontenttype":"application/json",
+///  "data":{"order_id":"2","status":"confirmed","previous_status":"pending_confirmation","version":2,"order":{…}}}
+/// ```
+public struct CloudEvent: Encodable, Sendable {
+    public static let contentType = "application/cloudevents+json"
+
+    let specversion = "1.0"
+    let id: String
+    let source: String
+    let type: String
+    let subject: String
+    let time: String
+    let datacontenttype = "application/json"
+    let data: Payload
+
+    struct Payload: Encodable {
+        var orderID: OrderID
+        var status: OrderStatus
+        var previousStatus: OrderStatus?
+        var version: Int
+        var order: Order
+
+        enum CodingKeys: String, CodingKey {
+            case orderID = "order_id"
+            case status
+            case previousStatus = "previous_status"
+            case version, order
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(orderID, forKey: .orderID)
+            try container.encode(status, forKey: .status)
+            try container.encode(previousStatus, forKey: .previousStatus)  // null for order_added, not absent
+            try container.encode(version, forKey: .version)
+            try container.encode(order, forKey: .order)
+        }
+    }
+
+    /// The CloudEvent for `event`, carrying the order as it stood right after the event's change.
+    public init(_ event: OrderEvent, currentOrder: Order, source: String) {
+        id = event.id
+        self.source = source
+        type = event.type.rawValue
+        subject = event.orderID.rawValue
+        time = event.occurredAt.description
+        data = Payload(
+            orderID: event.orderID, status: event.status, previousStatus: event.previousStatus, version: event.version,
+            order: currentOrder.asOf(version: event.version))
+    }
+
+    /// The JSON bytes sent as the request body.
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Every field is a string, number or nested value of this module: encoding cannot fail.
+        return (try? Array(encoder.encode(self))) ?? []
+    }
+}

@@ -1,0 +1,243 @@
+import CurlHTTP
+import FoundationEssentials
+import FunctionRuntime
+public import OrderDomain
+public import OrderStore
+public import Timestamps
+
+/// Posts an order's pending events to the webhook, oldest first, and records each outcome in the order's document.
+///
+/// - One order's events go out in version order: the first pending event that fails, or is not due yet, holds back
+///   every later one. A per-order delivery lock keeps two processes from delivering the same order at once.
+/// - Any 2xx is delivered. 410 means the endpoint is gone: the event goes to the dead letters at once. Otherwise
+///   the event is retried on the ``RetrySchedule`` (429 and 503 after their `Retry-After` instead, up to 24 hours),
+///   and after the last attempt it goes to the dead letters with its last error.
+/// - Retries keep the event id and are signed again with a fresh timestamp.
+public struct EventDeliverer {
+    let store: any OrderRepository
+    let configuration: WebhookConfiguration
+    let url: String
+    let transport: any WebhookTransport
+    let now: () -> Timestamp
+    var random: any RandomNumberGenerator
+
+    /// A deliverer for `configuration`, which must name a URL.
+    public init(
+        store: any OrderRepository, configuration: WebhookConfiguration, transport: any WebhookTransport,
+        now: @escaping () -> Timestamp = { .now() }, random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+    ) {
+        self.store = store
+        self.configuration = configuration
+        url = configuration.url ?? ""
+        self.transport = transport
+        self.now = now
+        self.random = random
+    }
+
+    /// What one call delivered.
+    public struct Report: Sendable, Equatable, Encodable {
+        public var delivered = 0
+        public var failed = 0
+        public var deadLettered = 0
+        /// Another process was delivering this order's events.
+        public var busy = false
+
+        public init() {}
+
+        static func + (lhs: Report, rhs: Report) -> Report {
+            var sum = lhs
+            sum.delivered += rhs.delivered
+            sum.failed += rhs.failed
+            sum.deadLettered += rhs.deadLettered
+            return sum
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case delivered, failed
+            case deadLettered = "dead_lettered"
+        }
+    }
+
+    /// Delivers the due events of one order, waiting at most `milliseconds` for another delivery of it to end.
+    public mutating func deliverDueEvents(of id: OrderID, waitingAtMost milliseconds: Int) throws -> Report {
+        var report = Report()
+        let finished: Bool? = try store.withDeliveryLock(id, waitingAtMost: milliseconds) {
+            while let (event, order) = try nextDueEvent(of: id) {
+                let outcome = attempt(event, order: order)
+                try record(outcome, for: event, order: order, into: &report)
+                if outcome.state != .delivered && outcome.state != .dead { break }
+            }
+            return true
+        }
+        report.busy = finished == nil
+        return report
+    }
+
+    /// The oldest pending event of the order, if it is due now, with the order it belongs to.
+    private func nextDueEvent(of id: OrderID) throws -> (OrderEvent, Order)? {
+        // An update that changes nothing clears a stale outbox hint; reading through it costs the same as a get.
+        try store.update(id) { document -> (OrderEvent, Order)? in
+            guard let first = document.events.first(where: { $0.delivery.state == .pending }) else { return nil }
+            guard (first.delivery.nextAttemptAt ?? now()) <= now() else { return nil }
+            return (first, document.order)
+        }
+    }
+
+    /// One delivery attempt, and the delivery state it leads to.
+    private mutating func attempt(_ event: OrderEvent, order: Order) -> EventDelivery {
+        let body = CloudEvent(event, currentOrder: order, source: configuration.source).encoded()
+        let sentAt = now()
+        var headers = [
+            (name: "Content-Type", value: CloudEvent.contentType), (name: "User-Agent", value: "order-service"),
+            (name: "webhook-id", value: event.id),
+        ]
+        if let key = configuration.signingKey {
+            let timestamp = sentAt.millisecondsSinceEpoch / 1000
+            headers.append((name: "webhook-timestamp", value: String(timestamp)))
+            headers.append(
+                (name: "webhook-signature", value: WebhookSignature.sign(id: event.id, timestamp: timestamp, body: body, key: key)))
+        }
+
+        let started = Timestamp.monotonicNanoseconds()
+        let result = transport.send(
+            HTTPRequest(
+                method: "POST", url: url, headers: headers, body: body,
+                timeoutMilliseconds: configuration.timeoutMilliseconds))
+        let duration = Double(Timestamp.monotonicNanoseconds() - started) / 1_000_000
+
+        var delivery = event.delivery
+        delivery.attempts += 1
+        let time = now()
+        switch result {
+        case .success(let reply) where (200..<300).contains(reply.status):
+            delivery.state = .delivered
+            delivery.deliveredAt = time
+            delivery.nextAttemptAt = nil
+            delivery.lastStatus = reply.status
+            delivery.lastError = nil
+        case .success(let reply):
+            delivery.lastStatus = reply.status
+            delivery.lastError = "HTTP \(reply.status)"
+            if reply.status == 410 {
+                delivery.state = .dead
+                delivery.lastError = "HTTP 410: the endpoint is gone"
+                delivery.nextAttemptAt = nil
+            } else {
+                schedule(&delivery, at: time, retryAfter: [429, 503].contains(reply.status) ? reply.headers["retry-after"] : nil)
+            }
+        case .failure(let error):
+            delivery.lastStatus = nil
+            delivery.lastError = error.description
+            schedule(&delivery, at: time, retryAfter: nil)
+        }
+
+        FunctionLog.write(
+            "webhook_delivery", level: delivery.state == .delivered ? "info" : "warning",
+            fields: AttemptLog(
+                eventID: event.id, orderID: event.orderID.rawValue, urlHost: Self.host(of: url),
+                httpStatus: (try? result.get())?.status, curlError: result.failureCode, durationMilliseconds: duration,
+                attempt: delivery.attempts, outcome: delivery.state.rawValue, nextAttemptAt: delivery.nextAttemptAt?.description))
+        return delivery
+    }
+
+    /// Sets the next attempt after a failure, or gives up when the schedule is exhausted.
+    private mutating func schedule(_ delivery: inout EventDelivery, at time: Timestamp, retryAfter: String?) {
+        guard var next = configuration.retrySchedule.nextAttempt(afterAttempts: delivery.attempts, now: time, using: &random)
+        else {
+            delivery.state = .dead
+            delivery.nextAttemptAt = nil
+            return
+        }
+        if let retryAfter, let wait = Self.milliseconds(retryAfter: retryAfter, now: time) {
+            next = time.adding(milliseconds: min(wait, RetrySchedule.longestRetryAfter))
+        }
+        delivery.state = .pending
+        delivery.nextAttemptAt = next
+    }
+
+    /// Stores the outcome in the document; a dead event is copied to the dead letters first.
+    private func record(_ delivery: EventDelivery, for event: OrderEvent, order: Order, into report: inout Report) throws {
+        if delivery.state == .dead {
+            var dead = event
+            dead.delivery = delivery
+            let letter = DeadLetter(
+                event: CloudEvent(event, currentOrder: order, source: configuration.source), delivery: delivery,
+                deadAt: now().description)
+            try store.storeDeadLetter(letter.encoded(), eventID: event.id)
+        }
+        try store.update(event.orderID) { document in
+            guard let index = document.events.firstIndex(where: { $0.id == event.id }) else { return }
+            document.events[index].delivery = delivery
+        }
+        switch delivery.state {
+        case .delivered: report.delivered += 1
+        case .dead: report.deadLettered += 1
+        case .pending: report.failed += 1
+        }
+    }
+
+    /// `Retry-After` as seconds or as an HTTP date, in milliseconds from `now`.
+    static func milliseconds(retryAfter value: String, now: Timestamp) -> Int64? {
+        if let seconds = Int64(value.filter { $0 != " " }), seconds >= 0 { return seconds * 1000 }
+        guard let date = Timestamp(httpDate: value) else { return nil }
+        return max(0, date.millisecondsSinceEpoch - now.millisecondsSinceEpoch)
+    }
+
+    /// The host (and port) of a URL, without credentials, path or query: safe to log.
+    static func host(of url: String) -> String {
+        var rest = url[...]
+        if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
+        rest = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        return String(rest)
+    }
+}
+
+/// An event that will never be delivered, kept for inspection and replay.
+struct DeadLetter: Encodable {
+    var event: CloudEvent
+    var delivery: EventDelivery
+    var deadAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case event, delivery
+        case deadAt = "dead_at"
+    }
+
+    func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? Array(encoder.encode(self))) ?? []
+    }
+}
+
+/// The log line of one delivery attempt. Never the secret, the body or the URL's path.
+struct AttemptLog: Encodable {
+    var eventID: String
+    var orderID: String
+    var urlHost: String
+    var httpStatus: Int?
+    var curlError: String?
+    var durationMilliseconds: Double
+    var attempt: Int
+    var outcome: String
+    var nextAttemptAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case eventID = "event_id"
+        case orderID = "order_id"
+        case urlHost = "url_host"
+        case httpStatus = "http_status"
+        case curlError = "curl_error"
+        case durationMilliseconds = "duration_ms"
+        case attempt, outcome
+        case nextAttemptAt = "next_attempt_at"
+    }
+}
+
+extension Result where Failure == HTTPTransportError {
+    fileprivate var failureCode: String? {
+        if case .failure(let error) = self { return error.code }
+        return nil
+    }
+}

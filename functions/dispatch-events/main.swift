@@ -1,0 +1,9 @@
+import FunctionRuntime
+import OrderAPI
+import OrderCommands
+import OrderEvents
+
+FunctionMain.runEvent(function: "dispatch-events") {
+    let context = try OrderServiceContext.fromEnvironment()
+    return DispatchEvents(events: EventPublisher(context: context, webhook: try .fromEnvironment()))
+}

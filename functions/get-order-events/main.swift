@@ -1,0 +1,4 @@
+import FunctionRuntime
+import OrderAPI
+
+FunctionMain.run(function: "get-order-events") { GetOrderEvents(context: try .fromEnvironment()) }
