@@ -54,8 +54,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // API Gateway proxy events in and responses out: the stdin/stdout driver and structured logs.
-        .target(name: "FunctionRuntime", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
+        // API Gateway proxy events in and responses out, from stdin or the Lambda Runtime API; structured logs.
+        .target(name: "FunctionRuntime", dependencies: ["Timestamps", "CurlHTTP"], swiftSettings: swiftSettings),
         // The HTTP side shared by every order function (context, the one error mapping), and the reads.
         .target(
             name: "OrderAPI",

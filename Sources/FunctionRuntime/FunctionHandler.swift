@@ -9,8 +9,8 @@ public protocol FunctionHandler: Sendable {
 
 /// A function that is not behind HTTP, such as a scheduled job: any JSON event in, a JSON result out.
 public protocol EventHandler: Sendable {
-    /// Handles one event; throwing makes the invocation a function error.
-    func handle(event: [UInt8]) throws -> String
+    /// Handles one event within the context's deadline; throwing makes the invocation a function error.
+    func handle(event: [UInt8], context: InvocationContext) throws -> String
 }
 
 /// Limits the runtime enforces before a handler runs.

@@ -33,7 +33,8 @@ public enum FunctionLog {
 
     /// Writes one line: `{"time": …, "level": …, "msg": …, …fields}`.
     public static func write(_ message: String, level: String = "info", fields: some Encodable) {
-        let line = Line(time: Timestamp.now().description, level: level, msg: message, fields: fields)
+        let trace = getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) }
+        let line = Line(time: Timestamp.now().description, level: level, msg: message, traceID: trace, fields: fields)
         guard var bytes = try? JSONBody.encoder.encode(line) else { return }
         bytes.append(UInt8(ascii: "\n"))
         StandardStreams.write(Array(bytes), to: STDERR_FILENO)
@@ -48,6 +49,8 @@ public enum FunctionLog {
         var time: String
         var level: String
         var msg: String
+        /// The invocation's X-Ray trace, when the platform gave one.
+        var traceID: String?
         var fields: Fields
 
         func encode(to encoder: any Encoder) throws {
@@ -55,6 +58,7 @@ public enum FunctionLog {
             try container.encode(time, forKey: Key("time"))
             try container.encode(level, forKey: Key("level"))
             try container.encode(msg, forKey: Key("msg"))
+            try container.encodeIfPresent(traceID, forKey: Key("trace_id"))
             try fields.encode(to: encoder)
         }
     }

@@ -10,8 +10,9 @@ public struct FunctionResponse: Sendable {
     /// The full internal error behind a 5xx answer: logged, never sent.
     public var internalError: String?
     /// Work to do once the response has been sent, such as delivering the events of a change.
-    /// The caller already has its answer; this only delays the end of the invocation.
-    public var afterResponse: (@Sendable () -> Void)?
+    /// The caller already has its answer; this only delays the end of the invocation, and must stay within the
+    /// context's deadline.
+    public var afterResponse: (@Sendable (InvocationContext) -> Void)?
 
     public init(
         statusCode: Int, headers: [String: String] = [:], body: String = "", errorCode: String? = nil,

@@ -23,13 +23,22 @@ public struct OrderServiceContext: Sendable {
 
     /// The context from the process environment: the file store in `ORDER_DATA_DIR` (default `./data`).
     ///
+    /// As a Lambda custom runtime (`AWS_LAMBDA_RUNTIME_API` set), the data directory must already exist and be
+    /// writable: it is a mounted file system, and creating a local directory in its place would write orders to
+    /// disk that disappears with the instance.
+    ///
     /// - Throws: ``StoreError`` when the data directory cannot be created or used.
     public static func fromEnvironment() throws -> OrderServiceContext {
         func variable(_ name: String) -> String? {
             getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
         }
+        let directory = variable("ORDER_DATA_DIR") ?? "./data"
+        if variable("AWS_LAMBDA_RUNTIME_API") != nil, access(directory, W_OK | X_OK) != 0 {
+            throw StoreError(
+                .ioFailure, "use ORDER_DATA_DIR \(directory): it must be an existing, writable directory (a mounted file system)",
+                errno: errno)
+        }
         return OrderServiceContext(
-            store: try FileOrderStore(root: variable("ORDER_DATA_DIR") ?? "./data"),
-            webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil)
+            store: try FileOrderStore(root: directory), webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil)
     }
 }

@@ -9,7 +9,7 @@ import Timestamps
 /// summary of what it did.
 public struct DispatchEvents: EventHandler {
     let events: EventPublisher
-    /// How long one run may take before it stops starting new orders.
+    /// How long one run may take before it stops starting new orders, when the invocation has no deadline.
     let budgetMilliseconds: Int64
 
     public init(events: EventPublisher, budgetMilliseconds: Int64 = 50_000) {
@@ -17,11 +17,13 @@ public struct DispatchEvents: EventHandler {
         self.budgetMilliseconds = budgetMilliseconds
     }
 
-    public func handle(event: [UInt8]) throws -> String {
-        guard let deliverer = try events.makeDeliverer() else {
+    public func handle(event: [UInt8], context invocation: InvocationContext) throws -> String {
+        guard let deliverer = try events.makeDeliverer(within: invocation) else {
             return JSONBody.encode(Result(webhookConfigured: false, summary: EventDispatcher.Summary()))
         }
-        let deadline = Timestamp.monotonicNanoseconds() + budgetMilliseconds * 1_000_000
+        // Stop starting new orders while there is still time to finish the one under way.
+        let budget = Int64(invocation.budget(wanting: Int(budgetMilliseconds), margin: events.webhook.timeoutMilliseconds + 500))
+        let deadline = Timestamp.monotonicNanoseconds() + budget * 1_000_000
         var dispatcher = EventDispatcher(deliverer: deliverer, store: events.context.store)
         let summary = try dispatcher.run { Timestamp.monotonicNanoseconds() < deadline }
         return JSONBody.encode(Result(webhookConfigured: true, summary: summary))

@@ -16,20 +16,32 @@ public struct EventPublisher: Sendable {
     }
 
     /// A deliverer posting with libcurl, or `nil` when no webhook is configured. Loads libcurl (once).
-    func makeDeliverer() throws -> EventDeliverer? {
+    ///
+    /// Each attempt's timeout is cut to what `invocation` has left before its deadline.
+    func makeDeliverer(within invocation: InvocationContext) throws -> EventDeliverer? {
         guard webhook.url != nil else { return nil }
+        var configuration = webhook
+        configuration.timeoutMilliseconds = invocation.budget(wanting: webhook.timeoutMilliseconds)
+        guard configuration.timeoutMilliseconds > 0 else { return nil }
         return EventDeliverer(
-            store: context.store, configuration: webhook, transport: try CurlHTTPClient(), now: context.now)
+            store: context.store, configuration: configuration, transport: try CurlHTTPClient(), now: context.now)
     }
 
     /// Work to run after answering a request that changed `id`: deliver its due events at once, within the
-    /// webhook timeout. A failure is only logged: the change is committed and `dispatch-events` will retry.
-    func deliveryAfterResponse(of id: OrderID) -> (@Sendable () -> Void)? {
+    /// webhook timeout and the invocation's deadline. Undelivered events are only logged: the change is committed
+    /// and `dispatch-events` will retry.
+    func deliveryAfterResponse(of id: OrderID) -> (@Sendable (InvocationContext) -> Void)? {
         guard webhook.url != nil else { return nil }
-        return { [self] in
+        return { [self] invocation in
             do {
-                guard var deliverer = try makeDeliverer() else { return }
-                _ = try deliverer.deliverDueEvents(of: id, waitingAtMost: webhook.timeoutMilliseconds)
+                guard var deliverer = try makeDeliverer(within: invocation) else {
+                    FunctionLog.write(
+                        "webhook_delivery_deferred", level: "warning",
+                        fields: ["order_id": id.rawValue, "reason": "no time left before the deadline"])
+                    return
+                }
+                _ = try deliverer.deliverDueEvents(
+                    of: id, waitingAtMost: invocation.budget(wanting: webhook.timeoutMilliseconds))
             } catch {
                 FunctionLog.write(
                     "webhook_delivery_failed", level: "error", fields: ["order_id": id.rawValue, "error": "\(error)"])
