@@ -27,10 +27,19 @@ let package = Package(
         .executable(name: "get-order", targets: ["get-order"]),
         .executable(name: "get-order-events", targets: ["get-order-events"]),
         .executable(name: "dispatch-events", targets: ["dispatch-events"]),
+        .executable(name: "local-gateway", targets: ["local-gateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        // Already under Hummingbird; named here because the gateway imports their modules itself.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
         // Spelled as Hummingbird spells it, so that SwiftPM sees one package.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
@@ -75,6 +84,29 @@ let package = Package(
         function("get-order-events"),
         function("dispatch-events", dependencies: ["OrderCommands", "OrderEvents"]),
 
+        // The local API Gateway: reads template.yaml, routes HTTP requests and schedules to function processes.
+        .target(
+            name: "LocalGateway",
+            dependencies: [
+                "FunctionRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `local-gateway` command line, in the manner of `sam local`: wiring only.
+        .executableTarget(
+            name: "local-gateway",
+            dependencies: ["LocalGateway", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "OrderDomainTests", dependencies: ["OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
         .testTarget(name: "OrderStoreTests", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
         .testTarget(
@@ -97,5 +129,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The local gateway: routing, events and responses in-process, then the built command over real sockets.
+        .testTarget(
+            name: "GatewayTests", dependencies: ["LocalGateway", "FunctionRuntime"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,0 +1,19 @@
+/// Why the gateway cannot start or run a command: a stable machine `code` and a message for the person
+/// running it.
+public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// `template_unreadable`, `template_invalid`, `env_vars_invalid`, `executable_missing`, `event_unreadable`,
+    /// `function_not_found`, `listen_failed`.
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    static func templateInvalid(_ message: String) -> GatewayError {
+        GatewayError(code: "template_invalid", message: "template: \(message)")
+    }
+}

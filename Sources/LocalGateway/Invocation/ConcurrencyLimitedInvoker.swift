@@ -1,0 +1,53 @@
+/// Runs at most `limit` invocations of another invoker at once; the others wait their turn, in order.
+public struct ConcurrencyLimitedInvoker: FunctionInvoker {
+    public let base: any FunctionInvoker
+    private let permits: Permits
+
+    /// - Parameter limit: at least 1.
+    public init(_ base: any FunctionInvoker, limit: Int) {
+        self.base = base
+        permits = Permits(limit: max(1, limit))
+    }
+
+    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
+        -> [UInt8]
+    {
+        await permits.acquire()
+        do {
+            let output = try await base.invoke(function, event: event, requestID: requestID)
+            await permits.release()
+            return output
+        } catch {
+            await permits.release()
+            throw error
+        }
+    }
+
+    /// A counting semaphore that suspends, never blocks, its waiters.
+    private actor Permits {
+        let limit: Int
+        var inUse = 0
+        var waiting: [CheckedContinuation<Void, Never>] = []
+
+        init(limit: Int) {
+            self.limit = limit
+        }
+
+        func acquire() async {
+            if inUse < limit {
+                inUse += 1
+                return
+            }
+            // The permit passes straight from the releasing invocation to this one.
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            if waiting.isEmpty {
+                inUse -= 1
+            } else {
+                waiting.removeFirst().resume()
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+public import Foundation
+import FunctionRuntime
+
+/// API Gateway, locally: turns an HTTP request into an event for the route's function, runs it through the
+/// invoker, and turns the function's answer back into an HTTP response. Independent of any HTTP server.
+///
+/// Every request gets an answer: the gateway's own errors (404, 405, 413, 502, 504) use the service's error
+/// envelope. Each request writes one access-log line on standard error.
+public struct Gateway: Sendable {
+    public let template: ServerlessTemplate
+    public let routes: RouteTable
+    public let invoker: any FunctionInvoker
+    public var eventBuilder = ProxyEventBuilder()
+    /// The clock for event times, passed in so tests can fix it.
+    public var now: @Sendable () -> Date
+    /// Where access-log and failure lines go.
+    public var log: @Sendable (GatewayLogLine) -> Void
+
+    /// - Throws: ``GatewayError`` `template_invalid` when the template's routes conflict.
+    public init(
+        template: ServerlessTemplate, invoker: any FunctionInvoker, now: @escaping @Sendable () -> Date = { Date() },
+        log: @escaping @Sendable (GatewayLogLine) -> Void = { $0.write() }
+    ) throws(GatewayError) {
+        self.template = template
+        routes = try RouteTable(template: template)
+        self.invoker = invoker
+        self.now = now
+        self.log = log
+    }
+
+    /// Answers one request.
+    public func respond(to request: GatewayRequest) async -> GatewayResponse {
+        let started = ContinuousClock.now
+        let requestID = UUID().uuidString.lowercased()
+        var functionID: String?
+        var response = await answer(request, requestID: requestID, functionID: &functionID)
+        response.headers.append(HeaderField("Apigw-Requestid", requestID))
+        let elapsed = ContinuousClock.now - started
+        log(
+            .access(
+                method: request.method, path: request.path, status: response.status, function: functionID,
+                durationMilliseconds: elapsed.milliseconds,
+                requestID: requestID))
+        return response
+    }
+
+    private func answer(_ request: GatewayRequest, requestID: String, functionID: inout String?) async
+        -> GatewayResponse
+    {
+        guard !request.bodyTooLarge, request.body.count <= RequestLimits.maximumBodySize else {
+            return GatewayResponse(.payloadTooLarge(limit: RequestLimits.maximumBodySize))
+        }
+        let match: RouteTable.Match
+        switch routes.lookup(method: request.method, path: request.path) {
+        case .notFound:
+            return GatewayResponse(.routeNotFound(method: request.method, path: request.path))
+        case .methodNotAllowed(let allowed):
+            return GatewayResponse(.methodNotAllowed(method: request.method, path: request.path, allowed: allowed))
+        case .matched(let found):
+            match = found
+        }
+
+        let function = match.route.function
+        functionID = function.logicalID
+        let event = eventBuilder.event(for: request, match: match, requestID: requestID, time: now())
+        let output: [UInt8]
+        do {
+            output = try await invoker.invoke(function, event: event, requestID: requestID)
+        } catch {
+            log(.failure(function: function.logicalID, requestID: requestID, error: error.message))
+            if error.kind == .timedOut {
+                return GatewayResponse(.gatewayTimeout(function: function.logicalID, seconds: function.timeoutSeconds))
+            }
+            return GatewayResponse(.badGateway(function: function.logicalID))
+        }
+        do {
+            return try GatewayResponse(functionOutput: output, version: match.route.definition.payloadVersion)
+        } catch {
+            let shown = String(decoding: output.prefix(512), as: UTF8.self)
+            log(.failure(function: function.logicalID, requestID: requestID, error: "\(error); output: \(shown)"))
+            return GatewayResponse(.badGateway(function: function.logicalID))
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import FunctionRuntime
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Serves a ``Gateway`` over HTTP/1.1 with Hummingbird, with the scheduled functions alongside.
+///
+/// SIGINT and SIGTERM stop it gracefully: it stops accepting connections, lets requests in flight finish,
+/// then returns.
+public struct GatewayServer: Sendable {
+    public var gateway: Gateway
+    public var host: String
+    /// 0 picks a free port; the "listening" log line says which.
+    public var port: Int
+    public var scheduler: ScheduleRunner?
+
+    public init(gateway: Gateway, host: String = "127.0.0.1", port: Int = 3000, scheduler: ScheduleRunner? = nil) {
+        self.gateway = gateway
+        self.host = host
+        self.port = port
+        self.scheduler = scheduler
+    }
+
+    /// Runs until SIGINT or SIGTERM.
+    ///
+    /// - Throws: when the address cannot be bound.
+    public func run() async throws {
+        var logger = Logger(label: "local-gateway")
+        // The gateway writes its own JSON lines; Hummingbird speaks only when something is wrong.
+        logger.logLevel = .warning
+        let gateway = self.gateway
+        let host = self.host
+        let functions = gateway.template.functions.map(\.logicalID).joined(separator: ",")
+        let routes = gateway.routes.routes.count
+        let app = Application(
+            responder: GatewayResponder(gateway: gateway),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            services: scheduler.map { [$0] } ?? [],
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                gateway.log(
+                    .notice(
+                        "listening",
+                        fields: [
+                            "address": "http://\(host):\(port)", "port": String(port), "functions": functions,
+                            "routes": String(routes),
+                        ]))
+            },
+            logger: logger
+        )
+        try await app.runService()
+        gateway.log(.notice("stopped"))
+    }
+}
+
+/// Hands every request to the gateway, whatever its path.
+struct GatewayResponder: HTTPResponder {
+    typealias Context = GatewayRequestContext
+    let gateway: Gateway
+
+    func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
+        let (path, query) = GatewayRequest.splitTarget(request.head.path ?? "/")
+        let headers = request.headers.map { HeaderField($0.name.rawName, $0.value) }
+        let limit = RequestLimits.maximumBodySize
+        var body: [UInt8] = []
+        var bodyTooLarge = (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > limit
+        if !bodyTooLarge {
+            do {
+                var buffer = try await request.body.collect(upTo: limit)
+                body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            } catch {
+                // Over the limit while streaming, with no Content-Length to say so up front.
+                bodyTooLarge = true
+            }
+        }
+        let answer = await gateway.respond(
+            to: GatewayRequest(
+                method: request.method.rawValue, path: path, rawQuery: query, headers: headers, body: body,
+                bodyTooLarge: bodyTooLarge, sourceIP: context.sourceIP))
+        return Response(answer)
+    }
+}
+
+/// Hummingbird's request context, plus the client's address for `sourceIp`.
+struct GatewayRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let sourceIP: String
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        sourceIP = source.channel.remoteAddress?.ipAddress ?? "127.0.0.1"
+    }
+}
+
+extension Response {
+    /// Headers that describe the connection or the framing, which the server sets itself.
+    private static let hopByHop: Set<String> = ["content-length", "transfer-encoding", "connection", "keep-alive"]
+
+    init(_ answer: GatewayResponse) {
+        var fields = HTTPFields()
+        for header in answer.headers where !Self.hopByHop.contains(header.name.lowercased()) {
+            guard let name = HTTPField.Name(header.name) else { continue }
+            fields.append(HTTPField(name: name, value: header.value))
+        }
+        self.init(
+            status: HTTPResponse.Status(code: answer.status), headers: fields,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+}

@@ -1,0 +1,106 @@
+/// The functions of an AWS SAM template, as the gateway serves them: settings, routes and schedules.
+///
+/// Only `AWS::Serverless::Function` resources are read; `Globals.Function` is already applied to each one.
+public struct ServerlessTemplate: Sendable, Equatable {
+    /// The functions, in the template's order of logical ids.
+    public var functions: [FunctionDefinition]
+
+    public init(functions: [FunctionDefinition]) {
+        self.functions = functions
+    }
+
+    /// The function with this logical id (`CreateOrderFunction`) or executable name (`create-order`).
+    public func function(named name: String) -> FunctionDefinition? {
+        functions.first { $0.logicalID == name } ?? functions.first { $0.executableName == name }
+    }
+}
+
+/// The API Gateway payload format an event and its response use.
+public enum PayloadVersion: String, Sendable, Equatable {
+    /// REST API (`Api` events, or `PayloadFormatVersion: "1.0"`).
+    case v1 = "1.0"
+    /// HTTP API (`HttpApi` events).
+    case v2 = "2.0"
+}
+
+/// One `AWS::Serverless::Function` with its `Globals` applied.
+public struct FunctionDefinition: Sendable, Equatable {
+    /// The template's logical id, such as `CreateOrderFunction`; Lambda's function name when run locally.
+    public var logicalID: String
+    /// `CodeUri`, such as `functions/create-order`.
+    public var codeURI: String
+    public var handler: String
+    public var runtime: String
+    /// `Timeout` in seconds (SAM's default is 3).
+    public var timeoutSeconds: Double
+    /// `MemorySize` in MB (SAM's default is 128).
+    public var memorySize: Int
+    /// `Globals` variables overridden by the function's own `Environment.Variables`.
+    public var environment: [String: String]
+    public var routes: [RouteDefinition]
+    public var schedules: [ScheduleDefinition]
+
+    public init(
+        logicalID: String, codeURI: String, handler: String = "bootstrap", runtime: String = "provided.al2023",
+        timeoutSeconds: Double = 3, memorySize: Int = 128, environment: [String: String] = [:],
+        routes: [RouteDefinition] = [], schedules: [ScheduleDefinition] = []
+    ) {
+        self.logicalID = logicalID
+        self.codeURI = codeURI
+        self.handler = handler
+        self.runtime = runtime
+        self.timeoutSeconds = timeoutSeconds
+        self.memorySize = memorySize
+        self.environment = environment
+        self.routes = routes
+        self.schedules = schedules
+    }
+
+    /// The name of the function's built executable: the last component of `CodeUri`
+    /// (`functions/create-order` is `create-order`).
+    public var executableName: String {
+        codeURI.split(separator: "/").last.map(String.init) ?? codeURI
+    }
+}
+
+/// One `HttpApi` or `Api` event of a function: a method and a path template.
+public struct RouteDefinition: Sendable, Equatable {
+    /// The event's name in the template, such as `GetOrder`.
+    public var eventName: String
+    /// `GET`, `POST`, …, or `nil` for `ANY`.
+    public var method: String?
+    /// `/order/{id}`, `/files/{proxy+}`, or `$default`.
+    public var path: String
+    public var payloadVersion: PayloadVersion
+
+    public init(eventName: String, method: String?, path: String, payloadVersion: PayloadVersion) {
+        self.eventName = eventName
+        self.method = method
+        self.path = path
+        self.payloadVersion = payloadVersion
+    }
+
+    /// API Gateway's route key: `GET /order/{id}`, `ANY /files/{proxy+}` or `$default`.
+    public var routeKey: String {
+        path == "$default" ? "$default" : "\(method ?? "ANY") \(path)"
+    }
+}
+
+/// One `Schedule` or `ScheduleV2` event of a function.
+public struct ScheduleDefinition: Sendable, Equatable {
+    /// The event's name in the template.
+    public var eventName: String
+    /// `rate(5 minutes)`, `cron(0 12 * * ? *)`, …
+    public var expression: String
+    /// `false` when the template disables the schedule (`Enabled: false` or `State: DISABLED`).
+    public var isEnabled: Bool
+    /// `Input`: JSON sent instead of the scheduled event, when the template gives one.
+    public var input: String?
+
+    public init(eventName: String, expression: String, isEnabled: Bool = true, input: String? = nil) {
+        self.eventName = eventName
+        self.expression = expression
+        self.isEnabled = isEnabled
+        self.input = input
+    }
+}

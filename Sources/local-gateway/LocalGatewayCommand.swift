@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import LocalGateway
+
+/// `local-gateway`: API Gateway and Lambda for the order service on one machine, driven by `template.yaml`.
+@main
+struct LocalGatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "local-gateway",
+        abstract: "Serve the functions of an AWS SAM template locally, a process per invocation.",
+        subcommands: [StartAPI.self, Invoke.self],
+        defaultSubcommand: StartAPI.self
+    )
+}
+
+/// The options every subcommand shares, named as `sam local` names them.
+struct FunctionOptions: ParsableArguments {
+    @Option(name: [.customShort("t"), .long], help: "The AWS SAM template.")
+    var template = "./template.yaml"
+
+    @Option(help: "The directory of the built function executables (functions/<name> runs <dir>/<name>).")
+    var functionsDir = ".build/debug"
+
+    @Option(help: "The data directory, passed to every function as ORDER_DATA_DIR.")
+    var dataDir = "./data"
+
+    @Option(help: "A JSON file of environment variables: {\"Parameters\": {...}, \"<LogicalId>\": {...}}.")
+    var envVars: String?
+
+    func setup() throws(GatewayError) -> GatewaySetup {
+        let setup = try GatewaySetup(
+            templatePath: template, functionsDirectory: functionsDir, dataDirectory: dataDir, envVarsFile: envVars)
+        try setup.checkExecutables()
+        return setup
+    }
+}
+
+struct StartAPI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start-api", abstract: "Serve the template's routes over HTTP and run its schedules.")
+
+    @OptionGroup var options: FunctionOptions
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: [.short, .long], help: "The port to listen on; 0 picks a free one.")
+    var port = 3000
+
+    @Option(help: "How many function processes may run at once; more requests wait their turn.")
+    var maxConcurrency = ProcessInfo.processInfo.activeProcessorCount * 4
+
+    func run() async throws {
+        let gateway: Gateway
+        let scheduler: ScheduleRunner
+        do {
+            let setup = try options.setup()
+            let invoker = ConcurrencyLimitedInvoker(setup.processInvoker, limit: maxConcurrency)
+            gateway = try Gateway(template: setup.template, invoker: invoker)
+            scheduler = ScheduleRunner(template: setup.template, invoker: invoker)
+            _ = try scheduler.jobs()
+        } catch {
+            throw fail(error.message)
+        }
+        do {
+            try await GatewayServer(gateway: gateway, host: host, port: port, scheduler: scheduler).run()
+        } catch {
+            throw fail("cannot serve on \(host):\(port): \(error)")
+        }
+    }
+}
+
+struct Invoke: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run one function once with an event and print its response, as `sam local invoke` does.")
+
+    @Argument(help: "The function: its logical id (CreateOrderFunction) or executable name (create-order).")
+    var function: String
+
+    @Option(name: [.short, .long], help: "The event JSON file, or - for standard input.")
+    var event: String
+
+    @OptionGroup var options: FunctionOptions
+
+    func run() async throws {
+        let setup: GatewaySetup
+        do {
+            setup = try options.setup()
+        } catch {
+            throw fail(error.message)
+        }
+        guard let definition = setup.template.function(named: function) else {
+            let known = setup.template.functions.map(\.logicalID).joined(separator: ", ")
+            throw fail("the template has no function \(function); it has \(known)")
+        }
+        let bytes: [UInt8]
+        do {
+            bytes =
+                try event == "-"
+                ? Array(FileHandle.standardInput.readDataToEndOfFile())
+                : Array(Data(contentsOf: URL(fileURLWithPath: event)))
+        } catch {
+            throw fail("cannot read the event \(event): \(error.localizedDescription)")
+        }
+        do {
+            let output = try await setup.processInvoker.invoke(
+                definition, event: bytes, requestID: UUID().uuidString.lowercased())
+            FileHandle.standardOutput.write(Data(output))
+        } catch {
+            throw fail(error.message)
+        }
+    }
+}
+
+/// Writes `local-gateway: <message>` on standard error and gives the exit status to throw: 1.
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("local-gateway: \(message)\n".utf8))
+    return ExitCode(1)
+}

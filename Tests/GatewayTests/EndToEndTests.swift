@@ -1,0 +1,332 @@
+import Foundation
+import Testing
+
+/// The built `local-gateway` over real sockets, serving the service's own `template.yaml` and the built functions.
+@Suite("End to end: the order service through the gateway", .serialized)
+final class OrderServiceEndToEndTests {
+    let data: URL
+    let gateway: GatewayProcess
+    let client: HTTPClient
+
+    init() throws {
+        data = try Paths.temporaryDirectory()
+        gateway = try GatewayProcess([
+            "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
+            "--functions-dir", Paths.binaries.path, "--data-dir", data.path, "--max-concurrency", "8",
+        ])
+        client = HTTPClient(port: gateway.port)
+    }
+
+    deinit {
+        gateway.stop()
+        try? FileManager.default.removeItem(at: data)
+    }
+
+    @Test("every route: create, update both ways, read; one access-log line per request")
+    func everyRoute() async throws {
+        let created = try await client.send("POST", "/order", json: Orders.create(id: "E2E-1"))
+        #expect(created.status == 201, "\(created.text)")
+        #expect(created.header("Location") == "/order/E2E-1")
+        #expect(created.json["amount"] as? Int == 20)
+
+        let confirmed = try await client.send("PUT", "/order", json: ["id": "E2E-1", "status": "confirmed"])
+        #expect(confirmed.status == 200, "\(confirmed.text)")
+        #expect(confirmed.json["status"] as? String == "confirmed")
+
+        let sent = try await client.send("PUT", "/order/E2E-1/status", json: ["status": "sent_to_warehouse"])
+        #expect(sent.status == 200, "\(sent.text)")
+        #expect(sent.header("ETag") == "\"3\"")
+
+        let read = try await client.send("GET", "/order/E2E-1")
+        #expect(read.status == 200)
+        #expect(read.json["version"] as? Int == 3)
+        let notModified = try await client.send("GET", "/order/E2E-1", headers: ["If-None-Match": "\"3\""])
+        #expect(notModified.status == 304)
+
+        let missing = try await client.send("GET", "/order/NOPE")
+        #expect(missing.status == 404)
+        #expect(missing.json["code"] as? String == "order_not_found")
+
+        let access = gateway.logLines("request")
+        #expect(access.count == 6)
+        for line in access {
+            for key in ["method", "path", "status", "function", "duration_ms", "request_id"] {
+                #expect(line[key] != nil, "access line without \(key): \(line)")
+            }
+        }
+        // The functions' own log lines come through the gateway's standard error too.
+        #expect(gateway.logLines("invocation").count == 6)
+    }
+
+    @Test("the old service's curl examples work, amount corrected")
+    func oldReadmeFlow() async throws {
+        let body = try Data(contentsOf: Paths.fixtures.appendingPathComponent("bodies/old-readme-order.json"))
+        var order = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+        order["amount"] = 80
+        order.removeValue(forKey: "status")
+        order["id"] = 2
+        let created = try await client.send(
+            "POST", "/order", body: try JSONSerialization.data(withJSONObject: order),
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json;"])
+        #expect(created.status == 201, "\(created.text)")
+        let updated = try await client.send("PUT", "/order", json: ["id": 2, "status": "confirmed"])
+        #expect(updated.status == 200, "\(updated.text)")
+        let read = try await client.send("GET", "/order/2")
+        #expect(read.json["status"] as? String == "confirmed")
+    }
+
+    @Test("gateway errors use the envelope: 404 route_not_found, 405 with Allow, 413 before any function")
+    func gatewayErrors() async throws {
+        let unknown = try await client.send("GET", "/no/such/route")
+        #expect(unknown.status == 404)
+        #expect(unknown.json["type"] as? String == "api_error")
+        #expect(unknown.json["code"] as? String == "route_not_found")
+
+        let wrongMethod = try await client.send("DELETE", "/order")
+        #expect(wrongMethod.status == 405)
+        #expect(wrongMethod.header("Allow") == "POST, PUT")
+        #expect(wrongMethod.json["code"] as? String == "method_not_allowed")
+
+        let invocationsBefore = gateway.logLines("invocation").count
+        let huge = try await client.send("POST", "/order", body: Data(repeating: 0x20, count: 1024 * 1024 + 1))
+        #expect(huge.status == 413)
+        #expect(huge.json["code"] as? String == "payload_too_large")
+        #expect(gateway.logLines("invocation").count == invocationsBefore)
+    }
+
+    @Test("50 parallel creates all succeed")
+    func parallelCreates() async throws {
+        let client = self.client
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<50 {
+                group.addTask {
+                    try await client.send("POST", "/order", json: Orders.create(id: "PAR-\(index)")).status
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 201, count: 50))
+    }
+
+    @Test("20 parallel updates of one order are serialized: no lost update, a consistent final version")
+    func parallelUpdates() async throws {
+        #expect(try await client.send("POST", "/order", json: Orders.create(id: "RACE-GW")).status == 201)
+        let flow = ["confirmed", "sent_to_warehouse", "shipped", "in_transit", "delivered"]
+        let client = self.client
+        let answers = try await withThrowingTaskGroup(of: HTTPClient.Response.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    try await client.send("PUT", "/order/RACE-GW/status", json: ["status": flow[index % flow.count]])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.allSatisfy { $0.status == 200 || $0.status == 409 }, "\(answers.map(\.status))")
+        // Each version was produced by exactly one change.
+        var changeTimes: [Int: Set<String>] = [:]
+        for answer in answers where answer.status == 200 {
+            let version = answer.json["version"] as? Int ?? 0
+            changeTimes[version, default: []].insert(answer.json["updated_at"] as? String ?? "")
+        }
+        #expect(changeTimes.values.allSatisfy { $0.count == 1 }, "\(changeTimes)")
+
+        let final = try await client.send("GET", "/order/RACE-GW")
+        let version = try #require(final.json["version"] as? Int)
+        let history = (final.json["status_history"] as? [[String: Any]])?.compactMap { $0["status"] as? String } ?? []
+        #expect(history.count == version)
+        #expect(history == Array((["pending_confirmation"] + flow).prefix(version)))
+        #expect(version == 1 + changeTimes.keys.filter { $0 > 1 }.count)
+    }
+}
+
+/// The built `local-gateway` with `fixtures/gateway/template.yaml`: functions that misbehave on purpose.
+@Suite("End to end: misbehaving functions", .serialized)
+final class MisbehavingFunctionTests {
+    let functions: URL
+    let gateway: GatewayProcess
+    let client: HTTPClient
+
+    init() throws {
+        functions = try Paths.testFunctionsDirectory()
+        gateway = try GatewayProcess([
+            "--template", Paths.gatewayFixtures.appendingPathComponent("template.yaml").path,
+            "--functions-dir", functions.path, "--data-dir", "/tmp/gateway-test-data",
+            "--env-vars", Paths.gatewayFixtures.appendingPathComponent("env-vars.json").path,
+        ])
+        client = HTTPClient(port: gateway.port)
+    }
+
+    deinit {
+        gateway.stop()
+        try? FileManager.default.removeItem(at: functions)
+    }
+
+    @Test("a function past its timeout is killed and answered 504")
+    func timeout() async throws {
+        let started = Date()
+        let response = try await client.send("GET", "/slow")
+        #expect(response.status == 504)
+        #expect(response.json["code"] as? String == "gateway_timeout")
+        // Its child process (sleep 30) was killed with it, or the answer would wait for it.
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test("a function that prints garbage is answered 502")
+    func garbage() async throws {
+        let response = try await client.send("GET", "/garbage")
+        #expect(response.status == 502)
+        #expect(response.json["code"] as? String == "bad_gateway")
+        #expect(gateway.log.contains("this is not JSON"))
+    }
+
+    @Test("a function that exits non-zero is answered 502, its stderr in the gateway's log")
+    func crash() async throws {
+        let response = try await client.send("GET", "/crash")
+        #expect(response.status == 502)
+        #expect(response.json["code"] as? String == "bad_gateway")
+        #expect(gateway.log.contains("crash: failing on purpose"))
+    }
+
+    @Test("payload 2.0 without statusCode is inferred: the event comes back as a 200 JSON body")
+    func inferredResponse() async throws {
+        let response = try await client.send("POST", "/echo/a%20b/c?x=1&x=2", body: Data(#"{"k":"v"}"#.utf8))
+        #expect(response.status == 200)
+        let event = response.json
+        #expect(event["version"] as? String == "2.0")
+        #expect(event["routeKey"] as? String == "ANY /echo/{proxy+}")
+        #expect(event["pathParameters"] as? [String: String] == ["proxy": "a b/c"])
+        #expect(event["queryStringParameters"] as? [String: String] == ["x": "1,2"])
+        #expect(event["body"] as? String == #"{"k":"v"}"#)
+        let context = try #require(event["requestContext"] as? [String: Any])
+        #expect((context["http"] as? [String: Any])?["sourceIp"] as? String == "127.0.0.1")
+
+        let item = try await client.send("GET", "/echo/items/42")
+        #expect(item.json["routeKey"] as? String == "GET /echo/items/{id}")
+        #expect(item.json["pathParameters"] as? [String: String] == ["id": "42"])
+    }
+
+    @Test("an Api route gets payload 1.0; base64 bodies and multi-value headers come back")
+    func payloadV1() async throws {
+        let response = try await client.send("GET", "/v1/echo/7?tag=a&tag=b")
+        #expect(response.status == 200)
+        let event = response.json
+        #expect(event["resource"] as? String == "/v1/echo/{id}")
+        #expect(event["httpMethod"] as? String == "GET")
+        #expect(event["multiValueQueryStringParameters"] as? [String: [String]] == ["tag": ["a", "b"]])
+        #expect(event["pathParameters"] as? [String: String] == ["id": "7"])
+        #expect(response.header("X-Multi") == "a, b" || response.header("X-Multi") == "a,b")
+    }
+
+    @Test("--env-vars overrides the template; Lambda's variables are set; cookies become Set-Cookie")
+    func environment() async throws {
+        let response = try await client.send("GET", "/env")
+        #expect(response.status == 200, "\(response.text)")
+        let variables = response.json
+        #expect(variables["GREETING"] as? String == "from-env-vars")
+        #expect(variables["ORDER_DATA_DIR"] as? String == "/tmp/from-env-vars")
+        #expect(variables["FUNCTION_ONLY"] as? String == "us-east-1-only")
+        #expect(variables["AWS_LAMBDA_FUNCTION_NAME"] as? String == "EnvReportFunction")
+        #expect(variables["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] as? String == "512")
+        #expect(variables["AWS_LAMBDA_FUNCTION_TIMEOUT"] as? String == "5")
+        #expect(variables["AWS_LAMBDA_FUNCTION_VERSION"] as? String == "$LATEST")
+        #expect(variables["AWS_SAM_LOCAL"] as? String == "true")
+        #expect(response.header("Set-Cookie")?.contains("a=1") == true)
+        #expect(gateway.log.contains("env-report ran"))
+
+        let echo = try await client.send("GET", "/echo/items/1")
+        #expect(echo.status == 200)
+    }
+}
+
+/// The command's other behaviours: `invoke`, start-up checks, graceful shutdown.
+@Suite("End to end: the command", .serialized)
+struct CommandTests {
+    static func run(_ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: String, error: String)
+    {
+        let directory = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = Paths.binaries.appendingPathComponent("local-gateway")
+        process.arguments = arguments
+        let outputFile = directory.appendingPathComponent("out")
+        let errorFile = directory.appendingPathComponent("err")
+        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: outputFile)
+        process.standardError = try FileHandle(forWritingTo: errorFile)
+        if let input {
+            let inputFile = directory.appendingPathComponent("in")
+            try input.write(to: inputFile)
+            process.standardInput = try FileHandle(forReadingFrom: inputFile)
+        }
+        try process.run()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, try String(contentsOf: outputFile, encoding: .utf8),
+            try String(contentsOf: errorFile, encoding: .utf8)
+        )
+    }
+
+    static var serviceOptions: [String] {
+        [
+            "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path, "--functions-dir",
+            Paths.binaries.path,
+        ]
+    }
+
+    @Test("invoke runs one function once with an event file, or with - for standard input")
+    func invoke() throws {
+        let data = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: data) }
+        let event = Paths.fixtures.appendingPathComponent("events/v2/get-order.json")
+        let fromFile = try Self.run(
+            ["invoke", "get-order", "--event", event.path, "--data-dir", data.path] + Self.serviceOptions)
+        #expect(fromFile.status == 0, "\(fromFile.error)")
+        let response = try #require(
+            try JSONSerialization.jsonObject(with: Data(fromFile.output.utf8)) as? [String: Any])
+        #expect(response["statusCode"] as? Int == 404)
+
+        let fromStandardInput = try Self.run(
+            ["invoke", "GetOrderFunction", "--event", "-", "--data-dir", data.path] + Self.serviceOptions,
+            input: try Data(contentsOf: event))
+        #expect(fromStandardInput.status == 0, "\(fromStandardInput.error)")
+        #expect(fromStandardInput.output.contains(#""statusCode":404"#))
+
+        let unknown = try Self.run(["invoke", "no-such-function", "--event", event.path] + Self.serviceOptions)
+        #expect(unknown.status != 0)
+        #expect(unknown.error.contains("no-such-function"))
+    }
+
+    @Test("start-up fails, naming them, when function executables are not built")
+    func missingExecutables() throws {
+        let empty = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: empty) }
+        let result = try Self.run([
+            "start-api", "--port", "0", "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
+            "--functions-dir", empty.path,
+        ])
+        #expect(result.status != 0)
+        for function in ["CreateOrderFunction", "UpdateOrderStatusFunction", "GetOrderFunction"] {
+            #expect(result.error.contains(function), "\(result.error)")
+        }
+    }
+
+    @Test("SIGTERM lets a request in flight finish, then the gateway exits 0")
+    func gracefulShutdown() async throws {
+        let functions = try Paths.testFunctionsDirectory()
+        defer { try? FileManager.default.removeItem(at: functions) }
+        let gateway = try GatewayProcess([
+            "--template", Paths.gatewayFixtures.appendingPathComponent("template.yaml").path,
+            "--functions-dir", functions.path,
+        ])
+        let client = HTTPClient(port: gateway.port)
+        async let inFlight = client.send("GET", "/sleepy")
+        try await Task.sleep(for: .milliseconds(300))
+        gateway.process.terminate()
+        let response = try await inFlight
+        #expect(response.status == 200)
+        #expect(response.text == "slept")
+        #expect(gateway.stop() == 0)
+        #expect(gateway.logLines("stopped").count == 1)
+    }
+}
