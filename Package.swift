@@ -11,11 +11,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
-/// A function handler: one executable per function, wired in `functions/<name>/main.swift`.
+/// A function handler: one executable per function, wired in `functions/<name>/main.swift`. The `Makefile` beside it
+/// is for `sam build`.
 func function(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
     .executableTarget(
-        name: name, dependencies: ["OrderAPI", "FunctionRuntime"] + dependencies, path: "functions/\(name)",
-        swiftSettings: swiftSettings)
+        name: name,
+        dependencies: ["OrderAPI", "FunctionRuntime", .target(name: "GlibcCompatibility", condition: .when(platforms: [.linux]))]
+            + dependencies,
+        path: "functions/\(name)", exclude: ["Makefile"], swiftSettings: swiftSettings)
 }
 
 let package = Package(
@@ -44,6 +47,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
+        // Keeps the function executables loadable on provided.al2023 (glibc 2.34); see its header.
+        .target(name: "GlibcCompatibility"),
         // Millisecond timestamps in RFC 3339, shared by the domain and the logs.
         .target(name: "Timestamps", swiftSettings: swiftSettings),
         // The order model, its status flow, validation and domain errors. No I/O.
