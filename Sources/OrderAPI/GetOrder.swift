@@ -11,9 +11,7 @@ public struct GetOrder: OrderFunction {
     }
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
-        let id = try request.orderIDFromPath()
-        guard let document = try context.store.get(id) else { throw OrderError.notFound(id) }
-        let order = document.order
+        let order = try request.orderDocumentFromPath(in: context.store).order
         if let condition = try EntityTagCondition(header: "If-None-Match", value: request.header("if-none-match")),
             condition.matchesWeakly(order.entityTag)
         {

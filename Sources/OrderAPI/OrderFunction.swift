@@ -1,5 +1,6 @@
 public import FunctionRuntime
 public import OrderDomain
+import OrderStore
 import Timestamps
 
 /// A handler of the order API: it throws on failure and the one error mapping turns that into an answer.
@@ -36,6 +37,15 @@ extension FunctionRequest {
     /// The `{id}` path parameter as an order id.
     public func orderIDFromPath() throws -> OrderID {
         try OrderID.fromPath(pathParameters["id"] ?? "")
+    }
+
+    /// The stored document of the order named by the `{id}` path parameter.
+    ///
+    /// - Throws: `validation_failed` for an invalid id, `order_not_found` when there is no such order.
+    func orderDocumentFromPath(in store: any OrderRepository) throws -> OrderDocument {
+        let id = try orderIDFromPath()
+        guard let document = try store.get(id) else { throw OrderError.notFound(id) }
+        return document
     }
 }
 

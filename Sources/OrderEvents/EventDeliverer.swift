@@ -44,14 +44,6 @@ public struct EventDeliverer {
 
         public init() {}
 
-        static func + (lhs: Report, rhs: Report) -> Report {
-            var sum = lhs
-            sum.delivered += rhs.delivered
-            sum.failed += rhs.failed
-            sum.deadLettered += rhs.deadLettered
-            return sum
-        }
-
         enum CodingKeys: String, CodingKey {
             case delivered, failed
             case deadLettered = "dead_lettered"

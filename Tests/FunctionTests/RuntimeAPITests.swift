@@ -4,25 +4,41 @@ import Testing
 /// The handlers as Lambda custom runtimes (`bootstrap`), driven by a fake Runtime API.
 @Suite("Runtime API conformance", .serialized)
 struct RuntimeAPITests {
+    /// Runs `function` as a runtime until it has sent `answers` requests back, then ends it as Lambda does, with
+    /// SIGKILL; with `answers` nil, until it exits by itself. Returns the fake's record and the runtime's result.
+    func serve(
+        _ function: String, _ invocations: [FakeRuntimeAPI.Invocation], answers: Int?,
+        environment: [String: String]
+    ) async throws -> (FakeRuntimeAPI, FunctionProcess.Result) {
+        let api = try await FakeRuntimeAPI(invocations: invocations)
+        let runtime = try FunctionProcess.start(
+            Paths.binaries.appendingPathComponent(function), input: Data(),
+            environment: environment.merging(["AWS_LAMBDA_RUNTIME_API": api.endpoint]) { $1 })
+        if let answers {
+            try await api.waitForAnswers(answers)
+            kill(runtime.process.processIdentifier, SIGKILL)
+        }
+        let result = try await runtime.wait()
+        await api.stop()
+        return (api, result)
+    }
+
     @Test("one process serves several invocations, reports unreadable events and spent deadlines, and goes on")
     func invocations() async throws {
         let data = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        let api = try await FakeRuntimeAPI(invocations: [
-            .init(requestID: "req-1", event: try Events.createOrder(id: "RT-1")),
-            .init(requestID: "req-2", event: Data("this is not an event".utf8)),
-            .init(requestID: "req-3", event: try Events.updateStatus(id: "RT-1", status: "confirmed")),
-            .init(requestID: "req-4", event: try Events.updateStatus(id: "RT-1", status: "shipped"), deadline: Date().addingTimeInterval(-1)),
-            .init(requestID: "req-5", event: try Events.updateStatus(id: "RT-1", status: "shipped")),
-        ])
-        let runtime = try FunctionProcess.start(
-            Paths.binaries.appendingPathComponent("update-order-status"), input: Data(),
-            environment: ["AWS_LAMBDA_RUNTIME_API": api.endpoint, "ORDER_DATA_DIR": data.path])
         // The create is sent to update-order-status on purpose: a runtime answers whatever it is given.
-        try await api.waitForAnswers(5)
-        kill(runtime.process.processIdentifier, SIGKILL)
-        let result = try await runtime.wait()
-        await api.stop()
+        let (api, result) = try await serve(
+            "update-order-status",
+            [
+                .init(requestID: "req-1", event: try Events.createOrder(id: "RT-1")),
+                .init(requestID: "req-2", event: Data("this is not an event".utf8)),
+                .init(requestID: "req-3", event: try Events.updateStatus(id: "RT-1", status: "confirmed")),
+                .init(
+                    requestID: "req-4", event: try Events.updateStatus(id: "RT-1", status: "shipped"),
+                    deadline: Date().addingTimeInterval(-1)),
+                .init(requestID: "req-5", event: try Events.updateStatus(id: "RT-1", status: "shipped")),
+            ], answers: 5, environment: ["ORDER_DATA_DIR": data.path])
 
         let answers = api.answers
         #expect(answers.map(\.path) == [
@@ -55,14 +71,9 @@ struct RuntimeAPITests {
             ("update-order-status", try Events.updateStatus(id: "RT-2", status: "confirmed")),
             ("get-order", try Events.getOrder(id: "RT-2")),
         ] {
-            let api = try await FakeRuntimeAPI(invocations: [.init(requestID: "req-\(function)", event: event)])
-            let runtime = try FunctionProcess.start(
-                Paths.binaries.appendingPathComponent(function), input: Data(),
-                environment: ["AWS_LAMBDA_RUNTIME_API": api.endpoint, "ORDER_DATA_DIR": data.path])
-            try await api.waitForAnswers(1)
-            kill(runtime.process.processIdentifier, SIGKILL)
-            _ = try await runtime.wait()
-            await api.stop()
+            let (api, _) = try await serve(
+                function, [.init(requestID: "req-\(function)", event: event)], answers: 1,
+                environment: ["ORDER_DATA_DIR": data.path])
             let answer = try #require(api.answers.first)
             #expect(answer.path == "/2018-06-01/runtime/invocation/req-\(function)/response")
             #expect((answer.json["statusCode"] as? Int).map { (200..<300).contains($0) } == true, "\(function)")
@@ -73,12 +84,8 @@ struct RuntimeAPITests {
         "create-order", "get-order", "dispatch-events",
     ])
     func initFailure(function: String) async throws {
-        let api = try await FakeRuntimeAPI(invocations: [])
-        let runtime = try FunctionProcess.start(
-            Paths.binaries.appendingPathComponent(function), input: Data(),
-            environment: ["AWS_LAMBDA_RUNTIME_API": api.endpoint, "ORDER_DATA_DIR": "/nonexistent/efs/mount"])
-        let result = try await runtime.wait()
-        await api.stop()
+        let (api, result) = try await serve(
+            function, [], answers: nil, environment: ["ORDER_DATA_DIR": "/nonexistent/efs/mount"])
         #expect(result.exitCode != 0)
         let answer = try #require(api.answers.first)
         #expect(answer.path == "/2018-06-01/runtime/init/error")
@@ -91,14 +98,9 @@ struct RuntimeAPITests {
     func eventFunction() async throws {
         let data = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: data) }
-        let api = try await FakeRuntimeAPI(invocations: [.init(requestID: "tick-1", event: Data(Events.scheduledEvent.utf8))])
-        let runtime = try FunctionProcess.start(
-            Paths.binaries.appendingPathComponent("dispatch-events"), input: Data(),
-            environment: ["AWS_LAMBDA_RUNTIME_API": api.endpoint, "ORDER_DATA_DIR": data.path])
-        try await api.waitForAnswers(1)
-        kill(runtime.process.processIdentifier, SIGKILL)
-        _ = try await runtime.wait()
-        await api.stop()
+        let (api, _) = try await serve(
+            "dispatch-events", [.init(requestID: "tick-1", event: Data(Events.scheduledEvent.utf8))], answers: 1,
+            environment: ["ORDER_DATA_DIR": data.path])
         let answer = try #require(api.answers.first)
         #expect(answer.path == "/2018-06-01/runtime/invocation/tick-1/response")
         #expect(answer.json["webhook_configured"] as? Bool == false)
