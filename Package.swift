@@ -30,6 +30,8 @@ let package = Package(
         .executable(name: "get-order", targets: ["get-order"]),
         .executable(name: "get-order-events", targets: ["get-order-events"]),
         .executable(name: "dispatch-events", targets: ["dispatch-events"]),
+        .executable(name: "list-orders", targets: ["list-orders"]),
+        .executable(name: "reindex", targets: ["reindex"]),
         .executable(name: "local-gateway", targets: ["local-gateway"]),
     ],
     dependencies: [
@@ -79,7 +81,10 @@ let package = Package(
         // The functions that change orders, and the delivery of their events. Reads never link these.
         .target(
             name: "OrderCommands",
-            dependencies: ["OrderAPI", "OrderDomain", "OrderStore", "OrderEvents", "CurlHTTP", "FunctionRuntime", "Timestamps"],
+            dependencies: [
+                "OrderAPI", "OrderDomain", "OrderStore", "OrderEvents", "CurlHTTP", "FunctionRuntime", "Timestamps",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -88,6 +93,11 @@ let package = Package(
         function("get-order"),
         function("get-order-events"),
         function("dispatch-events", dependencies: ["OrderCommands", "OrderEvents"]),
+        function("list-orders"),
+        function("reindex", dependencies: ["OrderCommands"]),
+        // Fills a data directory with generated orders through the store library, for benchmarks.
+        .executableTarget(
+            name: "seed-orders", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
 
         // The local API Gateway: reads template.yaml, routes HTTP requests and schedules to function processes.
         .target(

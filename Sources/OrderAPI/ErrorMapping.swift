@@ -30,8 +30,9 @@ extension OrderError.Code {
         switch self {
         case .malformedJSON, .validationFailed, .amountMismatch: 400
         case .orderNotFound: 404
-        case .orderExists, .invalidTransition: 409
+        case .orderExists, .invalidTransition, .requestInProgress: 409
         case .versionMismatch: 412
+        case .idempotencyKeyReused: 422
         }
     }
 }

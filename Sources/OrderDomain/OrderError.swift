@@ -20,6 +20,10 @@ public struct OrderError: Error, Equatable, Sendable {
         case invalidTransition = "invalid_transition"
         /// `If-Match` named a version that is not the order's current one.
         case versionMismatch = "version_mismatch"
+        /// An `Idempotency-Key` was sent again with a different request body.
+        case idempotencyKeyReused = "idempotency_key_reused"
+        /// An `Idempotency-Key` was sent again while the first request with it is still running.
+        case requestInProgress = "request_in_progress"
     }
 
     public var code: Code
@@ -92,5 +96,21 @@ extension OrderError {
             .versionMismatch,
             "Order '\(id)' is at version \(current), but If-Match asked for \(expected.joined(separator: " or ")); "
                 + "read the order again and retry with If-Match: \"\(current)\".")
+    }
+}
+
+extension OrderError {
+    /// The key was used before, for a request with another body.
+    public static func idempotencyKeyReused() -> OrderError {
+        OrderError(
+            .idempotencyKeyReused,
+            "This Idempotency-Key was already used with a different request body; send a new key for a new request.")
+    }
+
+    /// The first request with this key has not finished yet.
+    public static func requestInProgress() -> OrderError {
+        OrderError(
+            .requestInProgress,
+            "A request with this Idempotency-Key is still in progress; retry after it has finished.")
     }
 }

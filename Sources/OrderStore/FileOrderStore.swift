@@ -5,7 +5,9 @@ import FoundationEssentials
 /// two-hex-digit hash of the id that spreads documents over 256 directories.
 ///
 /// Beside them: `<root>/outbox/<id>`, an empty file for each order that may have events to deliver, written
-/// before the document that holds them; and `<root>/dead-letters/<event id>.json`.
+/// before the document that holds them; `<root>/dead-letters/<event id>.json`; the indexes that listings read,
+/// `<root>/index/<key>/<day>/<created ms>_<id>` (see ``list(_:after:limit:)``); and the records of
+/// idempotency keys, `<root>/idempotency/<hh>/<key digest>.json`.
 ///
 /// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader
 ///   ever sees a partial or empty document, whenever a process dies.
@@ -30,7 +32,7 @@ public struct FileOrderStore: OrderRepository {
         try FileSystem.makeDirectories(location.directory)
         try FileLock.withLock(on: location.lockPath) {
             guard !FileSystem.exists(location.documentPath) else { throw OrderError.exists(document.order.id) }
-            try write(document, at: location)
+            try commit(document, replacing: nil, at: location)
         }
     }
 
@@ -48,7 +50,7 @@ public struct FileOrderStore: OrderRepository {
             var document = original
             let result = try change(&document)
             if document != original {
-                try write(document, at: location)
+                try commit(document, replacing: original, at: location)
             } else if !document.hasPendingEvents {
                 clearOutboxHint(id)  // A hint left by a writer that died before its commit, or already served.
             }

@@ -39,6 +39,12 @@ enum FileSystem {
         return bytes
     }
 
+    /// Whether `path` is a directory.
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
     /// Whether a file or directory exists at `path`.
     static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
@@ -110,9 +116,15 @@ enum FileSystem {
     }
 
     /// Creates an empty file if it does not exist, durably: the file and its directory entry are synced.
-    static func createEmptyFile(directory: String, name: String) throws(StoreError) {
+    ///
+    /// With `syncingIfPresent`, the directory is synced even when the file exists, since whoever created it may
+    /// not have synced it yet.
+    static func createEmptyFile(directory: String, name: String, syncingIfPresent: Bool = false) throws(StoreError) {
         let path = "\(directory)/\(name)"
-        if exists(path) { return }
+        if exists(path) {
+            if syncingIfPresent { try syncDirectory(directory) }
+            return
+        }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure("create \(path)") }
         close(descriptor)

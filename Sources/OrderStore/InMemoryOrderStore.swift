@@ -1,5 +1,6 @@
 public import OrderDomain
 import Synchronization
+public import Timestamps
 
 /// An ``OrderRepository`` in memory, for tests and tools. Same rules as ``FileOrderStore``, no durability.
 public final class InMemoryOrderStore: OrderRepository {
@@ -7,6 +8,7 @@ public final class InMemoryOrderStore: OrderRepository {
         var documents: [OrderID: OrderDocument] = [:]
         var deliveriesInProgress: Set<OrderID> = []
         var deadLetters: [String: [UInt8]] = [:]
+        var idempotencyRecords: [IdempotencyKeyDigest: IdempotencyRecord] = [:]
     }
 
     private let state = Mutex(State())
@@ -55,5 +57,39 @@ public final class InMemoryOrderStore: OrderRepository {
 
     public func deadLetters() throws -> [String: [UInt8]] {
         state.withLock { $0.deadLetters }
+    }
+
+    /// Filters and sorts every order: there is no index to keep in memory.
+    public func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage {
+        let matching = state.withLock { state in state.documents.values.filter { filter.matches($0.order) } }
+        return matching.page(after: position, limit: max(1, limit))
+    }
+
+    /// Nothing to rebuild; reports the number of orders.
+    public func reindex() throws -> ReindexReport {
+        var report = ReindexReport()
+        report.orders = state.withLock { $0.documents.count }
+        return report
+    }
+
+    public func updateIdempotencyRecord<Result>(
+        _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
+    ) throws -> Result {
+        try state.withLock { state in
+            var record = state.idempotencyRecords[key]
+            let result = try change(&record)
+            state.idempotencyRecords[key] = record
+            return result
+        }
+    }
+
+    public func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int {
+        state.withLock { state in
+            let forgettable = state.idempotencyRecords.filter {
+                $0.value.isForgettable(createdBefore: cutoff, now: now)
+            }
+            for key in forgettable.keys { state.idempotencyRecords[key] = nil }
+            return forgettable.count
+        }
     }
 }

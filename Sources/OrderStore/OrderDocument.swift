@@ -12,11 +12,15 @@ public struct OrderDocument: Codable, Equatable, Sendable {
     public var order: Order
     /// Every event of the order, oldest first, each with its delivery state.
     public var events: [OrderEvent]
+    /// The digest of the `Idempotency-Key` of the request that created the order, if it sent one: a request that
+    /// takes the key over after a crash recognises the order as its own by it.
+    public var idempotencyKey: IdempotencyKeyDigest?
 
     /// The document of a new order, with its `order_added` event.
-    public init(newOrder order: Order) {
+    public init(newOrder order: Order, idempotencyKey: IdempotencyKeyDigest? = nil) {
         self.order = order
         events = [.added(order)]
+        self.idempotencyKey = idempotencyKey
     }
 
     /// Moves the order to `status` and records the `order_status_updated` event if it really changed.
@@ -39,6 +43,7 @@ public struct OrderDocument: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version"
         case order, events
+        case idempotencyKey = "idempotency_key"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -49,6 +54,9 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         }
         order = try container.decode(Order.self, forKey: .order)
         events = try container.decode([OrderEvent].self, forKey: .events)
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey).flatMap {
+            IdempotencyKeyDigest(hex: $0)
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -56,6 +64,7 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         try container.encode(Self.currentSchemaVersion, forKey: .schemaVersion)
         try container.encode(order, forKey: .order)
         try container.encode(events, forKey: .events)
+        try container.encodeIfPresent(idempotencyKey?.hex, forKey: .idempotencyKey)
     }
 
     struct UnsupportedSchema: Error {

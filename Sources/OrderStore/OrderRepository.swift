@@ -1,4 +1,5 @@
 public import OrderDomain
+public import Timestamps
 
 /// Where orders and their events are kept.
 ///
@@ -44,4 +45,35 @@ public protocol OrderRepository: Sendable {
 
     /// The dead letters kept so far, by event id.
     func deadLetters() throws -> [String: [UInt8]]
+
+    /// One page of the orders that match `filter`, ordered by creation time and then id, starting strictly after
+    /// `position` (from the start when `nil`), at most `limit` orders (at least 1).
+    ///
+    /// Resuming from ``OrderPage/next`` neither skips nor repeats an order that existed, unchanged, for the whole
+    /// walk, whatever is created or updated meanwhile. The file store finds candidates through its indexes, so a
+    /// page costs in proportion to the index entries it reads, not to the orders stored; every candidate is checked
+    /// against its document, so a stale or damaged index makes a listing slower, never wrong.
+    /// - Throws: ``StoreError`` if the store fails or a candidate's document cannot be read.
+    func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage
+
+    /// Rebuilds every index from the documents: adds the entries that are missing and removes those that name no
+    /// order or an order that no longer matches them. Safe to run while other processes read and write.
+    ///
+    /// Costs one read of every document and of every index entry.
+    func reindex() throws -> ReindexReport
+
+    /// Reads the record kept for an idempotency key (`nil` if none), lets `change` modify it while holding the
+    /// key's lock, and stores the result if it differs (setting it to `nil` removes the record).
+    ///
+    /// The lock works across threads and processes, like an order's. `change` must not call back into the store.
+    /// - Returns: whatever `change` returns. If `change` throws, nothing is written and the error is rethrown.
+    func updateIdempotencyRecord<Result>(
+        _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
+    ) throws -> Result
+
+    /// Removes the idempotency records created before `cutoff`, except those whose request may still be running
+    /// (in progress with a lease that has not expired at `now`).
+    ///
+    /// - Returns: how many records were removed.
+    func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int
 }

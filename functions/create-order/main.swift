@@ -5,5 +5,7 @@ import OrderEvents
 
 FunctionMain.run(function: "create-order") {
     let context = try OrderServiceContext.fromEnvironment()
-    return CreateOrder(context: context, events: EventPublisher(context: context, webhook: try .fromEnvironment()))
+    return CreateOrder(
+        context: context, events: EventPublisher(context: context, webhook: try .fromEnvironment()),
+        idempotency: try .fromEnvironment())
 }

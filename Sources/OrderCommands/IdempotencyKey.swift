@@ -1,0 +1,37 @@
+import Crypto
+import FunctionRuntime
+import OrderStore
+
+/// An `Idempotency-Key` header, checked: 1 to 255 visible ASCII characters.
+struct IdempotencyKey {
+    static let maximumLength = 255
+
+    /// The digest the key is stored under.
+    let digest: IdempotencyKeyDigest
+
+    /// Reads the header value.
+    ///
+    /// - Throws: ``APIError`` `invalid_header` for an empty, too long or non-visible-ASCII key.
+    init(header value: String) throws(APIError) {
+        let bytes = Array(value.utf8)
+        guard (1...Self.maximumLength).contains(bytes.count), bytes.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw .invalidHeader(
+                "Idempotency-Key",
+                "must be 1 to \(Self.maximumLength) visible ASCII characters without spaces, such as a UUID")
+        }
+        guard let digest = IdempotencyKeyDigest(hex: Self.hexDigest(of: bytes)) else {
+            throw .invalidHeader("Idempotency-Key", "cannot be used")
+        }
+        self.digest = digest
+    }
+
+    /// SHA-256 of `bytes` as lower-case hex: the name of a key, and the fingerprint of a request body.
+    static func hexDigest(of bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in SHA256.hash(data: bytes) {
+            text += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

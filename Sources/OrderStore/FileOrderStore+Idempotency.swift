@@ -1,0 +1,72 @@
+import FoundationEssentials
+import OrderDomain
+public import Timestamps
+
+/// Idempotency records: `<root>/idempotency/<hh>/<digest>.json`, where `hh` is the digest's first two hex digits,
+/// each written like an order document (temp file, `fsync`, rename, directory `fsync`) under an OFD lock on
+/// `<digest>.lock`.
+extension FileOrderStore {
+    var idempotencyRoot: String { "\(root)/idempotency" }
+
+    public func updateIdempotencyRecord<Result>(
+        _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
+    ) throws -> Result {
+        let directory = "\(idempotencyRoot)/\(key.hex.prefix(2))"
+        try FileSystem.makeDirectories(directory)
+        return try FileLock.withLock(on: "\(directory)/\(key.hex).lock") {
+            let path = "\(directory)/\(key.hex).json"
+            let original = try readIdempotencyRecord(at: path)
+            var record = original
+            let result = try change(&record)
+            if record != original {
+                if let record {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                    try FileSystem.writeAtomically(
+                        Array(try encoder.encode(record)), directory: directory, name: "\(key.hex).json")
+                } else {
+                    FileSystem.remove(path)
+                    try FileSystem.syncDirectory(directory)
+                }
+            }
+            return result
+        }
+    }
+
+    public func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int {
+        var removed = 0
+        for bucket in try FileSystem.entries(of: idempotencyRoot) where !bucket.hasPrefix(".") {
+            let directory = "\(idempotencyRoot)/\(bucket)"
+            guard FileSystem.isDirectory(directory) else { continue }
+            for name in try FileSystem.entries(of: directory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
+                guard let key = IdempotencyKeyDigest(hex: String(name.dropLast(5))) else { continue }
+                // Lock files stay: removing one while another process may hold it would let two processes lock
+                // two different files under one name.
+                removed += try updateIdempotencyRecord(key) { record in
+                    guard let current = record, current.isForgettable(createdBefore: cutoff, now: now) else { return 0 }
+                    record = nil
+                    return 1
+                }
+            }
+        }
+        return removed
+    }
+
+    private func readIdempotencyRecord(at path: String) throws -> IdempotencyRecord? {
+        guard let bytes = try FileSystem.read(path) else { return nil }
+        do {
+            return try JSONDecoder().decode(IdempotencyRecord.self, from: Data(bytes))
+        } catch {
+            throw StoreError(.corruptDocument, "read \(path): \(error)")
+        }
+    }
+}
+
+extension IdempotencyRecord {
+    /// Whether the record is older than `cutoff` and no request can still be using it.
+    public func isForgettable(createdBefore cutoff: Timestamp, now: Timestamp) -> Bool {
+        guard createdAt < cutoff else { return false }
+        if state == .inProgress, let lease = leaseExpiresAt, now < lease { return false }
+        return true
+    }
+}

@@ -1,0 +1,114 @@
+public import OrderDomain
+public import Timestamps
+
+/// Which orders a listing returns: every condition that is set must hold.
+public struct OrderFilter: Equatable, Sendable {
+    /// Orders at this status.
+    public var status: OrderStatus?
+    /// Compared case-insensitively with the shipping address's city.
+    public var shippingCity: String?
+    /// Compared case-insensitively with the shipping address's country.
+    public var shippingCountry: String?
+    /// Orders created at or after this moment.
+    public var createdFrom: Timestamp?
+    /// Orders created strictly before this moment.
+    public var createdBefore: Timestamp?
+
+    public init(
+        status: OrderStatus? = nil, shippingCity: String? = nil, shippingCountry: String? = nil,
+        createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil
+    ) {
+        self.status = status
+        self.shippingCity = shippingCity
+        self.shippingCountry = shippingCountry
+        self.createdFrom = createdFrom
+        self.createdBefore = createdBefore
+    }
+
+    /// Whether `order` meets every condition.
+    public func matches(_ order: Order) -> Bool {
+        if let status, order.status != status { return false }
+        if let shippingCity, Self.fold(order.shippingAddress.city) != Self.fold(shippingCity) { return false }
+        if let shippingCountry, Self.fold(order.shippingAddress.country) != Self.fold(shippingCountry) { return false }
+        if let createdFrom, order.createdAt < createdFrom { return false }
+        if let createdBefore, !(order.createdAt < createdBefore) { return false }
+        return true
+    }
+
+    /// The form in which cities and countries are compared and indexed: lower case.
+    static func fold(_ text: String) -> String {
+        text.lowercased()
+    }
+}
+
+/// A place in the order of listings: by creation time, then by id. Both never change, so a listing resumed
+/// from a position neither skips nor repeats an order that existed before it started.
+public struct OrderListPosition: Hashable, Comparable, Sendable {
+    /// The creation time of the order at this position.
+    public var createdAt: Timestamp
+    /// The id of the order at this position, which orders orders created in the same millisecond.
+    public var id: OrderID
+
+    public init(createdAt: Timestamp, id: OrderID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// The position of `order`.
+    public init(of order: Order) {
+        self.init(createdAt: order.createdAt, id: order.id)
+    }
+
+    public static func < (lhs: OrderListPosition, rhs: OrderListPosition) -> Bool {
+        (lhs.createdAt, lhs.id) < (rhs.createdAt, rhs.id)
+    }
+}
+
+/// One page of a listing.
+public struct OrderPage: Equatable, Sendable {
+    /// The orders of the page, in listing order.
+    public var documents: [OrderDocument]
+    /// Where the next page starts (pass it as `after`), or `nil` when this is the last page.
+    public var next: OrderListPosition?
+
+    public init(documents: [OrderDocument], next: OrderListPosition?) {
+        self.documents = documents
+        self.next = next
+    }
+}
+
+/// What a rebuild of the indexes found and did.
+public struct ReindexReport: Equatable, Sendable, Encodable {
+    /// Orders read.
+    public var orders = 0
+    /// Index entries that were missing and have been written.
+    public var entriesAdded = 0
+    /// Index entries that named no order, or an order that no longer matches them, and have been removed.
+    public var entriesRemoved = 0
+    /// Orders whose documents cannot be read: they and their entries were left as they are.
+    public var unreadableOrders: [String] = []
+    /// Idempotency records past their time to live, removed.
+    public var expiredIdempotencyRecords = 0
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case orders
+        case entriesAdded = "entries_added"
+        case entriesRemoved = "entries_removed"
+        case unreadableOrders = "unreadable_orders"
+        case expiredIdempotencyRecords = "expired_idempotency_records"
+    }
+}
+
+extension Array where Element == OrderDocument {
+    /// The page of `limit` documents after `position` among these, which must all match the listing's filter.
+    func page(after position: OrderListPosition?, limit: Int) -> OrderPage {
+        let sorted = map { (OrderListPosition(of: $0.order), $0) }
+            .filter { entry in position.map { $0 < entry.0 } ?? true }
+            .sorted { $0.0 < $1.0 }
+        let documents = sorted.prefix(limit).map(\.1)
+        let next = sorted.count > limit ? sorted[limit - 1].0 : nil
+        return OrderPage(documents: documents, next: next)
+    }
+}

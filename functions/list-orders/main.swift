@@ -1,0 +1,4 @@
+import FunctionRuntime
+import OrderAPI
+
+FunctionMain.run(function: "list-orders") { ListOrders(context: try .fromEnvironment()) }
