@@ -7,10 +7,10 @@ BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 # System packages the build needs, installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
 
-.PHONY: help deps build run test format-check clean
+.PHONY: help deps build run test lint-template package bench-functions bench-gateway bench-list format-check clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
 
 deps: ## Install the system packages the build needs (apt-get; root or sudo)
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -23,11 +23,29 @@ deps: ## Install the system packages the build needs (apt-get; root or sudo)
 build: deps ## Build every function (debug)
 	$(SWIFT) build
 
-run: build ## Run the three functions on sample events against $(DATA_DIR) and print their answers
-	@scripts/demo.sh "$(BIN_DIR)" "$(DATA_DIR)"
+run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(DATA_DIR)
+	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
 
-test: build ## Run every test
+test: build lint-template ## Run every test, and check template.yaml
 	$(SWIFT) test
+
+lint-template: ## Check the templates with cfn-lint (pip-installed when missing), and with `sam validate` where installed
+	@command -v cfn-lint >/dev/null || python3 -m pip install -q cfn-lint
+	cfn-lint template.yaml fixtures/gateway/template.yaml
+	@if command -v sam >/dev/null; then sam validate --lint --template template.yaml --region us-east-1; \
+	else echo "lint-template: sam (aws-sam-cli) is not installed; skipping sam validate"; fi
+
+package: deps ## Build the Lambda zips (.build/lambda/<function>.zip) and check their glibc symbol versions
+	scripts/package.sh
+
+bench-functions: deps ## Time one invocation of each function against /bin/true (release build, hyperfine); writes BENCHMARKS.md
+	scripts/bench-functions.sh
+
+bench-gateway: deps ## Measure the local gateway with wrk (release build) and write BENCHMARKS.md
+	scripts/bench-gateway.sh
+
+bench-list: deps ## Measure list-orders (release build, hyperfine) at 1,000 and 100,000 orders; writes BENCHMARKS.md
+	scripts/bench-list.sh
 
 format-check: ## Check formatting against .swift-format
 	$(SWIFT) format lint --strict --recursive Package.swift Sources functions Tests
