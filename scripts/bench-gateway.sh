@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures the local gateway with wrk on loopback: requests per second and latency percentiles of GET /order/{id}
-# and POST /order, release build, and writes the figures with the machine's description to BENCHMARKS.md.
+# and POST /order, release build, a process per request and then --warm, and writes the figures with the machine's
+# description to BENCHMARKS.md.
 #
 # Usage: scripts/bench-gateway.sh   DURATION=15s CONNECTIONS=8 THREADS=2 change the load;
 #                                   SWIFT_BUILD_FLAGS="--scratch-path DIR" builds elsewhere;
@@ -25,28 +26,38 @@ fi
 
 work=$(mktemp -d)
 gateway_pid=""
-cleanup() {
+stop_gateway() {
     if [ -n "$gateway_pid" ]; then kill -TERM "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
+    gateway_pid=""
+}
+cleanup() {
+    stop_gateway
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-"$bin/local-gateway" start-api --port 0 --template template.yaml --functions-dir "$bin" --data-dir "$work/data" \
-    2>"$work/gateway.log" &
-gateway_pid=$!
-port=""
-for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*"msg":"listening".*"port":"\([0-9]*\)".*/\1/p' "$work/gateway.log" | head -n 1)
-    [ -n "$port" ] && break
-    kill -0 "$gateway_pid" 2>/dev/null || { cat "$work/gateway.log" >&2; exit 1; }
-    sleep 0.05
-done
-[ -n "$port" ] || { echo "bench-gateway: the gateway did not start" >&2; cat "$work/gateway.log" >&2; exit 1; }
-base="http://127.0.0.1:$port"
-
-status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/order" -H 'Content-Type: application/json' \
-    -d '{"id":"BENCH-1","order_lines":[{"sku":"SKU-1","price":10,"quantity":2}],"shipping_address":{"line1":"a","city":"b","country":"c"},"billing_address":{"line1":"a","city":"b","country":"c"}}')
-[ "$status" = 201 ] || { echo "bench-gateway: creating the order to read answered $status" >&2; exit 1; }
+# Starts the gateway with a fresh data directory and one order to read; sets $base.
+start_gateway() { # mode-arguments...
+    rm -rf "$work/data"
+    # Emptied here, not by the redirection below, which runs later in the background: no stale port is read.
+    : >"$work/gateway.log"
+    "$bin/local-gateway" start-api --port 0 --template template.yaml --functions-dir "$bin" --data-dir "$work/data" \
+        "$@" 2>"$work/gateway.log" &
+    gateway_pid=$!
+    local port=""
+    for _ in $(seq 1 200); do
+        port=$(sed -n 's/.*"msg":"listening".*"port":"\([0-9]*\)".*/\1/p' "$work/gateway.log" | head -n 1)
+        [ -n "$port" ] && break
+        kill -0 "$gateway_pid" 2>/dev/null || { cat "$work/gateway.log" >&2; exit 1; }
+        sleep 0.05
+    done
+    [ -n "$port" ] || { echo "bench-gateway: the gateway did not start" >&2; cat "$work/gateway.log" >&2; exit 1; }
+    base="http://127.0.0.1:$port"
+    local status
+    status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/order" -H 'Content-Type: application/json' \
+        -d '{"id":"BENCH-1","order_lines":[{"sku":"SKU-1","price":10,"quantity":2}],"shipping_address":{"line1":"a","city":"b","country":"c"},"billing_address":{"line1":"a","city":"b","country":"c"}}')
+    [ "$status" = 201 ] || { echo "bench-gateway: creating the order to read answered $status" >&2; exit 1; }
+}
 
 # Prints: requests/s p50 p90 p99 non-2xx requests, from wrk's --latency output.
 measure() { # name wrk-arguments...
@@ -70,10 +81,22 @@ measure() { # name wrk-arguments...
     ' "$work/$name.txt"
 }
 
+# Appends the table rows of one mode, GET then POST, to $work/rows.md.
+rows() { # name label mode-arguments...
+    local name=$1 label=$2
+    shift 2
+    start_gateway "$@"
+    local rps p50 p90 p99 errors total
+    read -r rps p50 p90 p99 errors total < <(measure "get-$name" "$base/order/BENCH-1")
+    echo "| \`GET /order/{id}\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $total | $errors |" >>"$work/rows.md"
+    read -r rps p50 p90 p99 errors total < <(measure "post-$name" -s scripts/bench-gateway.lua "$base" -- "$$$name")
+    echo "| \`POST /order\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $total | $errors |" >>"$work/rows.md"
+    stop_gateway
+}
+
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-read -r get_rps get_p50 get_p90 get_p99 get_errors get_total < <(measure get "$base/order/BENCH-1")
-read -r post_rps post_p50 post_p90 post_p99 post_errors post_total < <(
-    measure post -s scripts/bench-gateway.lua "$base" -- "$$")
+rows perrequest "per request"
+rows warm "warm" --warm
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 section=$(cat <<MARKDOWN
@@ -81,16 +104,17 @@ section=$(cat <<MARKDOWN
 ## Local gateway
 
 \`scripts/bench-gateway.sh\` (\`make bench-gateway\`): \`local-gateway\` and the functions built for release and
-statically linked, serving \`template.yaml\`, a process per request (\`--max-concurrency\` default), loaded by
-\`wrk -t$threads -c$connections -d$duration\` on loopback. POST creates a new order each time (\`scripts/bench-gateway.lua\`).
+statically linked, serving \`template.yaml\` (\`--max-concurrency\` default), loaded by
+\`wrk -t$threads -c$connections -d$duration\` on loopback, first with a process per request, then with \`--warm\` (processes
+kept running behind the Runtime API, started by the first requests of the run). POST creates a new order each time
+(\`scripts/bench-gateway.lua\`).
 
 Machine: $(nproc) cores, ${cpu:-unknown CPU}, Linux $(uname -r); load average $load_before before the run.
 Measured $(date -u +%Y-%m-%dT%H:%MZ).
 
-| Route | Requests/s | p50 | p90 | p99 | Requests | Non-2xx |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
-| \`GET /order/{id}\` | $get_rps | $get_p50 ms | $get_p90 ms | $get_p99 ms | $get_total | $get_errors |
-| \`POST /order\` | $post_rps | $post_p50 ms | $post_p90 ms | $post_p99 ms | $post_total | $post_errors |
+| Route | Mode | Requests/s | p50 | p90 | p99 | Requests | Non-2xx |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+$(sort -s -t'|' -k2,2 "$work/rows.md")
 <!-- bench-gateway:end -->
 MARKDOWN
 )

@@ -7,7 +7,7 @@ import LocalGateway
 struct LocalGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local-gateway",
-        abstract: "Serve the functions of an AWS SAM template locally, a process per invocation.",
+        abstract: "Serve the functions of an AWS SAM template locally, a process per invocation or kept warm.",
         subcommands: [StartAPI.self, Invoke.self],
         defaultSubcommand: StartAPI.self
     )
@@ -47,15 +47,30 @@ struct StartAPI: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "The port to listen on; 0 picks a free one.")
     var port = 3000
 
-    @Option(help: "How many function processes may run at once; more requests wait their turn.")
+    @Option(
+        help:
+            "How many function processes may run at once (with --warm: per function); more requests wait their turn.")
     var maxConcurrency = ProcessInfo.processInfo.activeProcessorCount * 4
+
+    @Flag(
+        help:
+            "Keep each function's processes running as Lambda custom runtimes, served the Runtime API by the gateway, instead of a process per request."
+    )
+    var warm = false
 
     func run() async throws {
         let gateway: Gateway
         let scheduler: ScheduleRunner
         do {
             let setup = try options.setup()
-            let invoker = ConcurrencyLimitedInvoker(setup.processInvoker, limit: maxConcurrency)
+            if warm {
+                // A function in Runtime API mode refuses to start without its data directory; per request it makes it.
+                try? FileManager.default.createDirectory(atPath: options.dataDir, withIntermediateDirectories: true)
+            }
+            let invoker: any FunctionInvoker =
+                warm
+                ? setup.warmInvoker(maximumWorkersPerFunction: maxConcurrency)
+                : ConcurrencyLimitedInvoker(setup.processInvoker, limit: maxConcurrency)
             gateway = try Gateway(template: setup.template, invoker: invoker)
             scheduler = ScheduleRunner(template: setup.template, invoker: invoker)
             _ = try scheduler.jobs()

@@ -2,28 +2,29 @@ import Foundation
 import Testing
 
 /// The built `local-gateway` over real sockets, serving the service's own `template.yaml` and the built functions.
+/// Each test runs in both modes: a process per request, and `--warm`, the functions' own Runtime API loop.
 @Suite("End to end: the order service through the gateway", .serialized)
-final class OrderServiceEndToEndTests {
-    let data: URL
-    let gateway: GatewayProcess
-    let client: HTTPClient
-
-    init() throws {
-        data = try Paths.temporaryDirectory()
-        gateway = try GatewayProcess([
-            "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
-            "--functions-dir", Paths.binaries.path, "--data-dir", data.path, "--max-concurrency", "8",
-        ])
-        client = HTTPClient(port: gateway.port)
+struct OrderServiceEndToEndTests {
+    /// A gateway for one test, with an empty data directory; the caller stops it and removes `data`.
+    static func start(_ mode: GatewayMode) throws -> (data: URL, gateway: GatewayProcess, client: HTTPClient) {
+        let data = try Paths.temporaryDirectory()
+        let gateway = try GatewayProcess(
+            [
+                "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
+                "--functions-dir", Paths.binaries.path, "--data-dir", data.path, "--max-concurrency", "8",
+            ] + mode.arguments)
+        return (data, gateway, HTTPClient(port: gateway.port))
     }
 
-    deinit {
-        gateway.stop()
-        try? FileManager.default.removeItem(at: data)
-    }
-
-    @Test("every route: create, update both ways, read; one access-log line per request")
-    func everyRoute() async throws {
+    @Test(
+        "every route: create, update both ways, read; one access-log line per request",
+        arguments: GatewayMode.allCases)
+    func everyRoute(mode: GatewayMode) async throws {
+        let (data, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: data)
+        }
         let created = try await client.send("POST", "/order", json: Orders.create(id: "E2E-1"))
         #expect(created.status == 201, "\(created.text)")
         #expect(created.header("Location") == "/order/E2E-1")
@@ -55,11 +56,16 @@ final class OrderServiceEndToEndTests {
             }
         }
         // The functions' own log lines come through the gateway's standard error too.
-        #expect(gateway.logLines("invocation").count == 6)
+        #expect(await gateway.logLines("invocation", waitingFor: 6).count == 6)
     }
 
-    @Test("the old service's curl examples work, amount corrected")
-    func oldReadmeFlow() async throws {
+    @Test("the old service's curl examples work, amount corrected", arguments: GatewayMode.allCases)
+    func oldReadmeFlow(mode: GatewayMode) async throws {
+        let (data, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: data)
+        }
         let body = try Data(contentsOf: Paths.fixtures.appendingPathComponent("bodies/old-readme-order.json"))
         var order = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
         order["amount"] = 80
@@ -75,8 +81,15 @@ final class OrderServiceEndToEndTests {
         #expect(read.json["status"] as? String == "confirmed")
     }
 
-    @Test("gateway errors use the envelope: 404 route_not_found, 405 with Allow, 413 before any function")
-    func gatewayErrors() async throws {
+    @Test(
+        "gateway errors use the envelope: 404 route_not_found, 405 with Allow, 413 before any function",
+        arguments: GatewayMode.allCases)
+    func gatewayErrors(mode: GatewayMode) async throws {
+        let (data, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: data)
+        }
         let unknown = try await client.send("GET", "/no/such/route")
         #expect(unknown.status == 404)
         #expect(unknown.json["type"] as? String == "api_error")
@@ -94,9 +107,13 @@ final class OrderServiceEndToEndTests {
         #expect(gateway.logLines("invocation").count == invocationsBefore)
     }
 
-    @Test("50 parallel creates all succeed")
-    func parallelCreates() async throws {
-        let client = self.client
+    @Test("50 parallel creates all succeed", arguments: GatewayMode.allCases)
+    func parallelCreates(mode: GatewayMode) async throws {
+        let (data, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: data)
+        }
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for index in 0..<50 {
                 group.addTask {
@@ -108,11 +125,17 @@ final class OrderServiceEndToEndTests {
         #expect(statuses == Array(repeating: 201, count: 50))
     }
 
-    @Test("20 parallel updates of one order are serialized: no lost update, a consistent final version")
-    func parallelUpdates() async throws {
+    @Test(
+        "20 parallel updates of one order are serialized: no lost update, a consistent final version",
+        arguments: GatewayMode.allCases)
+    func parallelUpdates(mode: GatewayMode) async throws {
+        let (data, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: data)
+        }
         #expect(try await client.send("POST", "/order", json: Orders.create(id: "RACE-GW")).status == 201)
         let flow = ["confirmed", "sent_to_warehouse", "shipped", "in_transit", "delivered"]
-        let client = self.client
         let answers = try await withThrowingTaskGroup(of: HTTPClient.Response.self) { group in
             for index in 0..<20 {
                 group.addTask {
@@ -140,29 +163,28 @@ final class OrderServiceEndToEndTests {
 }
 
 /// The built `local-gateway` with `fixtures/gateway/template.yaml`: functions that misbehave on purpose.
+/// In warm mode the same scripts run behind `runtime-loop.sh`, a Runtime API loop in shell.
 @Suite("End to end: misbehaving functions", .serialized)
-final class MisbehavingFunctionTests {
-    let functions: URL
-    let gateway: GatewayProcess
-    let client: HTTPClient
-
-    init() throws {
-        functions = try Paths.testFunctionsDirectory()
-        gateway = try GatewayProcess([
-            "--template", Paths.gatewayFixtures.appendingPathComponent("template.yaml").path,
-            "--functions-dir", functions.path, "--data-dir", "/tmp/gateway-test-data",
-            "--env-vars", Paths.gatewayFixtures.appendingPathComponent("env-vars.json").path,
-        ])
-        client = HTTPClient(port: gateway.port)
+struct MisbehavingFunctionTests {
+    /// A gateway for one test; the caller stops it and removes `functions`.
+    static func start(_ mode: GatewayMode) throws -> (functions: URL, gateway: GatewayProcess, client: HTTPClient) {
+        let functions = try Paths.testFunctionsDirectory(for: mode)
+        let gateway = try GatewayProcess(
+            [
+                "--template", Paths.gatewayFixtures.appendingPathComponent("template.yaml").path,
+                "--functions-dir", functions.path, "--data-dir", "/tmp/gateway-test-data",
+                "--env-vars", Paths.gatewayFixtures.appendingPathComponent("env-vars.json").path,
+            ] + mode.arguments)
+        return (functions, gateway, HTTPClient(port: gateway.port))
     }
 
-    deinit {
-        gateway.stop()
-        try? FileManager.default.removeItem(at: functions)
-    }
-
-    @Test("a function past its timeout is killed and answered 504")
-    func timeout() async throws {
+    @Test("a function past its timeout is killed and answered 504", arguments: GatewayMode.allCases)
+    func timeout(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
         let started = Date()
         let response = try await client.send("GET", "/slow")
         #expect(response.status == 504)
@@ -171,24 +193,43 @@ final class MisbehavingFunctionTests {
         #expect(Date().timeIntervalSince(started) < 5)
     }
 
-    @Test("a function that prints garbage is answered 502")
-    func garbage() async throws {
+    @Test("a function that prints garbage is answered 502", arguments: GatewayMode.allCases)
+    func garbage(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
         let response = try await client.send("GET", "/garbage")
         #expect(response.status == 502)
         #expect(response.json["code"] as? String == "bad_gateway")
         #expect(gateway.log.contains("this is not JSON"))
     }
 
-    @Test("a function that exits non-zero is answered 502, its stderr in the gateway's log")
-    func crash() async throws {
+    @Test(
+        "a function that exits non-zero is answered 502, its stderr in the gateway's log",
+        arguments: GatewayMode.allCases)
+    func crash(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
         let response = try await client.send("GET", "/crash")
         #expect(response.status == 502)
         #expect(response.json["code"] as? String == "bad_gateway")
         #expect(gateway.log.contains("crash: failing on purpose"))
     }
 
-    @Test("payload 2.0 without statusCode is inferred: the event comes back as a 200 JSON body")
-    func inferredResponse() async throws {
+    @Test(
+        "payload 2.0 without statusCode is inferred: the event comes back as a 200 JSON body",
+        arguments: GatewayMode.allCases)
+    func inferredResponse(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
         let response = try await client.send("POST", "/echo/a%20b/c?x=1&x=2", body: Data(#"{"k":"v"}"#.utf8))
         #expect(response.status == 200)
         let event = response.json
@@ -205,8 +246,15 @@ final class MisbehavingFunctionTests {
         #expect(item.json["pathParameters"] as? [String: String] == ["id": "42"])
     }
 
-    @Test("an Api route gets payload 1.0; base64 bodies and multi-value headers come back")
-    func payloadV1() async throws {
+    @Test(
+        "an Api route gets payload 1.0; base64 bodies and multi-value headers come back",
+        arguments: GatewayMode.allCases)
+    func payloadV1(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
         let response = try await client.send("GET", "/v1/echo/7?tag=a&tag=b")
         #expect(response.status == 200)
         let event = response.json
@@ -217,8 +265,15 @@ final class MisbehavingFunctionTests {
         #expect(response.header("X-Multi") == "a, b" || response.header("X-Multi") == "a,b")
     }
 
-    @Test("--env-vars overrides the template; Lambda's variables are set; cookies become Set-Cookie")
-    func environment() async throws {
+    @Test(
+        "--env-vars overrides the template; Lambda's variables are set; cookies become Set-Cookie",
+        arguments: GatewayMode.allCases)
+    func environment(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
         let response = try await client.send("GET", "/env")
         #expect(response.status == 200, "\(response.text)")
         let variables = response.json
@@ -297,28 +352,30 @@ struct CommandTests {
         #expect(unknown.error.contains("no-such-function"))
     }
 
-    @Test("start-up fails, naming them, when function executables are not built")
-    func missingExecutables() throws {
+    @Test("start-up fails, naming them, when function executables are not built", arguments: GatewayMode.allCases)
+    func missingExecutables(mode: GatewayMode) throws {
         let empty = try Paths.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: empty) }
-        let result = try Self.run([
-            "start-api", "--port", "0", "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
-            "--functions-dir", empty.path,
-        ])
+        let result = try Self.run(
+            [
+                "start-api", "--port", "0", "--template",
+                Paths.packageRoot.appendingPathComponent("template.yaml").path, "--functions-dir", empty.path,
+            ] + mode.arguments)
         #expect(result.status != 0)
         for function in ["CreateOrderFunction", "UpdateOrderStatusFunction", "GetOrderFunction"] {
             #expect(result.error.contains(function), "\(result.error)")
         }
     }
 
-    @Test("SIGTERM lets a request in flight finish, then the gateway exits 0")
-    func gracefulShutdown() async throws {
-        let functions = try Paths.testFunctionsDirectory()
+    @Test("SIGTERM lets a request in flight finish, then the gateway exits 0", arguments: GatewayMode.allCases)
+    func gracefulShutdown(mode: GatewayMode) async throws {
+        let functions = try Paths.testFunctionsDirectory(for: mode)
         defer { try? FileManager.default.removeItem(at: functions) }
-        let gateway = try GatewayProcess([
-            "--template", Paths.gatewayFixtures.appendingPathComponent("template.yaml").path,
-            "--functions-dir", functions.path,
-        ])
+        let gateway = try GatewayProcess(
+            [
+                "--template", Paths.gatewayFixtures.appendingPathComponent("template.yaml").path,
+                "--functions-dir", functions.path,
+            ] + mode.arguments)
         let client = HTTPClient(port: gateway.port)
         async let inFlight = client.send("GET", "/sleepy")
         try await Task.sleep(for: .milliseconds(300))

@@ -12,15 +12,25 @@ public struct ConcurrencyLimitedInvoker: FunctionInvoker {
     public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
         -> [UInt8]
     {
+        try await invoke(function, event: event, requestID: requestID, traceID: nil)
+    }
+
+    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
+        async throws(InvocationError) -> [UInt8]
+    {
         await permits.acquire()
         do {
-            let output = try await base.invoke(function, event: event, requestID: requestID)
+            let output = try await base.invoke(function, event: event, requestID: requestID, traceID: traceID)
             await permits.release()
             return output
         } catch {
             await permits.release()
             throw error
         }
+    }
+
+    public func shutdown() async {
+        await base.shutdown()
     }
 
     /// A counting semaphore that suspends, never blocks, its waiters.

@@ -1,13 +1,31 @@
 /// Runs one event through one function and gives back what the function answered.
 ///
 /// The gateway depends only on this, so how a function runs can change: ``ProcessInvoker`` starts a process
-/// per invocation; another implementation can keep processes running and feed them events.
+/// per invocation; ``WarmInvoker`` keeps processes running and feeds them events over the Lambda Runtime API.
 public protocol FunctionInvoker: Sendable {
     /// Runs `event` through `function` within its `Timeout` and returns its standard output, the response.
     ///
     /// - Throws: ``InvocationError`` when the function cannot start, fails, or runs past its timeout.
     func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
         -> [UInt8]
+
+    /// As ``invoke(_:event:requestID:)``, with the request's `X-Amzn-Trace-Id`, for invokers that hand it on.
+    /// By default the trace is dropped.
+    func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
+        async throws(InvocationError) -> [UInt8]
+
+    /// Stops whatever the invoker keeps running, once no invocation is in flight. By default there is nothing.
+    func shutdown() async
+}
+
+extension FunctionInvoker {
+    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
+        async throws(InvocationError) -> [UInt8]
+    {
+        try await invoke(function, event: event, requestID: requestID)
+    }
+
+    public func shutdown() async {}
 }
 
 /// Why an invocation produced no response.
@@ -15,10 +33,13 @@ public struct InvocationError: Error, Sendable, Equatable, CustomStringConvertib
     public enum Kind: Sendable, Equatable {
         /// Ran past its `Timeout` and was killed.
         case timedOut
-        /// Exited non-zero or died of a signal.
+        /// Exited non-zero, died of a signal, or reported the invocation failed.
         case failed
         /// Could not be started (executable missing or not executable).
         case launchFailed
+        /// Started, but reported that it cannot initialise (the Runtime API's `init/error`), or exited before
+        /// asking for an invocation; `message` says why.
+        case initializationFailed
         /// Wrote more than the largest response Lambda accepts.
         case responseTooLarge
     }

@@ -21,6 +21,11 @@ extension APIError {
             message: "The function \(function) failed to give a valid answer; the gateway's log says why.")
     }
 
+    /// 502: the function's process could not initialise; `reason` is what it reported, for the person running it.
+    static func functionCannotStart(function: String, reason: String) -> APIError {
+        APIError(status: 502, code: "bad_gateway", message: "The function \(function) cannot start: \(reason)")
+    }
+
     /// 504: the function ran past its timeout.
     static func gatewayTimeout(function: String, seconds: Double) -> APIError {
         APIError(

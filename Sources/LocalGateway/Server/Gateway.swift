@@ -65,13 +65,18 @@ public struct Gateway: Sendable {
         let event = eventBuilder.event(for: request, match: match, requestID: requestID, time: now())
         let output: [UInt8]
         do {
-            output = try await invoker.invoke(function, event: event, requestID: requestID)
+            output = try await invoker.invoke(
+                function, event: event, requestID: requestID, traceID: request.header("X-Amzn-Trace-Id"))
         } catch {
             log(.failure(function: function.logicalID, requestID: requestID, error: error.message))
-            if error.kind == .timedOut {
+            switch error.kind {
+            case .timedOut:
                 return GatewayResponse(.gatewayTimeout(function: function.logicalID, seconds: function.timeoutSeconds))
+            case .initializationFailed:
+                return GatewayResponse(.functionCannotStart(function: function.logicalID, reason: error.message))
+            default:
+                return GatewayResponse(.badGateway(function: function.logicalID))
             }
-            return GatewayResponse(.badGateway(function: function.logicalID))
         }
         do {
             return try GatewayResponse(functionOutput: output, version: match.route.definition.payloadVersion)

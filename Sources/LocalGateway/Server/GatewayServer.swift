@@ -51,7 +51,14 @@ public struct GatewayServer: Sendable {
             },
             logger: logger
         )
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            await gateway.invoker.shutdown()
+            throw error
+        }
+        // Requests in flight have had their answers: now the processes the invoker keeps can go.
+        await gateway.invoker.shutdown()
         gateway.log(.notice("stopped"))
     }
 }

@@ -34,6 +34,11 @@ public struct GatewaySetup: Sendable {
         ProcessInvoker(environment: environment)
     }
 
+    /// The warm invoker: each function's processes kept running, up to `maximumWorkersPerFunction` of them.
+    public func warmInvoker(maximumWorkersPerFunction: Int) -> WarmInvoker {
+        WarmInvoker(environment: environment, maximumWorkersPerFunction: maximumWorkersPerFunction)
+    }
+
     /// Checks that every function's executable is built.
     ///
     /// - Throws: ``GatewayError`` `executable_missing` naming each function whose executable is not there.

@@ -32,18 +32,35 @@ enum Paths {
         return url
     }
 
-    /// A functions directory for `fixtures/gateway/template.yaml`: its scripts, made executable, plus links to
-    /// the built order functions.
-    static func testFunctionsDirectory() throws -> URL {
+    /// A functions directory for `fixtures/gateway/template.yaml`: its scripts, made executable. In warm mode each
+    /// script becomes `<name>.handler`, run per invocation by `runtime-loop.sh` installed as `<name>`.
+    static func testFunctionsDirectory(for mode: GatewayMode = .perRequest) throws -> URL {
         let directory = try temporaryDirectory()
         let scripts = gatewayFixtures.appendingPathComponent("functions")
         for name in try FileManager.default.contentsOfDirectory(atPath: scripts.path) {
-            let copy = directory.appendingPathComponent(name)
+            let copy = directory.appendingPathComponent(mode == .warm ? "\(name).handler" : name)
             try FileManager.default.copyItem(at: scripts.appendingPathComponent(name), to: copy)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
+            if mode == .warm {
+                let loop = directory.appendingPathComponent(name)
+                try FileManager.default.copyItem(
+                    at: gatewayFixtures.appendingPathComponent("runtime-loop.sh"), to: loop)
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: loop.path)
+            }
         }
         return directory
     }
+}
+
+/// How `start-api` runs the functions; every end-to-end test runs in both.
+enum GatewayMode: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    /// A process per request, the event on standard input.
+    case perRequest = "per-request"
+    /// `--warm`: processes kept running, speaking the Runtime API.
+    case warm
+
+    var arguments: [String] { self == .warm ? ["--warm"] : [] }
+    var testDescription: String { rawValue }
 }
 
 /// The built `local-gateway` running as a process on a free port, its standard error in a file.
@@ -99,6 +116,18 @@ final class GatewayProcess: @unchecked Sendable {
         log.split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
         }.filter { $0["msg"] as? String == message }
+    }
+
+    /// The log's JSON lines with `msg` equal to `message`, once there are `count` of them or 5 s have passed: a
+    /// warm function logs its invocation after handing back the response, so its line may come just after it.
+    func logLines(_ message: String, waitingFor count: Int) async -> [[String: Any]] {
+        let deadline = Date().addingTimeInterval(5)
+        var lines = logLines(message)
+        while lines.count < count, Date() < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            lines = logLines(message)
+        }
+        return lines
     }
 
     /// Sends SIGTERM and waits for the exit status.

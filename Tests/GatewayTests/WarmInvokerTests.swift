@@ -1,0 +1,188 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import LocalGateway
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The warm invoker with real worker processes: `fixtures/gateway/runtime/report`, a Runtime API loop in shell
+/// that answers with what the Runtime API told it, or misbehaves as its event asks.
+@Suite("Warm invoker: workers over the Runtime API", .serialized)
+struct WarmInvokerTests {
+    /// A functions directory holding `report`, a start log, and an invoker with the given limit.
+    final class Workers: Sendable {
+        let directory: URL
+        let startLog: URL
+        let invoker: WarmInvoker
+        let log = LogRecorder()
+
+        init(maximumWorkers: Int = 4) throws {
+            directory = try Paths.temporaryDirectory()
+            let script = directory.appendingPathComponent("report")
+            try FileManager.default.copyItem(
+                at: Paths.gatewayFixtures.appendingPathComponent("runtime/report"), to: script)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+            startLog = directory.appendingPathComponent("starts")
+            invoker = WarmInvoker(
+                environment: FunctionEnvironment(
+                    shared: ["START_LOG": startLog.path], functionsDirectory: directory.path),
+                maximumWorkersPerFunction: maximumWorkers,
+                log: log.sink)
+        }
+
+        func function(timeout: Double = 3, environment: [String: String] = [:]) -> FunctionDefinition {
+            FunctionDefinition(
+                logicalID: "ReportFunction", codeURI: "functions/report", timeoutSeconds: timeout,
+                environment: environment)
+        }
+
+        /// Invokes and decodes the report.
+        func report(
+            _ function: FunctionDefinition, event: String = #"{"n":1}"#, requestID: String = UUID().uuidString,
+            traceID: String? = nil
+        ) async throws -> [String: Any] {
+            let output = try await invoker.invoke(
+                function, event: Array(event.utf8), requestID: requestID, traceID: traceID)
+            return try #require(try JSONSerialization.jsonObject(with: Data(output)) as? [String: Any])
+        }
+
+        var starts: [String] {
+            ((try? String(contentsOf: startLog, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        func close() async {
+            await invoker.shutdown()
+            try? FileManager.default.removeItem(at: directory)
+        }
+    }
+
+    static func invocationError(_ body: () async throws -> Void) async -> InvocationError? {
+        do {
+            try await body()
+            return nil
+        } catch let error as InvocationError {
+            return error
+        } catch {
+            return nil
+        }
+    }
+
+    @Test("next hands out the request id, a deadline of now + Timeout, the trace and the event; responses come back")
+    func runtimeAPIRequests() async throws {
+        let workers = try Workers()
+        let function = workers.function(timeout: 7)
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
+        let report = try await workers.report(
+            function, event: #"{"n":42}"#, requestID: "req-1", traceID: "Root=1-5759e988-bd862e3fe1be46a994272793")
+        let after = Int64(Date().timeIntervalSince1970 * 1000)
+        #expect(report["request_id"] as? String == "req-1")
+        #expect(report["trace_id"] as? String == "Root=1-5759e988-bd862e3fe1be46a994272793")
+        #expect((report["arn"] as? String)?.hasSuffix(":function:ReportFunction") == true)
+        #expect((report["event"] as? [String: Any])?["n"] as? Int == 42)
+        let deadline = try #require((report["deadline_ms"] as? NSNumber)?.int64Value)
+        #expect(deadline >= before + 7000 && deadline <= after + 7000, "deadline \(deadline), now \(before)…\(after)")
+
+        // Without a trace header there is no trace id; the same worker takes the next invocation.
+        let second = try await workers.report(function, event: #"{"n":2}"#)
+        #expect(second["trace_id"] as? String == "")
+        #expect(second["pid"] as? Int == report["pid"] as? Int)
+
+        // A response for an invocation the worker does not hold is refused with 400, and changes nothing.
+        let unknown = try await workers.report(function, event: #"{"do":"bad-id"}"#)
+        #expect(unknown["unknown_id_status"] as? Int == 400)
+
+        // An error post fails the invocation, naming its type; the worker goes on.
+        let error = await Self.invocationError {
+            _ = try await workers.report(function, event: #"{"do":"fail"}"#)
+        }
+        #expect(error?.kind == .failed)
+        #expect(error?.message.contains("Runtime.InvalidEvent") == true)
+        #expect(error?.message.contains("not an event I know") == true)
+        #expect(try await workers.report(function)["pid"] as? Int == report["pid"] as? Int)
+        #expect(workers.starts.count == 1)
+        await workers.close()
+    }
+
+    @Test("parallel invocations grow the pool up to its limit; the rest wait their turn and succeed")
+    func poolGrowth() async throws {
+        let workers = try Workers(maximumWorkers: 3)
+        let function = workers.function(environment: ["REPORT_SLEEP": "0.5"])
+        let pids = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<9 {
+                group.addTask { try #require(try await workers.report(function)["pid"] as? Int) }
+            }
+            return try await group.reduce(into: Set<Int>()) { $0.insert($1) }
+        }
+        #expect(pids.count == 3)
+        #expect(workers.starts.count == 3)
+        // Warm afterwards: one more invocation starts nothing.
+        _ = try await workers.report(workers.function())
+        #expect(workers.starts.count == 3)
+        await workers.close()
+    }
+
+    @Test("a worker that exits fails its invocation, and a new worker takes the next one")
+    func crashReplaced() async throws {
+        let workers = try Workers()
+        let function = workers.function()
+        let first = try #require(try await workers.report(function)["pid"] as? Int)
+        let error = await Self.invocationError {
+            _ = try await workers.report(function, event: #"{"do":"crash"}"#)
+        }
+        #expect(error?.kind == .failed)
+        #expect(error?.message.contains("exited with status 3") == true)
+        let second = try #require(try await workers.report(function)["pid"] as? Int)
+        #expect(second != first)
+        #expect(workers.starts.count == 2)
+        await workers.close()
+    }
+
+    @Test("a worker past its timeout is killed, the invocation times out, a new worker takes the next one")
+    func timeoutReplaced() async throws {
+        let workers = try Workers()
+        let function = workers.function(timeout: 1)
+        let started = Date()
+        let error = await Self.invocationError {
+            _ = try await workers.report(function, event: #"{"do":"hang"}"#)
+        }
+        #expect(error?.kind == .timedOut)
+        #expect(Date().timeIntervalSince(started) < 5)
+        let hung = try #require(workers.starts.first.flatMap { Int($0) })
+        let next = try await workers.report(function)
+        #expect(next["pid"] as? Int != hung)
+        #expect(workers.starts.count == 2)
+        await workers.close()
+    }
+
+    @Test("init/error fails the waiting invocation with the reason, and the function is not restarted at once")
+    func initializationFailure() async throws {
+        let workers = try Workers()
+        let function = workers.function(environment: ["INIT_FAIL": "1"])
+        for _ in 0..<3 {
+            let error = await Self.invocationError { _ = try await workers.report(function) }
+            #expect(error?.kind == .initializationFailed)
+            #expect(error?.message.contains("the data directory is missing") == true)
+        }
+        #expect(workers.starts.count == 1)
+        let logged = workers.log.lines.withLock { lines in
+            lines.contains { line in
+                if case .notice(let message, _, _) = line { return message == "function cannot start" }
+                return false
+            }
+        }
+        #expect(logged)
+        await workers.close()
+    }
+
+    @Test("shutdown kills the workers")
+    func shutdown() async throws {
+        let workers = try Workers()
+        let pid = try #require(try await workers.report(workers.function())["pid"] as? Int)
+        #expect(kill(pid_t(pid), 0) == 0)
+        await workers.close()
+        #expect(kill(pid_t(pid), 0) == -1)
+    }
+}
