@@ -16,7 +16,9 @@ let swiftSettings: [SwiftSetting] = [
 func function(_ name: String, dependencies: [Target.Dependency] = []) -> Target {
     .executableTarget(
         name: name,
-        dependencies: ["OrderAPI", "FunctionRuntime", .target(name: "GlibcCompatibility", condition: .when(platforms: [.linux]))]
+        dependencies: [
+            "OrderAPI", "FunctionRuntime", .target(name: "GlibcCompatibility", condition: .when(platforms: [.linux])),
+        ]
             + dependencies,
         path: "functions/\(name)", exclude: ["Makefile"], swiftSettings: swiftSettings)
 }
@@ -97,7 +99,8 @@ let package = Package(
         function("reindex", dependencies: ["OrderCommands"]),
         // Fills a data directory with generated orders through the store library, for benchmarks.
         .executableTarget(
-            name: "seed-orders", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
+            name: "seed-orders", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings
+        ),
 
         // The local API Gateway: reads template.yaml, routes HTTP requests and schedules to function processes.
         .target(
@@ -122,11 +125,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "OrderDomainTests", dependencies: ["OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
-        .testTarget(name: "OrderStoreTests", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OrderDomainTests", dependencies: ["OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OrderStoreTests", dependencies: ["OrderStore", "OrderDomain", "Timestamps"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "OrderAPITests",
-            dependencies: ["OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "FunctionRuntime", "OrderDomain", "Timestamps"],
+            dependencies: [
+                "OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "FunctionRuntime", "OrderDomain",
+                "Timestamps",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

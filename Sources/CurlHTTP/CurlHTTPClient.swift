@@ -65,7 +65,10 @@ public final class CurlHTTPClient {
         }
 
         guard code == CURLE_OK else {
-            return .failure(HTTPTransportError(code: Self.name(of: code), message: curl.easy_strerror(code).map { String(cString: $0) } ?? "error \(code.rawValue)"))
+            return .failure(
+                HTTPTransportError(
+                    code: Self.name(of: code),
+                    message: curl.easy_strerror(code).map { String(cString: $0) } ?? "error \(code.rawValue)"))
         }
         var status = 0
         _ = ccurl_getinfo_long(&functions, handle, CURLINFO_RESPONSE_CODE, &status)
@@ -130,7 +133,8 @@ private final class Library: @unchecked Sendable {
         var functions = ccurl_functions()
         if let error = ccurl_load(&functions) {
             self.functions = functions
-            failure = HTTPTransportError(code: "library_unavailable", message: "cannot load libcurl: \(String(cString: error))")
+            failure = HTTPTransportError(
+                code: "library_unavailable", message: "cannot load libcurl: \(String(cString: error))")
         } else if functions.global_init(Int(CURL_GLOBAL_DEFAULT)) != CURLE_OK {
             self.functions = functions
             failure = HTTPTransportError(code: "library_unavailable", message: "curl_global_init failed")

@@ -2,7 +2,7 @@ import FoundationEssentials
 import Timestamps
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Structured logs: one JSON object per line on standard error.

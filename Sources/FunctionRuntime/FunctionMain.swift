@@ -1,7 +1,7 @@
 import Timestamps
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a function as a process, in one of two modes chosen by the environment:
@@ -34,7 +34,8 @@ public enum FunctionMain {
         do {
             request = try FunctionRequest(event: input)
         } catch {
-            StandardStreams.write(Array("\(name): cannot read the event on standard input: \(error)\n".utf8), to: STDERR_FILENO)
+            StandardStreams.write(
+                Array("\(name): cannot read the event on standard input: \(error)\n".utf8), to: STDERR_FILENO)
             exit(1)
         }
         let context = standardInputContext(requestID: request.requestID)
@@ -100,7 +101,8 @@ public enum FunctionMain {
         do {
             client = try RuntimeAPIClient(endpoint: endpoint)
         } catch {
-            FunctionLog.write("runtime_api_unreachable", level: "error", fields: ["function": name, "error": "\(error)"])
+            FunctionLog.write(
+                "runtime_api_unreachable", level: "error", fields: ["function": name, "error": "\(error)"])
             exit(1)
         }
         let handler: Handler
@@ -128,7 +130,8 @@ public enum FunctionMain {
                 try serve(handler, invocation, client)
             } catch {
                 // The Runtime API itself failed (or answered out of protocol): exit promptly, as it asks.
-                FunctionLog.write("runtime_api_failed", level: "error", fields: ["function": name, "error": "\(error)"])
+                FunctionLog.write(
+                    "runtime_api_failed", level: "error", fields: ["function": name, "error": "\(error)"])
                 exit(1)
             }
         }
@@ -150,7 +153,8 @@ public enum FunctionMain {
             return
         }
         let response = handler.respond(to: request)
-        try client.respond(to: invocation.context.requestID, with: Array(response.encoded(for: request.payloadVersion).utf8))
+        try client.respond(
+            to: invocation.context.requestID, with: Array(response.encoded(for: request.payloadVersion).utf8))
         finish(function: name, request: request, response: response, context: invocation.context, started: started)
     }
 
@@ -181,7 +185,8 @@ public enum FunctionMain {
         response.afterResponse?(context)
     }
 
-    private static func logEvent(function name: String, context: InvocationContext, started: Int64, error: (any Error)?) {
+    private static func logEvent(function name: String, context: InvocationContext, started: Int64, error: (any Error)?)
+    {
         let elapsed = Double(Timestamp.monotonicNanoseconds() - started) / 1_000_000
         FunctionLog.write(
             "invocation", level: error == nil ? "info" : "error",

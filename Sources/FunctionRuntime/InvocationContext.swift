@@ -1,7 +1,7 @@
 public import Timestamps
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What the runtime knows about the invocation being handled.

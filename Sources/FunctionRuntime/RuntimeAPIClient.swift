@@ -56,9 +56,11 @@ struct RuntimeAPIClient {
     private func post(_ path: String, body: [UInt8], errorType: String?) throws {
         var headers = [(name: "Content-Type", value: "application/json")]
         if let errorType { headers.append((name: "Lambda-Runtime-Function-Error-Type", value: errorType)) }
-        let reply = try http.send(HTTPRequest(method: "POST", url: "\(base)/\(path)", headers: headers, body: body)).get()
+        let reply = try http.send(HTTPRequest(method: "POST", url: "\(base)/\(path)", headers: headers, body: body))
+            .get()
         guard reply.status == 202 else {
-            throw ProtocolFailure(description: "\(path) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+            throw ProtocolFailure(
+                description: "\(path) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
         }
     }
 

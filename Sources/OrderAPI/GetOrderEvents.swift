@@ -12,7 +12,8 @@ public struct GetOrderEvents: OrderFunction {
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let document = try request.orderDocumentFromPath(in: context.store)
-        let body = EventList(orderID: document.order.id, webhookConfigured: context.webhookConfigured, events: document.events)
+        let body = EventList(
+            orderID: document.order.id, webhookConfigured: context.webhookConfigured, events: document.events)
         return FunctionResponse(
             statusCode: 200, headers: ["Content-Type": "application/json", "ETag": document.order.entityTag],
             body: JSONBody.encode(body))

@@ -26,11 +26,14 @@ extension FunctionRequest {
     /// curl examples clients have used with this API since its first version send JSON that way.
     public func jsonBody() throws -> JSONValue {
         if let contentType = header("content-type"), let mediaType {
-            let accepted = mediaType == "application/json" || mediaType.hasSuffix("+json")
+            let accepted =
+                mediaType == "application/json" || mediaType.hasSuffix("+json")
                 || mediaType == "application/x-www-form-urlencoded" || mediaType.isEmpty
             guard accepted else { throw APIError.unsupportedMediaType(contentType) }
         }
-        guard !body.isEmpty else { throw OrderError.malformedJSON("the body is empty; send the request as a JSON object") }
+        guard !body.isEmpty else {
+            throw OrderError.malformedJSON("the body is empty; send the request as a JSON object")
+        }
         return try JSONValue.parse(body)
     }
 
@@ -51,7 +54,9 @@ extension FunctionRequest {
 
 extension FunctionResponse {
     /// An order as JSON, with its version as `ETag`.
-    public static func order(_ order: Order, status: Int = 200, headers extra: [String: String] = [:]) -> FunctionResponse {
+    public static func order(_ order: Order, status: Int = 200, headers extra: [String: String] = [:])
+        -> FunctionResponse
+    {
         var headers = extra
         headers["Content-Type"] = "application/json"
         headers["ETag"] = order.entityTag

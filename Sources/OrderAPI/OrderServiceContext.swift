@@ -2,7 +2,7 @@ public import OrderStore
 public import Timestamps
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What every order function needs: the store and a clock. Passed in, so tests can choose them.
@@ -35,7 +35,8 @@ public struct OrderServiceContext: Sendable {
         let directory = variable("ORDER_DATA_DIR") ?? "./data"
         if variable("AWS_LAMBDA_RUNTIME_API") != nil, access(directory, W_OK | X_OK) != 0 {
             throw StoreError(
-                .ioFailure, "use ORDER_DATA_DIR \(directory): it must be an existing, writable directory (a mounted file system)",
+                .ioFailure,
+                "use ORDER_DATA_DIR \(directory): it must be an existing, writable directory (a mounted file system)",
                 errno: errno)
         }
         return OrderServiceContext(

@@ -22,7 +22,8 @@ public struct DispatchEvents: EventHandler {
             return JSONBody.encode(Result(webhookConfigured: false, summary: EventDispatcher.Summary()))
         }
         // Stop starting new orders while there is still time to finish the one under way.
-        let budget = Int64(invocation.budget(wanting: Int(budgetMilliseconds), margin: events.webhook.timeoutMilliseconds + 500))
+        let budget = Int64(
+            invocation.budget(wanting: Int(budgetMilliseconds), margin: events.webhook.timeoutMilliseconds + 500))
         let deadline = Timestamp.monotonicNanoseconds() + budget * 1_000_000
         var dispatcher = EventDispatcher(deliverer: deliverer, store: events.context.store)
         let summary = try dispatcher.run { Timestamp.monotonicNanoseconds() < deadline }

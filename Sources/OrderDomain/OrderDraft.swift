@@ -126,7 +126,8 @@ extension OrderID {
             return id
         case .number(let number)?:
             guard let integer = Int64(exactly: number), integer >= 0 else {
-                issues.add(field, "a numeric id must be a whole number from 0 to \(Int64.max); send other ids as strings")
+                issues.add(
+                    field, "a numeric id must be a whole number from 0 to \(Int64.max); send other ids as strings")
                 return nil
             }
             return OrderID(String(integer))
@@ -168,7 +169,8 @@ extension OrderLine {
             } else if number > OrderLimits.maximumPrice {
                 issues.add("\(field).price", "must be at most \(OrderLimits.maximumPrice)")
             } else if number.fractionDigitCount > OrderLimits.priceFractionDigits {
-                issues.add("\(field).price", "must have at most 2 decimal places (\(number) has \(number.fractionDigitCount))")
+                issues.add(
+                    "\(field).price", "must have at most 2 decimal places (\(number) has \(number.fractionDigitCount))")
             } else {
                 price = number
             }

@@ -64,7 +64,8 @@ extension OrderError {
 
     /// The amount sent is not the total of the lines.
     public static func amountMismatch(sent: Decimal, computed: Decimal) -> OrderError {
-        let message = "amount is \(sent) but the order lines add up to \(computed); send \(computed) or leave amount out"
+        let message =
+            "amount is \(sent) but the order lines add up to \(computed); send \(computed) or leave amount out"
         return OrderError(
             .amountMismatch, "The amount does not match the order lines: \(message).",
             details: [FieldIssue(field: "amount", message: message)])
@@ -75,7 +76,8 @@ extension OrderError {
     }
 
     public static func exists(_ id: OrderID) -> OrderError {
-        OrderError(.orderExists, "An order with id '\(id)' already exists; send another id, or none to have one assigned.")
+        OrderError(
+            .orderExists, "An order with id '\(id)' already exists; send another id, or none to have one assigned.")
     }
 
     public static func invalidTransition(order id: OrderID, from current: OrderStatus, to target: OrderStatus)
@@ -84,7 +86,8 @@ extension OrderError {
         guard let next = current.next else {
             return OrderError(
                 .invalidTransition,
-                "Order '\(id)' is \(current.rawValue), the end of the order flow; it cannot move to \(target.rawValue).")
+                "Order '\(id)' is \(current.rawValue), the end of the order flow; it cannot move to \(target.rawValue)."
+            )
         }
         return OrderError(
             .invalidTransition,

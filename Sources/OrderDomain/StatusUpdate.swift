@@ -23,7 +23,8 @@ public struct StatusUpdate: Equatable, Sendable {
             id = OrderID.readPathParameter(pathID, into: &issues)
             let bodyID = OrderID.read(body["id"], field: "id", into: &issues)
             if let id, let bodyID, bodyID != id {
-                issues.add("id", "the body names order '\(bodyID)' but the path names '\(id)'; leave id out of the body")
+                issues.add(
+                    "id", "the body names order '\(bodyID)' but the path names '\(id)'; leave id out of the body")
             }
         } else {
             id = OrderID.read(body["id"], field: "id", into: &issues)

@@ -1,5 +1,5 @@
-public import OrderDomain
 import FoundationEssentials
+public import OrderDomain
 import Timestamps
 
 /// An order event as a CloudEvents 1.0 JSON document (structured mode), the body of every webhook request.

@@ -87,7 +87,10 @@ public struct EventDeliverer {
             let timestamp = sentAt.millisecondsSinceEpoch / 1000
             headers.append((name: "webhook-timestamp", value: String(timestamp)))
             headers.append(
-                (name: "webhook-signature", value: WebhookSignature.sign(id: event.id, timestamp: timestamp, body: body, key: key)))
+                (
+                    name: "webhook-signature",
+                    value: WebhookSignature.sign(id: event.id, timestamp: timestamp, body: body, key: key)
+                ))
         }
 
         let started = Timestamp.monotonicNanoseconds()
@@ -115,7 +118,9 @@ public struct EventDeliverer {
                 delivery.lastError = "HTTP 410: the endpoint is gone"
                 delivery.nextAttemptAt = nil
             } else {
-                schedule(&delivery, at: time, retryAfter: [429, 503].contains(reply.status) ? reply.headers["retry-after"] : nil)
+                schedule(
+                    &delivery, at: time,
+                    retryAfter: [429, 503].contains(reply.status) ? reply.headers["retry-after"] : nil)
             }
         case .failure(let error):
             delivery.lastStatus = nil
@@ -128,13 +133,16 @@ public struct EventDeliverer {
             fields: AttemptLog(
                 eventID: event.id, orderID: event.orderID.rawValue, urlHost: Self.host(of: url),
                 httpStatus: (try? result.get())?.status, curlError: result.failureCode, durationMilliseconds: duration,
-                attempt: delivery.attempts, outcome: delivery.state.rawValue, nextAttemptAt: delivery.nextAttemptAt?.description))
+                attempt: delivery.attempts, outcome: delivery.state.rawValue,
+                nextAttemptAt: delivery.nextAttemptAt?.description))
         return delivery
     }
 
     /// Sets the next attempt after a failure, or gives up when the schedule is exhausted.
     private mutating func schedule(_ delivery: inout EventDelivery, at time: Timestamp, retryAfter: String?) {
-        guard var next = configuration.retrySchedule.nextAttempt(afterAttempts: delivery.attempts, now: time, using: &random)
+        guard
+            var next = configuration.retrySchedule.nextAttempt(
+                afterAttempts: delivery.attempts, now: time, using: &random)
         else {
             delivery.state = .dead
             delivery.nextAttemptAt = nil
@@ -148,7 +156,9 @@ public struct EventDeliverer {
     }
 
     /// Stores the outcome in the document; a dead event is copied to the dead letters first.
-    private func record(_ delivery: EventDelivery, for event: OrderEvent, order: Order, into report: inout Report) throws {
+    private func record(_ delivery: EventDelivery, for event: OrderEvent, order: Order, into report: inout Report)
+        throws
+    {
         if delivery.state == .dead {
             var dead = event
             dead.delivery = delivery

@@ -1,5 +1,5 @@
-public import OrderStore
 import OrderDomain
+public import OrderStore
 
 /// Delivers every due event of every order that has some: the work of the `dispatch-events` function.
 ///

@@ -16,9 +16,10 @@ public struct RetrySchedule: Sendable, Equatable {
         self.jitter = jitter
     }
 
-    public static let standardWebhooks = RetrySchedule(waits: [
-        5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400,
-    ].map { Int64($0) * 1000 })
+    public static let standardWebhooks = RetrySchedule(
+        waits: [
+            5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400,
+        ].map { Int64($0) * 1000 })
 
     /// All attempts, the first included.
     public var maximumAttempts: Int { waits.count + 1 }
@@ -29,7 +30,10 @@ public struct RetrySchedule: Sendable, Equatable {
         for part in text.split(separator: ",") {
             let item = part.filter { $0 != " " }
             let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
-            guard let (suffix, scale) = units.first(where: { item.hasSuffix($0.0) && Int64(item.dropLast($0.0.count)) != nil }),
+            guard
+                let (suffix, scale) = units.first(where: {
+                    item.hasSuffix($0.0) && Int64(item.dropLast($0.0.count)) != nil
+                }),
                 let amount = Int64(item.dropLast(suffix.count)), amount >= 0
             else { return nil }
             waits.append(amount * scale)

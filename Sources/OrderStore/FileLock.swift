@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Timestamps
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Exclusive locks on sidecar files, correct between processes and between threads.
 ///

@@ -1,5 +1,5 @@
-public import OrderDomain
 import FoundationEssentials
+public import OrderDomain
 
 /// Orders as JSON documents in a directory tree: `<root>/orders/<hh>/<id>.json`, where `hh` is a
 /// two-hex-digit hash of the id that spreads documents over 256 directories.
@@ -68,7 +68,8 @@ extension FileOrderStore {
         _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
     ) throws -> Result? {
         let location = location(of: id)
-        return try FileLock.withLock(on: "\(location.directory)/\(location.name).delivery.lock", waitingAtMost: milliseconds, body)
+        return try FileLock.withLock(
+            on: "\(location.directory)/\(location.name).delivery.lock", waitingAtMost: milliseconds, body)
     }
 
     public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
@@ -78,7 +79,8 @@ extension FileOrderStore {
 
     public func deadLetters() throws -> [String: [UInt8]] {
         var letters: [String: [UInt8]] = [:]
-        for name in try FileSystem.entries(of: deadLetterDirectory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
+        for name in try FileSystem.entries(of: deadLetterDirectory)
+        where name.hasSuffix(".json") && !name.hasPrefix(".") {
             letters[String(name.dropLast(5))] = try FileSystem.read("\(deadLetterDirectory)/\(name)")
         }
         return letters
@@ -113,7 +115,8 @@ extension FileOrderStore {
         do {
             return try JSONDecoder().decode(OrderDocument.self, from: Data(bytes))
         } catch let error as OrderDocument.UnsupportedSchema {
-            throw StoreError(.unsupportedSchema, "read \(path): schema_version \(error.version) is newer than this service")
+            throw StoreError(
+                .unsupportedSchema, "read \(path): schema_version \(error.version) is newer than this service")
         } catch {
             throw StoreError(.corruptDocument, "read \(path): \(error)")
         }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A moment in time with millisecond precision, written as RFC 3339 in UTC (`2026-11-25T09:30:00.123Z`).
@@ -100,7 +100,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         guard cursor == bytes.count, day <= Self.daysIn(month: month, year: year) else { return nil }
 
         let days = Self.daysSinceEpoch(year: year, month: month, day: day)
-        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
+        let seconds =
+            Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59))
             - Int64(offsetMinutes * 60)
         self.init(millisecondsSinceEpoch: seconds * 1000 + Int64(millis))
     }

@@ -54,7 +54,8 @@ struct ConcurrentProcessTests {
         // Every file in the data directory is a whole document or a lock; no temp file is left.
         let orders = data.appendingPathComponent("orders")
         for bucket in try FileManager.default.contentsOfDirectory(atPath: orders.path) {
-            for name in try FileManager.default.contentsOfDirectory(atPath: orders.appendingPathComponent(bucket).path) {
+            for name in try FileManager.default.contentsOfDirectory(atPath: orders.appendingPathComponent(bucket).path)
+            {
                 #expect(name.hasSuffix(".json") || name.hasSuffix(".lock"), "unexpected file \(name)")
                 if name.hasSuffix(".json") {
                     let bytes = try Data(contentsOf: orders.appendingPathComponent(bucket).appendingPathComponent(name))
@@ -100,7 +101,9 @@ enum Events {
         try event(method: "GET", path: "/order/\(id)", pathParameters: ["id": id], body: nil)
     }
 
-    static func event(method: String, path: String, pathParameters: [String: String], body: [String: Any]?) throws -> Data {
+    static func event(method: String, path: String, pathParameters: [String: String], body: [String: Any]?) throws
+        -> Data
+    {
         var event: [String: Any] = [
             "version": "2.0", "rawPath": path, "rawQueryString": "", "pathParameters": pathParameters,
             "headers": ["content-type": "application/json"], "isBase64Encoded": false,

@@ -14,13 +14,15 @@ struct EventDeliveryTests {
         init(url: String, extra: [String: String] = [:]) throws {
             data = try Paths.temporaryDirectory()
             environment = [
-                "ORDER_DATA_DIR": data.path, "ORDER_WEBHOOK_URL": url, "ORDER_WEBHOOK_SECRET": EventDeliveryTests.secret,
+                "ORDER_DATA_DIR": data.path, "ORDER_WEBHOOK_URL": url,
+                "ORDER_WEBHOOK_SECRET": EventDeliveryTests.secret,
                 "ORDER_WEBHOOK_TIMEOUT_MS": "1000",
             ].merging(extra) { $1 }
         }
 
         func run(_ function: String, _ event: Data) async throws -> FunctionProcess.Result {
-            try await FunctionProcess.run(Paths.binaries.appendingPathComponent(function), input: event, environment: environment)
+            try await FunctionProcess.run(
+                Paths.binaries.appendingPathComponent(function), input: event, environment: environment)
         }
 
         func create(_ id: String) async throws -> Events.Response {
@@ -34,7 +36,9 @@ struct EventDeliveryTests {
         /// The order's events as `GET /order/{id}/events` lists them.
         func events(_ id: String) async throws -> [[String: Any]] {
             let response = try Events.response(
-                await run("get-order-events", Events.event(method: "GET", path: "/order/\(id)/events", pathParameters: ["id": id], body: nil)))
+                await run(
+                    "get-order-events",
+                    Events.event(method: "GET", path: "/order/\(id)/events", pathParameters: ["id": id], body: nil)))
             return response.body["events"] as? [[String: Any]] ?? []
         }
 
@@ -104,7 +108,10 @@ struct EventDeliveryTests {
         await receiver.stop()
         #expect(receiver.received.map(\.version) == [1, 2, 3])
         #expect(receiver.received.map(\.eventID) == pending.map { $0["id"] as? String ?? "" })
-        #expect(try await setup.events("EVT-2").allSatisfy { ($0["delivery"] as? [String: Any])?["state"] as? String == "delivered" })
+        #expect(
+            try await setup.events("EVT-2").allSatisfy {
+                ($0["delivery"] as? [String: Any])?["state"] as? String == "delivered"
+            })
         // Nothing is left to do: the next run finds no work.
         #expect(try await setup.dispatch()["orders_checked"] as? Int == 0)
     }
@@ -131,7 +138,8 @@ struct EventDeliveryTests {
         #expect(delivery["state"] as? String == "dead")
         #expect(delivery["attempts"] as? Int == 3)
         #expect(delivery["last_error"] as? String == "HTTP 500")
-        let letters = try FileManager.default.contentsOfDirectory(atPath: setup.data.appendingPathComponent("dead-letters").path)
+        let letters = try FileManager.default.contentsOfDirectory(
+            atPath: setup.data.appendingPathComponent("dead-letters").path)
         #expect(letters == ["\(receiver.received[0].eventID).json"])
     }
 
@@ -187,7 +195,8 @@ struct EventDeliveryTests {
         let receiver = try await WebhookReceiver()
         // The first delivery hangs, so the process is caught between its commit and the end of its delivery.
         receiver.script([.init(delayMilliseconds: 10_000)])
-        let setup = try Setup(url: receiver.url, extra: ["ORDER_WEBHOOK_TIMEOUT_MS": "20000", "ORDER_WEBHOOK_RETRY_SCHEDULE": "0s"])
+        let setup = try Setup(
+            url: receiver.url, extra: ["ORDER_WEBHOOK_TIMEOUT_MS": "20000", "ORDER_WEBHOOK_RETRY_SCHEDULE": "0s"])
         defer { setup.cleanUp() }
 
         let running = try FunctionProcess.start(

@@ -51,12 +51,14 @@ final class FakeRuntimeAPI: Sendable {
                 if let next = recorder.state.withLock({ $0.pending.isEmpty ? nil : $0.pending.removeFirst() }) {
                     var headers: HTTPFields = [
                         HTTPField.Name("Lambda-Runtime-Aws-Request-Id")!: next.requestID,
-                        HTTPField.Name("Lambda-Runtime-Deadline-Ms")!: String(Int64(next.deadline.timeIntervalSince1970 * 1000)),
+                        HTTPField.Name("Lambda-Runtime-Deadline-Ms")!: String(
+                            Int64(next.deadline.timeIntervalSince1970 * 1000)),
                         HTTPField.Name("Lambda-Runtime-Invoked-Function-Arn")!:
                             "arn:aws:lambda:eu-west-1:123456789012:function:get-order",
                     ]
                     if let trace = next.traceID { headers[HTTPField.Name("Lambda-Runtime-Trace-Id")!] = trace }
-                    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: next.event)))
+                    return Response(
+                        status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: next.event)))
                 }
                 try await Task.sleep(for: .milliseconds(10))
             }
@@ -68,7 +70,8 @@ final class FakeRuntimeAPI: Sendable {
             for field in request.headers { headers[field.name.canonicalName] = field.value }
             recorder.state.withLock {
                 $0.received.append(
-                    Received(method: "POST", path: request.uri.path, headers: headers, body: Data(body.readableBytesView)))
+                    Received(
+                        method: "POST", path: request.uri.path, headers: headers, body: Data(body.readableBytesView)))
             }
             return Response(status: .accepted)
         }

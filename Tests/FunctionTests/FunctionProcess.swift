@@ -46,7 +46,8 @@ enum FunctionProcess {
             return Result(
                 exitCode: process.terminationStatus,
                 standardOutput: try Data(contentsOf: directory.appendingPathComponent("stdout")),
-                standardError: String(decoding: try Data(contentsOf: directory.appendingPathComponent("stderr")), as: UTF8.self))
+                standardError: String(
+                    decoding: try Data(contentsOf: directory.appendingPathComponent("stderr")), as: UTF8.self))
         }
     }
 }

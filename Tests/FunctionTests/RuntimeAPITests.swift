@@ -41,13 +41,14 @@ struct RuntimeAPITests {
             ], answers: 5, environment: ["ORDER_DATA_DIR": data.path])
 
         let answers = api.answers
-        #expect(answers.map(\.path) == [
-            "/2018-06-01/runtime/invocation/req-1/response",
-            "/2018-06-01/runtime/invocation/req-2/error",
-            "/2018-06-01/runtime/invocation/req-3/response",
-            "/2018-06-01/runtime/invocation/req-4/error",
-            "/2018-06-01/runtime/invocation/req-5/response",
-        ])
+        #expect(
+            answers.map(\.path) == [
+                "/2018-06-01/runtime/invocation/req-1/response",
+                "/2018-06-01/runtime/invocation/req-2/error",
+                "/2018-06-01/runtime/invocation/req-3/response",
+                "/2018-06-01/runtime/invocation/req-4/error",
+                "/2018-06-01/runtime/invocation/req-5/response",
+            ])
         // A POST /order event reaching update-order-status has no id: a proxy response with a 400, not an error.
         #expect(answers[0].json["statusCode"] as? Int == 400)
         #expect(answers[1].headers["lambda-runtime-function-error-type"] == "Runtime.InvalidEvent")
@@ -80,9 +81,11 @@ struct RuntimeAPITests {
         }
     }
 
-    @Test("a data directory that is not there is an init error, and the runtime exits", arguments: [
-        "create-order", "get-order", "dispatch-events",
-    ])
+    @Test(
+        "a data directory that is not there is an init error, and the runtime exits",
+        arguments: [
+            "create-order", "get-order", "dispatch-events",
+        ])
     func initFailure(function: String) async throws {
         let (api, result) = try await serve(
             function, [], answers: nil, environment: ["ORDER_DATA_DIR": "/nonexistent/efs/mount"])

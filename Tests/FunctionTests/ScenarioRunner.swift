@@ -68,7 +68,9 @@ struct ScenarioRunner {
                 let base = try JSONValue.parse(Data(contentsOf: fixtures.appendingPathComponent(file)))
                 return try expand(base.merging(.object(fields)))
             }
-            var expanded = try fields.filter { $0.value != .object(["$remove": .bool(true)]) }.mapValues { try expand($0) }
+            var expanded = try fields.filter { $0.value != .object(["$remove": .bool(true)]) }.mapValues {
+                try expand($0)
+            }
             // A body written as JSON is sent as API Gateway sends it: a string.
             if let body = expanded["body"], case .object = body { expanded["body"] = .string(body.jsonText) }
             if let body = expanded["body"], case .array = body { expanded["body"] = .string(body.jsonText) }
@@ -145,7 +147,8 @@ struct ResponseMatcher {
             return Patterns.matches(actual, name) ? [] : ["\(path) is \(actual), expected \(pattern)"]
         case (.string(let text), .string(let wanted)):
             let wanted = captures.reduce(wanted) { $0.replacingOccurrences(of: "${\($1.key)}", with: $1.value) }
-            return text == wanted ? [] : ["\(path) is \(actual.jsonText), expected \(JSONValue.string(wanted).jsonText)"]
+            return text == wanted
+                ? [] : ["\(path) is \(actual.jsonText), expected \(JSONValue.string(wanted).jsonText)"]
         case (.object(let fields), .object(let wanted)):
             var failures: [String] = []
             for (key, value) in wanted {

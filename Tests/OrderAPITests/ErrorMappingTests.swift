@@ -6,11 +6,13 @@ import Testing
 
 @Suite("Errors as HTTP answers")
 struct ErrorMappingTests {
-    @Test("every domain error code has its status", arguments: [
-        (OrderError.Code.malformedJSON, 400), (.validationFailed, 400), (.amountMismatch, 400),
-        (.orderNotFound, 404), (.orderExists, 409), (.invalidTransition, 409), (.versionMismatch, 412),
-        (.requestInProgress, 409), (.idempotencyKeyReused, 422),
-    ])
+    @Test(
+        "every domain error code has its status",
+        arguments: [
+            (OrderError.Code.malformedJSON, 400), (.validationFailed, 400), (.amountMismatch, 400),
+            (.orderNotFound, 404), (.orderExists, 409), (.invalidTransition, 409), (.versionMismatch, 412),
+            (.requestInProgress, 409), (.idempotencyKeyReused, 422),
+        ])
     func domainStatuses(code: OrderError.Code, status: Int) {
         let error = APIError(OrderError(code, "message"))
         #expect(error.status == status)

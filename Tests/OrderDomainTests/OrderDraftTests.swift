@@ -7,13 +7,15 @@ struct OrderDraftTests {
     static let address = #"{"line1": "Calle Mayor 1", "city": "Madrid", "country": "ES"}"#
 
     func draft(lines: String, extra: String = "") throws(OrderError) -> OrderDraft {
-        let body = #"{"order_lines": \#(lines), "shipping_address": \#(Self.address), "billing_address": \#(Self.address)\#(extra)}"#
+        let body =
+            #"{"order_lines": \#(lines), "shipping_address": \#(Self.address), "billing_address": \#(Self.address)\#(extra)}"#
         return try OrderDraft(json: JSONValue.parse(Array(body.utf8)))
     }
 
     @Test("the amount is exact: 0.10 + 0.20 is 0.30")
     func exactAmount() throws {
-        let order = try draft(lines: #"[{"sku": "A", "price": 0.10, "quantity": 1}, {"sku": "B", "price": 0.20, "quantity": 1}]"#)
+        let order = try draft(
+            lines: #"[{"sku": "A", "price": 0.10, "quantity": 1}, {"sku": "B", "price": 0.20, "quantity": 1}]"#)
         #expect(order.amount == Decimal(string: "0.3"))
         #expect(order.amount.description == "0.3")
     }
@@ -36,17 +38,20 @@ struct OrderDraftTests {
         let order = try draft(lines: #"[{"sku": "A", "price": 1, "quantity": 1}]"#)
         #expect(order.shippingAddress.city == "Madrid")
         #expect(order.shippingAddress.firstName == "")
-        let body = #"{"order_lines": [{"sku": "A", "price": 1, "quantity": 1}], "shipping_address": {"city": " "}, "billing_address": {}}"#
+        let body =
+            #"{"order_lines": [{"sku": "A", "price": 1, "quantity": 1}], "shipping_address": {"city": " "}, "billing_address": {}}"#
         let error = #expect(throws: OrderError.self) { try OrderDraft(json: JSONValue.parse(Array(body.utf8))) }
-        #expect(error?.details.map(\.field) == [
-            "shipping_address.line1", "shipping_address.city", "shipping_address.country",
-            "billing_address.line1", "billing_address.city", "billing_address.country",
-        ])
+        #expect(
+            error?.details.map(\.field) == [
+                "shipping_address.line1", "shipping_address.city", "shipping_address.country",
+                "billing_address.line1", "billing_address.city", "billing_address.country",
+            ])
     }
 
     @Test("unknown fields are ignored")
     func unknownFields() throws {
-        let order = try draft(lines: #"[{"sku": "A", "price": 1, "quantity": 1, "colour": "red"}]"#, extra: #", "coupon": "X""#)
+        let order = try draft(
+            lines: #"[{"sku": "A", "price": 1, "quantity": 1, "colour": "red"}]"#, extra: #", "coupon": "X""#)
         #expect(order.orderLines.count == 1)
     }
 

@@ -7,9 +7,10 @@ struct OrderStatusTests {
     func flowOrder() {
         var walked: [OrderStatus] = [.initial]
         while let next = walked.last!.next { walked.append(next) }
-        #expect(walked.map(\.rawValue) == [
-            "pending_confirmation", "confirmed", "sent_to_warehouse", "shipped", "in_transit", "delivered",
-        ])
+        #expect(
+            walked.map(\.rawValue) == [
+                "pending_confirmation", "confirmed", "sent_to_warehouse", "shipped", "in_transit", "delivered",
+            ])
     }
 
     @Test("delivered is the end of the flow")

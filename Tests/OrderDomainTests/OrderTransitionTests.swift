@@ -49,9 +49,11 @@ struct OrderTransitionTests {
         #expect(order == before)
     }
 
-    @Test("skipping ahead or going back is refused and changes nothing", arguments: [
-        OrderStatus.sentToWarehouse, .shipped, .inTransit, .delivered,
-    ])
+    @Test(
+        "skipping ahead or going back is refused and changes nothing",
+        arguments: [
+            OrderStatus.sentToWarehouse, .shipped, .inTransit, .delivered,
+        ])
     func forbidden(target: OrderStatus) {
         var order = newOrder()
         let before = order

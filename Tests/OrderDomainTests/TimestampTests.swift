@@ -21,9 +21,11 @@ struct TimestampTests {
         let utc = Timestamp(rfc3339: "2026-11-25T09:30:00Z")
         #expect(Timestamp(rfc3339: "2026-11-25T10:30:00+01:00") == utc)
         #expect(Timestamp(rfc3339: "2026-11-25T04:30:00-05:00") == utc)
-        #expect(Timestamp(rfc3339: "2026-11-25T09:30:00.5Z")?.millisecondsSinceEpoch == utc!.millisecondsSinceEpoch + 500)
-        #expect(Timestamp(rfc3339: "2026-11-25T09:30:00.123456789Z")?.millisecondsSinceEpoch
-            == utc!.millisecondsSinceEpoch + 123)
+        #expect(
+            Timestamp(rfc3339: "2026-11-25T09:30:00.5Z")?.millisecondsSinceEpoch == utc!.millisecondsSinceEpoch + 500)
+        #expect(
+            Timestamp(rfc3339: "2026-11-25T09:30:00.123456789Z")?.millisecondsSinceEpoch
+                == utc!.millisecondsSinceEpoch + 123)
         #expect(Timestamp(rfc3339: "2024-02-29T00:00:00Z") != nil)
     }
 

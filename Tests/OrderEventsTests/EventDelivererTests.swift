@@ -1,11 +1,12 @@
 import CurlHTTP
 import FoundationEssentials
 import OrderDomain
-@testable import OrderEvents
 import OrderStore
 import Synchronization
 import Testing
 import Timestamps
+
+@testable import OrderEvents
 
 /// Delivery outcomes, with a scripted transport, the in-memory store and a clock the test moves.
 @Suite("Delivering events")
@@ -60,13 +61,16 @@ struct EventDelivererTests {
         #expect(headers["Content-Type"] == "application/cloudevents+json")
         #expect(headers["webhook-id"] == event.id)
         let timestamp = try #require(headers["webhook-timestamp"].flatMap { Int64($0) })
-        #expect(headers["webhook-signature"] == WebhookSignature.sign(id: event.id, timestamp: timestamp, body: request.body, key: Array("key".utf8)))
+        #expect(
+            headers["webhook-signature"]
+                == WebhookSignature.sign(id: event.id, timestamp: timestamp, body: request.body, key: Array("key".utf8))
+        )
         let body = try JSONDecoder().decode(CloudEventBody.self, from: Data(request.body))
         #expect(body.specversion == "1.0")
         #expect(body.id == event.id)
         #expect(body.type == "order_added")
         #expect(body.subject == "ORD-1")
-        #expect(body.data.previous_status == nil)
+        #expect(body.data.previousStatus == nil)
         #expect(body.data.version == 1)
     }
 
@@ -162,12 +166,14 @@ struct EventDelivererTests {
         let bodies = try transport.requests.map { try JSONDecoder().decode(CloudEventBody.self, from: Data($0.body)) }
         #expect(bodies.map(\.data.order.status) == ["pending_confirmation", "confirmed"])
         #expect(bodies.map(\.data.order.version) == [1, 2])
-        #expect(bodies[1].data.previous_status == "pending_confirmation")
+        #expect(bodies[1].data.previousStatus == "pending_confirmation")
     }
 
     @Test("only the URL's host is fit to log")
     func loggedHost() {
-        #expect(EventDeliverer.host(of: "https://user:secret@hooks.example.com:8443/orders?token=x") == "hooks.example.com:8443")
+        #expect(
+            EventDeliverer.host(of: "https://user:secret@hooks.example.com:8443/orders?token=x")
+                == "hooks.example.com:8443")
     }
 }
 
@@ -181,11 +187,18 @@ struct CloudEventBody: Decodable {
     var data: Payload
 
     struct Payload: Decodable {
-        var order_id: String
+        var orderID: String
         var status: String
-        var previous_status: String?
+        var previousStatus: String?
         var version: Int
         var order: OrderFields
+
+        enum CodingKeys: String, CodingKey {
+            case orderID = "order_id"
+            case status
+            case previousStatus = "previous_status"
+            case version, order
+        }
     }
 
     struct OrderFields: Decodable {
@@ -201,7 +214,8 @@ final class ScriptedTransport: WebhookTransport, @unchecked Sendable {
 
     func send(_ request: HTTPRequest) -> Result<HTTPReply, HTTPTransportError> {
         requests.append(request)
-        return replies.isEmpty ? .failure(HTTPTransportError(code: "script_empty", message: "no reply scripted")) : replies.removeFirst()
+        return replies.isEmpty
+            ? .failure(HTTPTransportError(code: "script_empty", message: "no reply scripted")) : replies.removeFirst()
     }
 }
 

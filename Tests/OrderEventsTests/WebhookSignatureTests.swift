@@ -1,13 +1,15 @@
 import FoundationEssentials
 import OrderEvents
 import Testing
+import Timestamps
 
 @Suite("Standard Webhooks signatures")
 struct WebhookSignatureTests {
     @Test("the specification's test vector")
     func testVector() throws {
         let configuration = try WebhookConfiguration.fromEnvironment([
-            "ORDER_WEBHOOK_URL": "https://example.com/hook", "ORDER_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "ORDER_WEBHOOK_URL": "https://example.com/hook",
+            "ORDER_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         ])
         let key = try #require(configuration.signingKey)
         let signature = WebhookSignature.sign(
@@ -16,13 +18,15 @@ struct WebhookSignatureTests {
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
     }
 
-    @Test("settings that cannot work are refused at start, without echoing the secret", arguments: [
-        ["ORDER_WEBHOOK_URL": "ftp://example.com"],
-        ["ORDER_WEBHOOK_SECRET": "not-a-secret"],
-        ["ORDER_WEBHOOK_SECRET": "whsec_%%%"],
-        ["ORDER_WEBHOOK_TIMEOUT_MS": "soon"],
-        ["ORDER_WEBHOOK_RETRY_SCHEDULE": "5s,often"],
-    ])
+    @Test(
+        "settings that cannot work are refused at start, without echoing the secret",
+        arguments: [
+            ["ORDER_WEBHOOK_URL": "ftp://example.com"],
+            ["ORDER_WEBHOOK_SECRET": "not-a-secret"],
+            ["ORDER_WEBHOOK_SECRET": "whsec_%%%"],
+            ["ORDER_WEBHOOK_TIMEOUT_MS": "soon"],
+            ["ORDER_WEBHOOK_RETRY_SCHEDULE": "5s,often"],
+        ])
     func invalidSettings(environment: [String: String]) {
         let error = #expect(throws: WebhookConfiguration.Invalid.self) {
             try WebhookConfiguration.fromEnvironment(environment)
@@ -70,5 +74,3 @@ struct RetryScheduleTests {
         #expect(schedule.nextAttempt(afterAttempts: 2, now: now, using: &generator) == nil)
     }
 }
-
-import Timestamps

@@ -11,7 +11,8 @@ struct FileOrderStoreTests {
         let store = try FileOrderStore(root: root)
         try store.create(Fixtures.document(id: "2"))
         let path = "\(root)/orders/d5/2.json"
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
+        let json =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
         #expect(json?["schema_version"] as? Int == 1)
         #expect((json?["order"] as? [String: Any])?["id"] as? String == "2")
     }
@@ -84,10 +85,13 @@ struct FileOrderStoreTests {
                 let store = try FileOrderStore(root: root)
                 group.addTask {
                     var taken = 0
-                    while let changed = try store.update(id, { document -> Bool? in
-                        guard let next = document.order.status.next else { return nil }
-                        return try document.order.advance(to: next, at: Fixtures.time)
-                    }) {
+                    while let changed = try store.update(
+                        id,
+                        { document -> Bool? in
+                            guard let next = document.order.status.next else { return nil }
+                            return try document.order.advance(to: next, at: Fixtures.time)
+                        })
+                    {
                         if changed { taken += 1 }
                     }
                     return taken

@@ -32,7 +32,9 @@ struct StoreContractTests {
         let store = try Self.makeStore(kind)
         let first = Fixtures.document(id: "ORD-1", sku: "FIRST")
         try store.create(first)
-        #expect(throws: OrderError.exists(first.order.id)) { try store.create(Fixtures.document(id: "ORD-1", sku: "SECOND")) }
+        #expect(throws: OrderError.exists(first.order.id)) {
+            try store.create(Fixtures.document(id: "ORD-1", sku: "SECOND"))
+        }
         #expect(try store.get(first.order.id) == first)
     }
 
@@ -113,7 +115,8 @@ enum Fixtures {
 
 enum TemporaryDirectory {
     static func make() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("order-store-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("order-store-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
