@@ -1,4 +1,5 @@
 import FoundationEssentials
+import FunctionRuntime
 public import OrderDomain
 import Timestamps
 
@@ -59,9 +60,6 @@ public struct CloudEvent: Encodable, Sendable {
 
     /// The JSON bytes sent as the request body.
     public func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Every field is a string, number or nested value of this module: encoding cannot fail.
-        return (try? Array(encoder.encode(self))) ?? []
+        Array(JSONBody.encode(self).utf8)
     }
 }

@@ -207,9 +207,7 @@ struct DeadLetter: Encodable {
     }
 
     func encoded() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? Array(encoder.encode(self))) ?? []
+        Array(JSONBody.encode(self).utf8)
     }
 }
 

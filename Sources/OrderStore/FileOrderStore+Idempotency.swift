@@ -20,10 +20,8 @@ extension FileOrderStore {
             let result = try change(&record)
             if record != original {
                 if let record {
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                     try FileSystem.writeAtomically(
-                        Array(try encoder.encode(record)), directory: directory, name: "\(key.hex).json")
+                        Self.encode(record), directory: directory, name: "\(key.hex).json")
                 } else {
                     FileSystem.remove(path)
                     try FileSystem.syncDirectory(directory)

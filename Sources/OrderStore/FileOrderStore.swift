@@ -129,14 +129,19 @@ extension FileOrderStore {
             try FileSystem.makeDirectories(outbox)
             try FileSystem.createEmptyFile(directory: outbox, name: document.order.id.rawValue)
         }
-        let encoder = JSONEncoder()
-        // Sorted keys keep documents byte-stable, so a rewrite without a change is visible as none.
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let bytes = try encoder.encode(document)
-        try FileSystem.writeAtomically(Array(bytes), directory: location.directory, name: "\(location.name).json")
+        try FileSystem.writeAtomically(
+            Self.encode(document), directory: location.directory, name: "\(location.name).json")
         if !document.hasPendingEvents {
             clearOutboxHint(document.order.id)
         }
+    }
+
+    /// The bytes of a stored JSON document (an order, an idempotency record). Sorted keys keep documents
+    /// byte-stable, so a rewrite without a change is visible as none.
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try encoder.encode(value))
     }
 
     /// Removes an outbox hint. Not synced: a hint that comes back after a crash only costs one extra read.
