@@ -105,13 +105,14 @@ private final class ReplyCollector {
         let collector = Unmanaged<ReplyCollector>.fromOpaque(context!).takeUnretainedValue()
         let length = size * count
         guard let data else { return length }
-        let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-        if line.hasPrefix("HTTP/") {
+        // Parsed as bytes: the runtime loop reads headers on every invocation, and `Character` work on each line
+        // cost more than the rest of the exchange.
+        let line = UnsafeRawBufferPointer(start: data, count: length)
+        if line.starts(with: "HTTP/".utf8) {
             collector.headers = [:]  // A new response (after 100 Continue): keep only the final one's headers.
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t\r\n")
-            collector.headers[name] = value
+        } else if let colon = line.firstIndex(of: UInt8(ascii: ":")) {
+            let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+            collector.headers[name] = String(decoding: line[(colon + 1)...].trimmingWhitespace(), as: UTF8.self)
         }
         return length
     }
@@ -150,8 +151,12 @@ private final class Library: @unchecked Sendable {
     }
 }
 
-extension Substring {
-    fileprivate func trimmingCharacters(in characters: String) -> String {
-        String(drop(while: { characters.contains($0) }).reversed().drop(while: { characters.contains($0) }).reversed())
+extension Slice<UnsafeRawBufferPointer> {
+    /// Without the spaces, tabs and line ends around a header value.
+    fileprivate func trimmingWhitespace() -> Slice<UnsafeRawBufferPointer> {
+        let isWhitespace = { (byte: UInt8) in byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A }
+        let start = firstIndex(where: { !isWhitespace($0) }) ?? endIndex
+        let end = lastIndex(where: { !isWhitespace($0) }).map { index(after: $0) } ?? start
+        return self[start..<end]
     }
 }
