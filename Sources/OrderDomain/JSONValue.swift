@@ -8,14 +8,24 @@ public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Decimal)
-    /// A number too large to hold exactly (beyond ±10^38). Kept apart so that validation can name it.
+    /// A number too large or too small to hold exactly (`1e300`, `1e400`, `1e-400`). Kept apart so that validation
+    /// can name it.
     case outOfRangeNumber
     case string(String)
     case array([JSONValue])
     case object([String: JSONValue])
 
     /// Parses `data`, or throws ``OrderError`` `malformed_json` saying why it is not JSON.
+    ///
+    /// JSON text is UTF-8 (RFC 8259): bytes that are not UTF-8, or hold a NUL, are refused before parsing, since the
+    /// parser would otherwise take them for UTF-16 or UTF-32 and read another text than the one sent.
     public static func parse(_ data: some Collection<UInt8>) throws(OrderError) -> JSONValue {
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw .malformedJSON("it is not UTF-8 text; send the JSON encoded as UTF-8")
+        }
+        guard !data.contains(0) else {
+            throw .malformedJSON(#"it contains a NUL byte; JSON text has none (write \u0000 inside a string)"#)
+        }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(data))
         } catch let DecodingError.dataCorrupted(context) {
@@ -54,8 +64,18 @@ extension JSONValue: Decodable {
             self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
+        } else if let value = try? container.decode([String: JSONValue].self) {
+            self = .object(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            do {
+                self = .number(try container.decode(Decimal.self))
+            } catch let error as DecodingError {
+                throw error  // Not a number either.
+            } catch {
+                // The parser's own error for a number that neither a Decimal nor a Double holds (1e400, 1e-400):
+                // valid JSON, out of range.
+                self = .outOfRangeNumber
+            }
         }
     }
 }

@@ -90,7 +90,11 @@ extension OrderDraft {
                 issues.all += mismatch.details
                 amountMismatch = mismatch
             }
-        case .number?:
+        case .outOfRangeNumber? where linesAreValid:
+            let mismatch = OrderError.amountOutOfRange(computed: draft.amount)
+            issues.all += mismatch.details
+            amountMismatch = mismatch
+        case .number?, .outOfRangeNumber?:
             break  // The total of invalid lines means nothing; their own issues say what to fix.
         case let other?:
             issues.add("amount", "must be a number, not \(other.typeName)")
@@ -175,7 +179,10 @@ extension OrderLine {
                 price = number
             }
         case .outOfRangeNumber?:
-            issues.add("\(field).price", "must be at most \(OrderLimits.maximumPrice)")
+            issues.add(
+                "\(field).price",
+                "must be a number from 0 to \(OrderLimits.maximumPrice) with at most 2 decimal places, not one this large "
+                    + "or this small")
         case nil, .null?:
             issues.add("\(field).price", "is required")
         case let other?:

@@ -71,6 +71,16 @@ extension OrderError {
             details: [FieldIssue(field: "amount", message: message)])
     }
 
+    /// `amount` is a number too large or too small for any amount (`1e400`), so it cannot be the lines' total.
+    public static func amountOutOfRange(computed: Decimal) -> OrderError {
+        let message =
+            "amount is too large or too small to be any amount, and the order lines add up to \(computed); "
+            + "send \(computed) or leave amount out"
+        return OrderError(
+            .amountMismatch, "The amount does not match the order lines: \(message).",
+            details: [FieldIssue(field: "amount", message: message)])
+    }
+
     public static func notFound(_ id: OrderID) -> OrderError {
         OrderError(.orderNotFound, "No order has id '\(id)'.")
     }

@@ -72,4 +72,19 @@ struct OrderDraftTests {
         }
         #expect(error?.details.map(\.field) == ["id", "order_lines[0].price", "order_lines[0].quantity"])
     }
+
+    @Test("an amount of 1e400 is amount_mismatch naming the lines' total; a price of 1e400 or 1e-400 is named")
+    func numbersBeyondDouble() {
+        let line = #"[{"sku": "A", "price": 5, "quantity": 16}]"#
+        let mismatch = #expect(throws: OrderError.self) { try draft(lines: line, extra: #", "amount": 1e400"#) }
+        #expect(mismatch?.code == .amountMismatch)
+        #expect(mismatch?.message.contains("add up to 80") == true, "\(mismatch?.message ?? "")")
+
+        let error = #expect(throws: OrderError.self) {
+            try draft(
+                lines: #"[{"sku": "A", "price": 1e400, "quantity": 1}, {"sku": "B", "price": 1e-400, "quantity": 1}]"#)
+        }
+        #expect(error?.details.map(\.field) == ["order_lines[0].price", "order_lines[1].price"])
+        #expect(error?.details.allSatisfy { $0.message.contains("from 0 to 99999999.99") } == true)
+    }
 }

@@ -130,6 +130,22 @@ final class GatewayProcess: @unchecked Sendable {
         return lines
     }
 
+    /// How many processes the gateway runs right now (its direct children: the function processes), read from
+    /// `/proc`.
+    func childProcessCount() -> Int {
+        let parent = process.processIdentifier
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.filter { entry in
+            guard entry.first?.isNumber == true,
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let nameEnd = stat.lastIndex(of: ")")
+            else { return false }
+            // After "pid (name)" come the state and the parent's pid.
+            let fields = stat[stat.index(after: nameEnd)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent
+        }.count
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     @discardableResult
     func stop() -> Int32 {
@@ -194,8 +210,8 @@ struct HTTPClient: Sendable {
 
 /// Order bodies for the tests.
 enum Orders {
-    static func create(id: String?) -> [String: Any] {
-        let address: [String: Any] = ["line1": "Calle Mayor 1", "city": "Madrid", "country": "ES"]
+    static func create(id: String?, city: String = "Madrid") -> [String: Any] {
+        let address: [String: Any] = ["line1": "Calle Mayor 1", "city": city, "country": "ES"]
         var body: [String: Any] = [
             "order_lines": [["sku": "SKU-1", "price": 10, "quantity": 2]],
             "shipping_address": address, "billing_address": address,
