@@ -19,9 +19,18 @@ public struct FileOrderStore: OrderRepository {
     public let root: String
 
     /// Opens the store in `root`, creating the directory tree if it is missing.
+    ///
+    /// - Throws: ``StoreError`` when the directory cannot be made for any reason but a full disk. On a full disk the
+    ///   store opens anyway: reads find nothing, and the first write that needs the directory fails with
+    ///   `storage_full`, which a request answers with 507 rather than failing to start.
     public init(root: String) throws(StoreError) {
         self.root = root
-        try FileSystem.makeDirectories("\(root)/orders")
+        do {
+            try FileSystem.makeDirectories("\(root)/orders")
+        } catch {
+            // Every write makes the directories it needs, so on a full disk this one can wait for space.
+            guard error.code == .storageFull else { throw error }
+        }
     }
 
     private var outbox: String { "\(root)/outbox" }

@@ -67,6 +67,14 @@ struct FullDiskTests {
         #expect(client.storageFullAnswers >= 12, "the disk never filled up")
         #expect(!client.acknowledged.isEmpty, "nothing was stored before the disk filled up")
 
+        if out == .inodes {
+            // A data directory that does not exist yet cannot be made either: still a 507, not a failure to start.
+            var fresh = setup
+            fresh.environment["ORDER_DATA_DIR"] = mount.path.appendingPathComponent("fresh").path
+            let answer = try Events.response(await fresh.run("create-order", Events.createOrder(id: "FRESH-1")))
+            #expect(answer.statusCode == 507 && answer.errorCode == "storage_full", "\(answer.body)")
+        }
+
         // Nothing stored is lost or changed, and no half-written document is visible, on disk or through the service.
         try await client.expectEveryAcknowledgedOrderReadsBack()
         let audit = try DataDirectoryAudit(root: data)
