@@ -56,7 +56,9 @@ struct CrashTortureTests {
                 #expect(stored.history.contains(status), "\(order.id): acknowledged \(status) is missing")
             }
             if order.isSettled {
-                #expect(stored.status == order.acknowledgedStatuses.last, "\(order.id) moved past what was asked")
+                // An order its client only found on a retry (409 order_exists) and never moved is where orders start.
+                let last = order.acknowledgedStatuses.last ?? TortureLedger.flow[0]
+                #expect(stored.status == last, "\(order.id) is not where its client left it")
             }
         }
 
