@@ -2,12 +2,14 @@
 
 SWIFT ?= swift
 DATA_DIR ?= ./data
+# Kills in a `make stress` run of the crash torture (`make test` runs 200).
+STRESS_KILLS ?= 5000
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 
 # System packages the build needs, installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
 
-.PHONY: help deps build run test lint-template package bench-functions bench-gateway bench-list format-check clean
+.PHONY: help deps build run test stress lint-template package bench-functions bench-gateway bench-list format-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -28,6 +30,9 @@ run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(
 
 test: build lint-template ## Run every test, and check template.yaml
 	$(SWIFT) test
+
+stress: build ## Crash torture at length: SIGKILL the handlers STRESS_KILLS (5000) times, then check the store
+	ORDER_TORTURE_KILLS=$(STRESS_KILLS) $(SWIFT) test --filter CrashTorture
 
 lint-template: ## Check the templates with cfn-lint (pip-installed when missing), and with `sam validate` where installed
 	@command -v cfn-lint >/dev/null || python3 -m pip install -q cfn-lint

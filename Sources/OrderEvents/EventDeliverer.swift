@@ -66,12 +66,18 @@ public struct EventDeliverer {
     }
 
     /// The oldest pending event of the order, if it is due now, with the order it belongs to.
+    ///
+    /// An order that does not exist has none: its outbox hint was left by a create that never committed.
     private func nextDueEvent(of id: OrderID) throws -> (OrderEvent, Order)? {
         // An update that changes nothing clears a stale outbox hint; reading through it costs the same as a get.
-        try store.update(id) { document -> (OrderEvent, Order)? in
-            guard let first = document.events.first(where: { $0.delivery.state == .pending }) else { return nil }
-            guard (first.delivery.nextAttemptAt ?? now()) <= now() else { return nil }
-            return (first, document.order)
+        do {
+            return try store.update(id) { document -> (OrderEvent, Order)? in
+                guard let first = document.events.first(where: { $0.delivery.state == .pending }) else { return nil }
+                guard (first.delivery.nextAttemptAt ?? now()) <= now() else { return nil }
+                return (first, document.order)
+            }
+        } catch let error as OrderError where error.code == .orderNotFound {
+            return nil
         }
     }
 

@@ -19,9 +19,18 @@ public struct FileOrderStore: OrderRepository {
     public let root: String
 
     /// Opens the store in `root`, creating the directory tree if it is missing.
+    ///
+    /// - Throws: ``StoreError`` when the directory cannot be made for any reason but a full disk. On a full disk the
+    ///   store opens anyway: reads find nothing, and the first write that needs the directory fails with
+    ///   `storage_full`, which a request answers with 507 rather than failing to start.
     public init(root: String) throws(StoreError) {
         self.root = root
-        try FileSystem.makeDirectories("\(root)/orders")
+        do {
+            try FileSystem.makeDirectories("\(root)/orders")
+        } catch {
+            // Every write makes the directories it needs, so on a full disk this one can wait for space.
+            guard error.code == .storageFull else { throw error }
+        }
     }
 
     private var outbox: String { "\(root)/outbox" }
@@ -44,7 +53,10 @@ public struct FileOrderStore: OrderRepository {
         let location = location(of: id)
         // Checked before locking so that updates of unknown ids leave no lock files behind; the check
         // is repeated under the lock.
-        guard FileSystem.exists(location.documentPath) else { throw OrderError.notFound(id) }
+        guard FileSystem.exists(location.documentPath) else {
+            clearHintOfMissingOrder(id, at: location)
+            throw OrderError.notFound(id)
+        }
         return try FileLock.withLock(on: location.lockPath) {
             guard let original = try read(at: location) else { throw OrderError.notFound(id) }
             var document = original
@@ -68,6 +80,8 @@ extension FileOrderStore {
         _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
     ) throws -> Result? {
         let location = location(of: id)
+        // A hint can name an order whose directory was never made; its delivery then finds nothing to do.
+        try FileSystem.makeDirectories(location.directory)
         return try FileLock.withLock(
             on: "\(location.directory)/\(location.name).delivery.lock", waitingAtMost: milliseconds, body)
     }
@@ -142,6 +156,17 @@ extension FileOrderStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Array(try encoder.encode(value))
+    }
+
+    /// Removes the outbox hint of an order that has no document: a create that died or failed (a full disk) between
+    /// writing its hint and committing its document left it, and nothing else would ever clear it. Checked again
+    /// under the order's lock, which a create holds from before its hint until its commit.
+    private func clearHintOfMissingOrder(_ id: OrderID, at location: Location) {
+        guard FileSystem.exists("\(outbox)/\(id.rawValue)") else { return }
+        try? FileSystem.makeDirectories(location.directory)
+        _ = try? FileLock.withLock(on: location.lockPath) {
+            if !FileSystem.exists(location.documentPath) { clearOutboxHint(id) }
+        }
     }
 
     /// Removes an outbox hint. Not synced: a hint that comes back after a crash only costs one extra read.

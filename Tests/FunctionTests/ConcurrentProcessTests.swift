@@ -70,8 +70,12 @@ struct ConcurrentProcessTests {
 enum Events {
     struct Response {
         var statusCode: Int
+        var headers: [String: String] = [:]
         var body: [String: Any]
         var version: Int { body["version"] as? Int ?? 0 }
+        var status: String { body["status"] as? String ?? "" }
+        /// The `code` of an error envelope.
+        var errorCode: String? { body["code"] as? String }
         var updatedAt: String { body["updated_at"] as? String ?? "" }
         var history: [String] {
             (body["status_history"] as? [[String: Any]])?.compactMap { $0["status"] as? String } ?? []
@@ -79,9 +83,19 @@ enum Events {
     }
 
     static func response(_ result: FunctionProcess.Result) throws -> Response {
-        let json = try #require(try JSONSerialization.jsonObject(with: result.standardOutput) as? [String: Any])
-        let body = try JSONSerialization.jsonObject(with: Data((json["body"] as? String ?? "{}").utf8))
-        return Response(statusCode: json["statusCode"] as? Int ?? 0, body: body as? [String: Any] ?? [:])
+        try #require(completeResponse(result.standardOutput), "not a proxy response: \(result.standardError)")
+    }
+
+    /// The proxy response in `output`, or `nil` unless it holds a whole one whose body is JSON (a process killed
+    /// while writing leaves a part).
+    static func completeResponse(_ output: Data) -> Response? {
+        guard let json = (try? JSONSerialization.jsonObject(with: output)) as? [String: Any],
+            let statusCode = json["statusCode"] as? Int,
+            let body = try? JSONSerialization.jsonObject(with: Data((json["body"] as? String ?? "{}").utf8))
+        else { return nil }
+        return Response(
+            statusCode: statusCode, headers: json["headers"] as? [String: String] ?? [:],
+            body: body as? [String: Any] ?? [:])
     }
 
     static func createOrder(id: String) throws -> Data {

@@ -11,10 +11,11 @@ struct EventDeliveryTests {
         let data: URL
         var environment: [String: String]
 
-        init(url: String, extra: [String: String] = [:]) throws {
-            data = try Paths.temporaryDirectory()
+        /// Uses `data` as the data directory, or a new temporary one.
+        init(url: String, data: URL? = nil, extra: [String: String] = [:]) throws {
+            self.data = try data ?? Paths.temporaryDirectory()
             environment = [
-                "ORDER_DATA_DIR": data.path, "ORDER_WEBHOOK_URL": url,
+                "ORDER_DATA_DIR": self.data.path, "ORDER_WEBHOOK_URL": url,
                 "ORDER_WEBHOOK_SECRET": EventDeliveryTests.secret,
                 "ORDER_WEBHOOK_TIMEOUT_MS": "1000",
             ].merging(extra) { $1 }
@@ -203,7 +204,7 @@ struct EventDeliveryTests {
             Paths.binaries.appendingPathComponent("create-order"), input: try Events.createOrder(id: "EVT-7"),
             environment: setup.environment)
         try await receiver.waitForRequests(1)
-        kill(running.process.processIdentifier, SIGKILL)
+        running.send(SIGKILL)
         _ = try await running.wait()
 
         let delivery = try #require(try await setup.events("EVT-7").first?["delivery"] as? [String: Any])

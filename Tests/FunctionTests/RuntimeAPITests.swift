@@ -16,7 +16,7 @@ struct RuntimeAPITests {
             environment: environment.merging(["AWS_LAMBDA_RUNTIME_API": api.endpoint]) { $1 })
         if let answers {
             try await api.waitForAnswers(answers)
-            kill(runtime.process.processIdentifier, SIGKILL)
+            runtime.send(SIGKILL)
         }
         let result = try await runtime.wait()
         await api.stop()

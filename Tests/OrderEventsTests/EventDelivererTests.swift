@@ -155,6 +155,31 @@ struct EventDelivererTests {
         #expect(versions == [1, 1, 2])
     }
 
+    @Test("an order that does not exist has nothing to deliver, and does not stop a dispatch run")
+    func missingOrder() throws {
+        try createOrder()
+        transport.replies = [.success(HTTPReply(status: 200, headers: [:], body: []))]
+        var deliverer = deliverer()
+        #expect(try deliverer.deliverDueEvents(of: OrderID("GHOST-1")!, waitingAtMost: 0) == .init())
+
+        // On disk, a create that died between its outbox hint and its document leaves a hint naming no order.
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("order-events-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let fileStore = try FileOrderStore(root: root.path)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("outbox"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: root.appendingPathComponent("outbox/GHOST-1").path, contents: nil)
+        try fileStore.create(try #require(try store.get(id)))
+        var dispatcher = EventDispatcher(
+            deliverer: EventDeliverer(
+                store: fileStore, configuration: WebhookConfiguration(url: "http://127.0.0.1:9/hook"),
+                transport: transport, now: { [clock] in clock.now }),
+            store: fileStore)
+        let summary = try dispatcher.run()
+        #expect(summary.delivered == 1)
+        #expect(try fileStore.ordersWithPendingEvents() == [])
+    }
+
     @Test("the event carries the order as it stood after its change")
     func orderAsOfVersion() throws {
         try createOrder()

@@ -33,6 +33,28 @@ struct FileOrderStoreTests {
         #expect(try store.get(id)?.order.version == 2)
     }
 
+    @Test("an outbox hint without a document, left by a create that died before its commit, is cleared")
+    func hintWithoutDocument() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        let ghost = OrderID("GHOST-1")!
+        // What a create leaves when it dies (or fails) after writing its hint and before its document.
+        try FileManager.default.createDirectory(atPath: "\(root)/outbox", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: "\(root)/outbox/GHOST-1", contents: nil)
+        #expect(try store.ordersWithPendingEvents() == [ghost])
+
+        #expect(throws: OrderError.notFound(ghost)) { try store.update(ghost) { _ in } }
+        #expect(try store.ordersWithPendingEvents() == [])
+
+        // The same with the lock file and directory the create made before its hint.
+        let other = OrderID("GHOST-2")!
+        try store.create(Fixtures.document(id: "GHOST-2"))
+        try FileManager.default.removeItem(atPath: "\(root)/orders/\(try bucket(of: "GHOST-2", in: root))/GHOST-2.json")
+        #expect(try store.ordersWithPendingEvents() == [other])
+        #expect(throws: OrderError.notFound(other)) { try store.update(other) { _ in } }
+        #expect(try store.ordersWithPendingEvents() == [])
+    }
+
     @Test("a corrupt document is an error naming the file, and is never overwritten")
     func corruptDocument() throws {
         let root = try TemporaryDirectory.make()
