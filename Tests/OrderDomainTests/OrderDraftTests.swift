@@ -65,6 +65,18 @@ struct OrderDraftTests {
         #expect(error?.details == [FieldIssue(field: "order_lines", message: "must have 1 to 1000 lines, not 1001")])
     }
 
+    @Test("text limits count code points: combining marks cannot stretch a sku or an address field")
+    func textLimitsCountCodePoints() throws {
+        let accented = String(repeating: "e\u{301}", count: 32)  // 32 characters, 64 code points
+        _ = try draft(lines: #"[{"sku": "\#(accented)", "price": 1, "quantity": 1}]"#)
+
+        let stretched = "x" + String(repeating: "\u{301}", count: 1000)  // 1 character, 1001 code points
+        let body =
+            #"{"order_lines": [{"sku": "\#(stretched)", "price": 1, "quantity": 1}], "shipping_address": {"line1": "a", "city": "\#(stretched)", "country": "c"}, "billing_address": \#(Self.address)}"#
+        let error = #expect(throws: OrderError.self) { try OrderDraft(json: JSONValue.parse(Array(body.utf8))) }
+        #expect(error?.details.map(\.field) == ["order_lines[0].sku", "shipping_address.city"])
+    }
+
     @Test("numbers beyond what a decimal holds are reported, not mangled")
     func hugeNumbers() {
         let error = #expect(throws: OrderError.self) {
