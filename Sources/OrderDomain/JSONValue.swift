@@ -8,7 +8,8 @@ public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case number(Decimal)
-    /// A number too large to hold exactly (beyond ±10^38). Kept apart so that validation can name it.
+    /// A number a decimal cannot hold exactly: too large (such as `1e300`) or too close to zero (`1e-300`).
+    /// Kept apart so that validation can name it.
     case outOfRangeNumber
     case string(String)
     case array([JSONValue])

@@ -98,6 +98,8 @@ extension OrderDraft {
             }
         case .number?:
             break  // The total of invalid lines means nothing; their own issues say what to fix.
+        case .outOfRangeNumber?:
+            issues.add("amount", "is too large or too close to zero to be the total of the order lines; leave it out")
         case let other?:
             issues.add("amount", "must be a number, not \(other.typeName)")
         }
@@ -181,7 +183,9 @@ extension OrderLine {
                 price = number
             }
         case .outOfRangeNumber?:
-            issues.add("\(field).price", "must be at most \(OrderLimits.maximumPrice)")
+            issues.add(
+                "\(field).price", "must be a number from 0 to \(OrderLimits.maximumPrice) with at most 2 decimal places"
+            )
         case nil, .null?:
             issues.add("\(field).price", "is required")
         case let other?:

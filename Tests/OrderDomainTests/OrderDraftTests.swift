@@ -84,4 +84,15 @@ struct OrderDraftTests {
         }
         #expect(error?.details.map(\.field) == ["id", "order_lines[0].price", "order_lines[0].quantity"])
     }
+
+    @Test("numbers too close to zero for a decimal are named as such, as price and as amount")
+    func tinyNumbers() {
+        let error = #expect(throws: OrderError.self) {
+            try draft(lines: #"[{"sku": "A", "price": 1e-300, "quantity": 1}]"#, extra: #", "amount": 1e-300"#)
+        }
+        #expect(error?.details.map(\.field) == ["order_lines[0].price", "amount"])
+        for detail in error?.details ?? [] {
+            #expect(!detail.message.contains("at most 99999999.99") && !detail.message.contains("not a number"))
+        }
+    }
 }
