@@ -9,7 +9,7 @@ BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 # System packages the build needs, installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
 
-.PHONY: help deps build run test stress lint-template package bench-functions bench-gateway bench-list format-check clean
+.PHONY: help deps build run test contract fuzz stress lint-template package bench-functions bench-gateway bench-list format-check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -28,8 +28,15 @@ build: deps ## Build every function (debug)
 run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(DATA_DIR)
 	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
 
-test: build lint-template ## Run every test, and check template.yaml
+test: build lint-template ## Run every test (swift test, then the contract test), and check template.yaml
 	$(SWIFT) test
+	$(MAKE) contract
+
+contract: build ## Check the running service against openapi.yaml with schemathesis (bounded; pip-installed when missing)
+	scripts/contract-test.sh
+
+fuzz: build ## The contract test with many more generated requests (CONTRACT_MAX_EXAMPLES, default 500)
+	CONTRACT_MAX_EXAMPLES=$${CONTRACT_MAX_EXAMPLES:-500} scripts/contract-test.sh
 
 stress: build ## Crash torture at length: SIGKILL the handlers STRESS_KILLS (5000) times, then check the store
 	ORDER_TORTURE_KILLS=$(STRESS_KILLS) $(SWIFT) test --filter CrashTorture

@@ -2,7 +2,7 @@
 /// running it.
 public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `template_unreadable`, `template_invalid`, `env_vars_invalid`, `executable_missing`, `event_unreadable`,
-    /// `function_not_found`, `listen_failed`.
+    /// `function_not_found`, `listen_failed`, `openapi_unreadable`.
     public var code: String
     public var message: String
 

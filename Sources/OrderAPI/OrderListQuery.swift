@@ -45,7 +45,7 @@ public struct OrderListQuery: Equatable, Sendable {
                     FieldIssue(
                         field: "query.\(name)",
                         message: "must not be empty; leave it out to list every \(name.dropFirst(9))"))
-            } else if text.count > OrderLimits.addressFieldLength {
+            } else if OrderLimits.length(of: text) > OrderLimits.addressFieldLength {
                 issues.append(
                     FieldIssue(
                         field: "query.\(name)", message: "must be at most \(OrderLimits.addressFieldLength) characters")

@@ -58,8 +58,14 @@ struct StartAPI: AsyncParsableCommand {
     )
     var warm = false
 
+    @Option(
+        help:
+            "The OpenAPI description to serve at GET /openapi.yaml (default: openapi.yaml beside the template, if there is one)."
+    )
+    var openapi: String?
+
     func run() async throws {
-        let gateway: Gateway
+        var gateway: Gateway
         let scheduler: ScheduleRunner
         do {
             let setup = try options.setup()
@@ -72,6 +78,9 @@ struct StartAPI: AsyncParsableCommand {
                 ? setup.warmInvoker(maximumWorkersPerFunction: maxConcurrency)
                 : ConcurrencyLimitedInvoker(setup.processInvoker, limit: maxConcurrency)
             gateway = try Gateway(template: setup.template, invoker: invoker)
+            if let path = openapi ?? OpenAPIDocument.besideTemplate(options.template) {
+                gateway.openAPIDocument = try OpenAPIDocument.load(fromFile: path)
+            }
             scheduler = ScheduleRunner(template: setup.template, invoker: invoker)
             _ = try scheduler.jobs()
         } catch {

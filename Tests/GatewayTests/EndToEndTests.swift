@@ -107,6 +107,26 @@ struct OrderServiceEndToEndTests {
         #expect(gateway.logLines("invocation").count == invocationsBefore)
     }
 
+    @Test(
+        "GET /openapi.yaml serves the description beside the template, as YAML; other methods are 405",
+        arguments: GatewayMode.allCases)
+    func openAPIDescription(mode: GatewayMode) async throws {
+        let (data, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: data)
+        }
+        let served = try await client.send("GET", "/openapi.yaml")
+        #expect(served.status == 200)
+        #expect(served.header("Content-Type") == "application/yaml")
+        #expect(served.body == (try Data(contentsOf: Paths.packageRoot.appendingPathComponent("openapi.yaml"))))
+
+        let posted = try await client.send("POST", "/openapi.yaml", json: [:])
+        #expect(posted.status == 405)
+        #expect(posted.header("Allow") == "GET")
+        #expect(posted.json["code"] as? String == "method_not_allowed")
+    }
+
     @Test("50 parallel creates all succeed", arguments: GatewayMode.allCases)
     func parallelCreates(mode: GatewayMode) async throws {
         let (data, gateway, client) = try Self.start(mode)
@@ -366,6 +386,14 @@ struct CommandTests {
         for function in ["CreateOrderFunction", "UpdateOrderStatusFunction", "GetOrderFunction"] {
             #expect(result.error.contains(function), "\(result.error)")
         }
+    }
+
+    @Test("start-up fails, naming it, when the OpenAPI description given cannot be read")
+    func unreadableOpenAPIDescription() throws {
+        let result = try Self.run(
+            ["start-api", "--port", "0", "--openapi", "/nonexistent/openapi.yaml"] + Self.serviceOptions)
+        #expect(result.status != 0)
+        #expect(result.error.contains("/nonexistent/openapi.yaml"), "\(result.error)")
     }
 
     @Test("SIGTERM lets a request in flight finish, then the gateway exits 0", arguments: GatewayMode.allCases)

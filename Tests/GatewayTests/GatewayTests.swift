@@ -83,6 +83,36 @@ struct GatewayTests {
         #expect(invoker.calls.withLock { $0.isEmpty })
     }
 
+    @Test("with an OpenAPI document, GET /openapi.yaml serves it as YAML and other methods are 405 with Allow")
+    func openAPIDocument() async throws {
+        let invoker = RecordingInvoker { _, _ in Array("{}".utf8) }
+        var gateway = try gateway(invoker)
+        let absent = await gateway.respond(to: GatewayRequest(method: "GET", path: "/openapi.yaml"))
+        #expect(absent.status == 404)
+
+        let contents = Array("openapi: 3.1.0\n".utf8)
+        gateway.openAPIDocument = OpenAPIDocument(contents: contents)
+        let served = await gateway.respond(to: GatewayRequest(method: "GET", path: "/openapi.yaml"))
+        #expect(served.status == 200)
+        #expect(served.values(of: "Content-Type") == ["application/yaml"])
+        #expect(served.body == contents)
+        let posted = await gateway.respond(to: GatewayRequest(method: "POST", path: "/openapi.yaml"))
+        #expect(posted.status == 405)
+        #expect(posted.values(of: "Allow") == ["GET"])
+        #expect(invoker.calls.withLock { $0.isEmpty })
+    }
+
+    @Test("the default OpenAPI document is openapi.yaml beside the template, only when it exists")
+    func openAPIDocumentBesideTemplate() throws {
+        let directory = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let template = directory.appendingPathComponent("template.yaml").path
+        #expect(OpenAPIDocument.besideTemplate(template) == nil)
+        let document = directory.appendingPathComponent("openapi.yaml")
+        try Data("openapi: 3.1.0\n".utf8).write(to: document)
+        #expect(OpenAPIDocument.besideTemplate(template) == document.path)
+    }
+
     @Test("unknown paths are 404 route_not_found, other methods 405 with Allow")
     func routingErrors() async throws {
         let invoker = RecordingInvoker { _, _ in Array("{}".utf8) }

@@ -33,6 +33,8 @@ struct ListOrdersTests {
         arguments: [
             ("limit", "0"), ("limit", "501"), ("limit", "1.5"), ("status", "Shipped"), ("cursor", "djE6eDp5"),
             ("cursor", "%%%"), ("created_from", "2026-11-25"), ("shipping_city", "  "),
+            // One character, 257 code points: over the limit of 256.
+            ("shipping_country", "x" + String(repeating: "\u{301}", count: 256)),
         ])
     func badParameter(name: String, value: String) {
         #expect {

@@ -65,6 +65,18 @@ struct OrderDraftTests {
         #expect(error?.details == [FieldIssue(field: "order_lines", message: "must have 1 to 1000 lines, not 1001")])
     }
 
+    @Test("text limits count code points: combining marks cannot stretch a sku or an address field")
+    func textLimitsCountCodePoints() throws {
+        let accented = String(repeating: "e\u{301}", count: 32)  // 32 characters, 64 code points
+        _ = try draft(lines: #"[{"sku": "\#(accented)", "price": 1, "quantity": 1}]"#)
+
+        let stretched = "x" + String(repeating: "\u{301}", count: 1000)  // 1 character, 1001 code points
+        let body =
+            #"{"order_lines": [{"sku": "\#(stretched)", "price": 1, "quantity": 1}], "shipping_address": {"line1": "a", "city": "\#(stretched)", "country": "c"}, "billing_address": \#(Self.address)}"#
+        let error = #expect(throws: OrderError.self) { try OrderDraft(json: JSONValue.parse(Array(body.utf8))) }
+        #expect(error?.details.map(\.field) == ["order_lines[0].sku", "shipping_address.city"])
+    }
+
     @Test("numbers beyond what a decimal holds are reported, not mangled")
     func hugeNumbers() {
         let error = #expect(throws: OrderError.self) {
@@ -86,5 +98,20 @@ struct OrderDraftTests {
         }
         #expect(error?.details.map(\.field) == ["order_lines[0].price", "order_lines[1].price"])
         #expect(error?.details.allSatisfy { $0.message.contains("from 0 to 99999999.99") } == true)
+    }
+
+    @Test("numbers too close to zero for a decimal are named as such, as price and as amount")
+    func tinyNumbers() {
+        let price = #expect(throws: OrderError.self) {
+            try draft(lines: #"[{"sku": "A", "price": 1e-300, "quantity": 1}]"#)
+        }
+        #expect(price?.details.map(\.field) == ["order_lines[0].price"])
+        #expect(price?.details.first?.message.contains("at most 99999999.99") == false)
+
+        let amount = #expect(throws: OrderError.self) {
+            try draft(lines: #"[{"sku": "A", "price": 5, "quantity": 16}]"#, extra: #", "amount": 1e-300"#)
+        }
+        #expect(amount?.code == .amountMismatch)
+        #expect(amount?.message.contains("not a number") == false)
     }
 }

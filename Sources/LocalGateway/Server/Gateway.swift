@@ -5,12 +5,15 @@ import FunctionRuntime
 /// invoker, and turns the function's answer back into an HTTP response. Independent of any HTTP server.
 ///
 /// Every request gets an answer: the gateway's own errors (404, 405, 413, 502, 504) use the service's error
-/// envelope. Each request writes one access-log line on standard error.
+/// envelope. Each request writes one access-log line on standard error. With an ``openAPIDocument``, the gateway
+/// also answers `GET /openapi.yaml` itself, before looking at the template's routes.
 public struct Gateway: Sendable {
     public let template: ServerlessTemplate
     public let routes: RouteTable
     public let invoker: any FunctionInvoker
     public var eventBuilder = ProxyEventBuilder()
+    /// The API's description, served at ``OpenAPIDocument/path``; `nil` serves nothing there.
+    public var openAPIDocument: OpenAPIDocument?
     /// The clock for event times, passed in so tests can fix it.
     public var now: @Sendable () -> Date
     /// Where access-log and failure lines go.
@@ -49,6 +52,9 @@ public struct Gateway: Sendable {
     {
         guard !request.bodyTooLarge, request.body.count <= RequestLimits.maximumBodySize else {
             return GatewayResponse(.payloadTooLarge(limit: RequestLimits.maximumBodySize))
+        }
+        if let document = openAPIDocument?.answer(method: request.method, path: request.path) {
+            return document
         }
         let match: RouteTable.Match
         switch routes.lookup(method: request.method, path: request.path) {
