@@ -6,21 +6,31 @@ DATA_DIR ?= ./data
 STRESS_KILLS ?= 5000
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
 
-# System packages the build needs, installed with apt-get when missing.
+# System packages the build needs, and those the benchmarks need; installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
+BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3
 
-.PHONY: help deps build run test contract fuzz stress lint-template package bench-functions bench-gateway bench-list format-check clean
+.PHONY: help deps bench-deps build run test contract fuzz stress lint-template package bench bench-functions \
+	bench-store bench-gateway bench-list format-check clean
 
-help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
-
-deps: ## Install the system packages the build needs (apt-get; root or sudo)
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages named in $(1) that are missing, with apt-get (as root, or through sudo).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
+endef
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+deps: ## Install the system packages the build needs (apt-get; root or sudo)
+	$(call apt_install,$(APT_PACKAGES))
+
+bench-deps: deps ## Install what the benchmarks need: hyperfine, wrk, jq, bc, GNU time, curl, python3 (apt-get)
+	$(call apt_install,$(BENCH_APT_PACKAGES))
 
 build: deps ## Build every function (debug)
 	$(SWIFT) build
@@ -50,17 +60,23 @@ lint-template: ## Check the templates with cfn-lint (pip-installed when missing)
 package: deps ## Build the Lambda zips (.build/lambda/<function>.zip) and check their glibc symbol versions
 	scripts/package.sh
 
-bench-functions: deps ## Time one invocation of each function against /bin/true (release build, hyperfine); writes BENCHMARKS.md
+bench: bench-deps ## Run every benchmark below (about 8 min after the build) and rewrite BENCHMARKS.md: figures, machine, targets
+	scripts/bench.sh
+
+bench-functions: bench-deps ## Each function per process against /bin/true and in-process, and its peak memory
 	scripts/bench-functions.sh
 
-bench-gateway: deps ## Measure the local gateway with wrk (release build) and write BENCHMARKS.md
+bench-store: bench-deps ## The store's durable writes against temp write + fsync + rename + directory fsync
+	scripts/bench-store.sh
+
+bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, and its peak memory at 64 connections
 	scripts/bench-gateway.sh
 
-bench-list: deps ## Measure list-orders (release build, hyperfine) at 1,000 and 100,000 orders; writes BENCHMARKS.md
+bench-list: bench-deps ## list-orders at 1,000 and 100,000 orders (hyperfine)
 	scripts/bench-list.sh
 
 format-check: ## Check formatting against .swift-format
-	$(SWIFT) format lint --strict --recursive Package.swift Sources functions Tests
+	$(SWIFT) format lint --strict --recursive Package.swift Sources functions Benchmarks Tests
 
 clean: ## Remove build products and the local data directory
 	rm -rf .build $(DATA_DIR)

@@ -101,6 +101,16 @@ let package = Package(
         .executableTarget(
             name: "seed-orders", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings
         ),
+        // Times the handlers as library calls, and the store's durable write against raw system calls (`make bench`).
+        .executableTarget(
+            name: "order-benchmarks",
+            dependencies: [
+                "OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "OrderDomain", "FunctionRuntime",
+                "Timestamps",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/order-benchmarks", swiftSettings: swiftSettings
+        ),
 
         // The local API Gateway: reads template.yaml, routes HTTP requests and schedules to function processes.
         .target(

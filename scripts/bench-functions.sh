@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # Measures one invocation of each function as a process (what a request costs when a process runs per request):
 # get-order and create-order against a store of ORDERS orders, next to /bin/true (the floor of a process per
-# request), and create-order with a webhook receiver on loopback against without. Release build, the Swift
-# standard library linked statically, as deployed. Writes the figures and the machine to BENCHMARKS.md.
+# request), and create-order with a webhook receiver on loopback against without. Beside each, the same handler
+# called in-process by `order-benchmarks handlers` on the same events and store (the logic without the process),
+# and the peak resident memory of one process (GNU time's %M). Release build, the Swift standard library linked
+# statically, as deployed. Writes the figures and the machine to BENCHMARKS.md, and $results_dir/functions.json.
 #
-# Usage: scripts/bench-functions.sh       (ORDERS=10000 RUNS=300 to change the size;
-#                                          SWIFT_BUILD_FLAGS="--scratch-path DIR" to build elsewhere)
+# Usage: scripts/bench-functions.sh   ORDERS=10000 RUNS=300 change the store's size and the runs per command;
+#                                     ROUNDS=300 the in-process calls; MEMORY_RUNS=20 the runs measured for memory;
+#                                     SWIFT_BUILD_FLAGS, BIN_DIR, BENCH_RESULTS: see scripts/bench-common.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-common.sh
 
 orders=${ORDERS:-10000}
 runs=${RUNS:-300}
-read -r -a build_flags <<<"${SWIFT_BUILD_FLAGS:-}"
-command -v hyperfine >/dev/null || { echo "bench-functions: hyperfine is not installed (apt-get install hyperfine)" >&2; exit 1; }
+rounds=${ROUNDS:-300}
+memory_runs=${MEMORY_RUNS:-20}
+bench_require bench-functions hyperfine python3
+[ -x /usr/bin/time ] || { echo "bench-functions: GNU time is not installed (make bench-deps, or apt-get install time)" >&2; exit 1; }
 
-for product in create-order get-order; do
-    swift build -c release --static-swift-stdlib "${build_flags[@]}" --product "$product"
-done
-bin=$(swift build -c release --static-swift-stdlib "${build_flags[@]}" --show-bin-path)
+bench_build create-order get-order order-benchmarks
 
 work=$(mktemp -d)
 receiver_pid=""
@@ -69,8 +72,9 @@ webhook="http://127.0.0.1:$(cat "$work/receiver-port")/hook"
 
 # Every command, /bin/true included, is started the same way: by `sh -c 'exec …'` with its standard input and
 # outputs redirected, so the floor pays the same process start-up and redirections as the functions.
+load_before=$(bench_load)
 launch() { printf "sh -c \"exec %s <'%s' >/dev/null 2>&1\"" "$1" "$2"; }
-hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/results.json" \
+hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/process.json" \
     -n "/bin/true" "$(launch /bin/true "$work/get.json")" \
     -n "get-order" "$(launch "$bin/get-order" "$work/get.json")" \
     -n "create-order" "$(launch "$bin/create-order" "$work/create.json")" \
@@ -78,17 +82,52 @@ hyperfine -N --warmup 20 --runs "$runs" --export-json "$work/results.json" \
     "env ORDER_WEBHOOK_URL=$webhook ORDER_WEBHOOK_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw $(launch "$bin/create-order" "$work/create.json")" \
     >&2
 
-python3 - "$work/results.json" "$orders" "$runs" <<'PY'
-import json, os, platform, re, subprocess, sys, datetime
-results = json.load(open(sys.argv[1]))["results"]
-orders, runs = sys.argv[2], sys.argv[3]
-cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown CPU")
-floor = next(r["median"] for r in results if r["command"] == "/bin/true")
-rows = "\n".join(
-    f"| {r['command']} | {r['median'] * 1000:.2f} ms | {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f} ms | {r['median'] / floor:.1f}× |"
-    for r in results)
-section = f"""<!-- bench-functions:start -->
-## One invocation per process
+echo "bench-functions: the same handlers in-process, $rounds calls each" >&2
+"$bin/order-benchmarks" handlers --get-event "$work/get.json" --create-event "$work/create.json" --rounds "$rounds" \
+    >"$work/in-process.json"
+
+# The largest resident set of MEMORY_RUNS runs, in kB. GNU time runs the command itself (no shell in between), so
+# the figure is the command's, or that of GNU time's own fork before it, whichever is larger: /bin/true shows it.
+peak_rss() { # executable event
+    : >"$work/rss"
+    for _ in $(seq 1 "$memory_runs"); do
+        /usr/bin/time -f %M -a -o "$work/rss" "$1" <"$2" >/dev/null 2>&1
+    done
+    sort -n "$work/rss" | tail -n 1
+}
+echo "bench-functions: peak memory, $memory_runs runs each" >&2
+printf '{"/bin/true": %s, "get-order": %s, "create-order": %s}\n' \
+    "$(peak_rss /bin/true "$work/get.json")" "$(peak_rss "$bin/get-order" "$work/get.json")" \
+    "$(peak_rss "$bin/create-order" "$work/create.json")" >"$work/rss.json"
+
+python3 - "$work" "$results_dir/functions.json" "$orders" "$runs" "$rounds" "$memory_runs" \
+    "$(bench_machine_line "$load_before")" <<'PY' | bench_write_section bench-functions
+import datetime, json, sys
+work, results_path, orders, runs, rounds, memory_runs, machine = sys.argv[1:]
+process = json.load(open(f"{work}/process.json"))["results"]
+in_process = {r["name"]: r for r in json.load(open(f"{work}/in-process.json"))["results"]}
+rss = json.load(open(f"{work}/rss.json"))
+floor = next(r["median"] for r in process if r["command"] == "/bin/true")
+
+def cell(value, unit):
+    return "—" if value is None else f"{value:.2f} {unit}" if unit == "ms" else f"{value / 1024:.1f} {unit}"
+
+rows = []
+for r in process:
+    name = r["command"]
+    library = in_process.get(name, {}).get("median_ms")
+    rows.append(
+        f"| {name} | {r['median'] * 1000:.2f} ms | {r['mean'] * 1000:.2f} ± {r['stddev'] * 1000:.2f} ms "
+        f"| {r['median'] / floor:.1f}× | {cell(library, 'ms')} | {cell(rss.get(name), 'MB')} |")
+json.dump({
+    "measured_at": f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%dT%H:%MZ}",
+    "process_median_ms": {r["command"]: r["median"] * 1000 for r in process},
+    "in_process_median_ms": {name: r["median_ms"] for name, r in in_process.items()},
+    "peak_rss_kb": rss,
+}, open(results_path, "w"), indent=2)
+rows = "\n".join(rows)
+print(f"""<!-- bench-functions:start -->
+## One invocation per process, and the same logic in-process
 
 `scripts/bench-functions.sh` (`make bench-functions`): each function run once per process on one event, as the
 local gateway and a cold start run it; release build with the Swift standard library linked statically; a store of
@@ -96,18 +135,18 @@ local gateway and a cold start run it; release build with the Swift standard lib
 started as `sh -c 'exec COMMAND <event >/dev/null 2>&1'`, so the floor pays the same start-up. The webhook receiver
 is a Python server on loopback answering 204 (each create delivers its `order_added` event before exiting).
 
-Machine: {os.cpu_count()} cores, {cpu}, Linux {platform.release()}. Measured {datetime.datetime.utcnow():%Y-%m-%dT%H:%MZ}.
+*In-process* is the same handler called as a library function by `order-benchmarks handlers`, on the same events
+and store, {rounds} calls each taken in turns: decoding the event, answering, encoding the response, as one process
+does, without starting it. The difference between the two columns is what a process per request costs.
+*Peak RSS* is the largest resident set of {memory_runs} runs (GNU time's `%M`; the `/bin/true` row is the floor of
+that measure, GNU time's own fork).
 
-| Command | Median | Mean ± σ | × `/bin/true` |
-| --- | ---: | ---: | ---: |
+{machine}
+
+| Command | Median per process | Mean ± σ | × `/bin/true` | Median in-process | Peak RSS |
+| --- | ---: | ---: | ---: | ---: | ---: |
 {rows}
-<!-- bench-functions:end -->"""
-path = "BENCHMARKS.md"
-text = open(path).read() if os.path.exists(path) else "# Benchmarks\n\nEach section is written by the script it names; rerun it to update the figures.\n"
-if "<!-- bench-functions:start -->" in text:
-    text = re.sub(r"<!-- bench-functions:start -->.*?<!-- bench-functions:end -->", lambda _: section, text, flags=re.S)
-else:
-    text = text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-print(section)
+<!-- bench-functions:end -->""")
 PY
+
+bench_summary

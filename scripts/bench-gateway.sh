@@ -1,36 +1,34 @@
 #!/usr/bin/env bash
 # Measures the local gateway with wrk on loopback: requests per second and latency percentiles of GET /order/{id}
-# and POST /order, release build, a process per request and then --warm, and writes the figures with the machine's
-# description to BENCHMARKS.md.
+# and POST /order, release build, a process per request and then --warm; then the gateway's peak memory under
+# GET /order/{id} at MEMORY_CONNECTIONS connections, in both modes. Writes the figures with the machine's
+# description to BENCHMARKS.md, and $results_dir/gateway.json.
 #
 # Usage: scripts/bench-gateway.sh   DURATION=15s CONNECTIONS=8 THREADS=2 change the load;
-#                                   SWIFT_BUILD_FLAGS="--scratch-path DIR" builds elsewhere;
-#                                   BIN_DIR=DIR uses executables already built there.
+#                                   MEMORY_CONNECTIONS=64 the connections of the memory runs;
+#                                   SWIFT_BUILD_FLAGS, BIN_DIR, BENCH_RESULTS: see scripts/bench-common.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-common.sh
 
 duration=${DURATION:-15s}
 connections=${CONNECTIONS:-8}
+memory_connections=${MEMORY_CONNECTIONS:-64}
 threads=${THREADS:-2}
-read -r -a build_flags <<<"${SWIFT_BUILD_FLAGS:-}"
+bench_require bench-gateway wrk curl jq
 
-command -v wrk >/dev/null || { echo "bench-gateway: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-
-# Statically linked, as the functions are deployed: a process per request makes start-up the cost that matters.
-if [ -n "${BIN_DIR:-}" ]; then
-    bin=$BIN_DIR
-else
-    swift build -c release --static-swift-stdlib "${build_flags[@]}"
-    bin=$(swift build -c release --static-swift-stdlib "${build_flags[@]}" --show-bin-path)
-fi
+# Every function and the gateway: the gateway runs a function's executable per request.
+bench_build
 
 work=$(mktemp -d)
 gateway_pid=""
+sampler_pid=""
 stop_gateway() {
     if [ -n "$gateway_pid" ]; then kill -TERM "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
     gateway_pid=""
 }
 cleanup() {
+    if [ -n "$sampler_pid" ]; then touch "$work/stop-sampling"; wait "$sampler_pid" 2>/dev/null || true; fi
     stop_gateway
     rm -rf "$work"
 }
@@ -60,11 +58,11 @@ start_gateway() { # mode-arguments...
 }
 
 # Prints: requests/s p50 p90 p99 non-2xx requests, from wrk's --latency output.
-measure() { # name wrk-arguments...
-    local name=$1
-    shift
-    echo "== $name: wrk -t$threads -c$connections -d$duration $*" >&2
-    wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@" >"$work/$name.txt"
+measure() { # name connections wrk-arguments...
+    local name=$1 load=$2
+    shift 2
+    echo "== $name: wrk -t$threads -c$load -d$duration $*" >&2
+    wrk -t"$threads" -c"$load" -d"$duration" --latency "$@" >"$work/$name.txt"
     cat "$work/$name.txt" >&2
     awk '
         function ms(value) {
@@ -81,25 +79,80 @@ measure() { # name wrk-arguments...
     ' "$work/$name.txt"
 }
 
+# Appends a result to $work/results.jsonl, for the targets table.
+record() { # kind mode route rps p99 errors [peak-kb with-functions-kb]
+    jq -nc --arg kind "$1" --arg mode "$2" --arg route "$3" --argjson rps "$4" --argjson p99 "$5" \
+        --argjson errors "$6" --argjson peak "${7:-null}" --argjson tree "${8:-null}" \
+        '{kind: $kind, mode: $mode, route: $route, requests_per_second: $rps, p99_ms: $p99, non_2xx: $errors,
+          gateway_peak_kb: $peak, with_functions_peak_kb: $tree}' >>"$work/results.jsonl"
+}
+
 # Appends the table rows of one mode, GET then POST, to $work/rows.md.
 rows() { # name label mode-arguments...
     local name=$1 label=$2
     shift 2
     start_gateway "$@"
     local rps p50 p90 p99 errors total
-    read -r rps p50 p90 p99 errors total < <(measure "get-$name" "$base/order/BENCH-1")
+    read -r rps p50 p90 p99 errors total < <(measure "get-$name" "$connections" "$base/order/BENCH-1")
     echo "| \`GET /order/{id}\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $total | $errors |" >>"$work/rows.md"
-    read -r rps p50 p90 p99 errors total < <(measure "post-$name" -s scripts/bench-gateway.lua "$base" -- "$$$name")
+    record throughput "$label" "GET /order/{id}" "$rps" "$p99" "$errors"
+    read -r rps p50 p90 p99 errors total < <(measure "post-$name" "$connections" -s scripts/bench-gateway.lua "$base" -- "$$$name")
     echo "| \`POST /order\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $total | $errors |" >>"$work/rows.md"
+    record throughput "$label" "POST /order" "$rps" "$p99" "$errors"
     stop_gateway
 }
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# Until $work/stop-sampling exists, samples every 100 ms the resident memory of the gateway and its function
+# processes together, and keeps the largest sum (kB) in $work/with-functions-peak. The gateway's own peak needs no
+# sampling: the kernel keeps it (VmHWM).
+sample_memory() {
+    local peak=0 sum
+    rm -f "$work/stop-sampling"
+    while [ ! -e "$work/stop-sampling" ]; do
+        sum=$(ps -o rss= --pid "$gateway_pid" --ppid "$gateway_pid" | awk '{ sum += $1 } END { print sum + 0 }')
+        [ "$sum" -le "$peak" ] || peak=$sum
+        sleep 0.1
+    done
+    echo "$peak" >"$work/with-functions-peak"
+}
+
+megabytes() { # kilobytes
+    awk -v kb="$1" 'BEGIN { printf "%.1f MB", kb / 1024 }'
+}
+
+# Appends the memory row of one mode to $work/memory.md: a fresh gateway loaded with GET /order/{id} at
+# $memory_connections connections.
+memory_row() { # name label mode-arguments...
+    local name=$1 label=$2
+    shift 2
+    start_gateway "$@"
+    sample_memory &
+    sampler_pid=$!
+    local rps p50 p90 p99 errors total
+    read -r rps p50 p90 p99 errors total < <(measure "memory-$name" "$memory_connections" "$base/order/BENCH-1")
+    touch "$work/stop-sampling"
+    wait "$sampler_pid"
+    sampler_pid=""
+    local peak current tree
+    peak=$(awk '/^VmHWM:/ { print $2 }' "/proc/$gateway_pid/status")
+    current=$(awk '/^VmRSS:/ { print $2 }' "/proc/$gateway_pid/status")
+    tree=$(cat "$work/with-functions-peak")
+    echo "| $label | $rps | $p99 ms | $errors | $(megabytes "$peak") | $(megabytes "$current") | $(megabytes "$tree") |" \
+        >>"$work/memory.md"
+    record memory "$label" "GET /order/{id}" "$rps" "$p99" "$errors" "$peak" "$tree"
+    stop_gateway
+}
+
+load_before=$(bench_load)
 rows perrequest "per request"
 rows warm "warm" --warm
+memory_row perrequest "per request"
+memory_row warm "warm" --warm
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-section=$(cat <<MARKDOWN
+jq -s --arg at "$(date -u +%Y-%m-%dT%H:%MZ)" '{measured_at: $at, results: .}' "$work/results.jsonl" \
+    >"$results_dir/gateway.json"
+
+bench_write_section bench-gateway <<MARKDOWN
 <!-- bench-gateway:start -->
 ## Local gateway
 
@@ -109,28 +162,21 @@ statically linked, serving \`template.yaml\` (\`--max-concurrency\` default), lo
 kept running behind the Runtime API, started by the first requests of the run). POST creates a new order each time
 (\`scripts/bench-gateway.lua\`).
 
-Machine: $(nproc) cores, ${cpu:-unknown CPU}, Linux $(uname -r); load average $load_before before the run.
-Measured $(date -u +%Y-%m-%dT%H:%MZ).
+$(bench_machine_line "$load_before")
 
 | Route | Mode | Requests/s | p50 | p90 | p99 | Requests | Non-2xx |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 $(sort -s -t'|' -k2,2 "$work/rows.md")
+
+Memory: a fresh gateway in each mode loaded with \`GET /order/{id}\` by \`wrk -t$threads -c$memory_connections -d$duration\`.
+*Gateway peak* is the kernel's high-water mark of the gateway process's resident set (\`VmHWM\` in
+\`/proc/<pid>/status\`) after the run, *at the end* its resident set then (\`VmRSS\`); *with functions* is the largest
+sum of the resident sets of the gateway and its function processes, sampled every 100 ms during the run.
+
+| Mode | Requests/s | p99 | Non-2xx | Gateway peak | At the end | With functions, peak |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+$(cat "$work/memory.md")
 <!-- bench-gateway:end -->
 MARKDOWN
-)
 
-# Replace the gateway's section of BENCHMARKS.md, keeping any other section.
-if [ ! -f BENCHMARKS.md ]; then
-    printf '# Benchmarks\n\nEach section is written by the script it names; rerun it to update the figures.\n\n' >BENCHMARKS.md
-fi
-if grep -q '<!-- bench-gateway:start -->' BENCHMARKS.md; then
-    awk -v section="$section" '
-        /<!-- bench-gateway:start -->/ { print section; skipping = 1; next }
-        /<!-- bench-gateway:end -->/ { skipping = 0; next }
-        !skipping { print }
-    ' BENCHMARKS.md >"$work/BENCHMARKS.md"
-    cp "$work/BENCHMARKS.md" BENCHMARKS.md
-else
-    printf '%s\n' "$section" >>BENCHMARKS.md
-fi
-echo "$section"
+bench_summary

@@ -1,30 +1,20 @@
 #!/usr/bin/env bash
 # Measures `list-orders` (GET /orders), release build, one process per invocation, with hyperfine: one page of 50
 # orders filtered by status and by city, with 1,000 and with 100,000 orders stored, and writes the figures with the
-# machine's description to BENCHMARKS.md.
+# machine's description to BENCHMARKS.md, and $results_dir/list.json.
 #
 # Usage: scripts/bench-list.sh   SIZES="1000 100000" changes the store sizes; RUNS=100 the runs per case;
-#                                SWIFT_BUILD_FLAGS="--scratch-path DIR" builds elsewhere;
-#                                BIN_DIR=DIR uses executables already built there;
-#                                BENCH_DATA=DIR keeps the seeded stores there and reuses them on the next run.
+#                                BENCH_DATA=DIR keeps the seeded stores there and reuses them on the next run;
+#                                SWIFT_BUILD_FLAGS, BIN_DIR, BENCH_RESULTS: see scripts/bench-common.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/bench-common.sh
 
 sizes=${SIZES:-1000 100000}
 runs=${RUNS:-100}
-read -r -a build_flags <<<"${SWIFT_BUILD_FLAGS:-}"
+bench_require bench-list hyperfine jq bc
 
-command -v hyperfine >/dev/null || { echo "bench-list: hyperfine is not installed (apt-get install hyperfine)" >&2; exit 1; }
-command -v jq >/dev/null || { echo "bench-list: jq is not installed (apt-get install jq)" >&2; exit 1; }
-
-# Statically linked, as the functions are deployed: a process per request makes start-up part of the cost.
-if [ -n "${BIN_DIR:-}" ]; then
-    bin=$BIN_DIR
-else
-    swift build -c release --static-swift-stdlib "${build_flags[@]}" --product list-orders
-    swift build -c release --static-swift-stdlib "${build_flags[@]}" --product seed-orders
-    bin=$(swift build -c release --static-swift-stdlib "${build_flags[@]}" --show-bin-path)
-fi
+bench_build list-orders seed-orders
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -40,7 +30,7 @@ event "$work/city.json" '{"shipping_city":"madrid"}'
 # A page from the middle of the year, as a walk that has gone on for a while reads it.
 event "$work/later.json" '{"status":"shipped","created_from":"2026-06-01T00:00:00Z"}'
 
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+load_before=$(bench_load)
 declare -A mean stddev
 for size in $sizes; do
     data="$data_root/orders-$size"
@@ -72,8 +62,14 @@ row() { # case label
         "${mean[$1-$large]}" "${stddev[$1-$large]}" "$ratio"
 }
 
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-section=$(cat <<MARKDOWN
+# The growth of each case from the smallest store to the largest, for the targets table.
+for case in status city later; do
+    jq -nc --arg case "$case" --argjson small "${mean[$case-$small]}" --argjson large "${mean[$case-$large]}" \
+        '{case: $case, small_mean_ms: $small, large_mean_ms: $large}'
+done | jq -s --arg at "$(date -u +%Y-%m-%dT%H:%MZ)" --argjson small "$small" --argjson large "$large" \
+    '{measured_at: $at, small_orders: $small, large_orders: $large, cases: .}' >"$results_dir/list.json"
+
+bench_write_section bench-list <<MARKDOWN
 <!-- bench-list:start -->
 ## Listing orders
 
@@ -84,8 +80,7 @@ page of 50 full orders (the first page, and one from the middle of the year), ti
 the store library: orders created over a year, in 20 cities (skewed: Madrid is the most common), every status of
 the flow equally often.
 
-Machine: $(nproc) cores, ${cpu:-unknown CPU}, Linux $(uname -r); load average $load_before before the run.
-Measured $(date -u +%Y-%m-%dT%H:%MZ).
+$(bench_machine_line "$load_before")
 
 | Page of 50 | $small orders | $large orders | Growth |
 | --- | ---: | ---: | ---: |
@@ -94,20 +89,5 @@ $(row city "\`?shipping_city=madrid\`")
 $(row later "\`?status=shipped&created_from=2026-06-01T00:00:00Z\`")
 <!-- bench-list:end -->
 MARKDOWN
-)
 
-# Replace this script's section of BENCHMARKS.md, keeping any other section.
-if [ ! -f BENCHMARKS.md ]; then
-    printf '# Benchmarks\n\nEach section is written by the script it names; rerun it to update the figures.\n\n' >BENCHMARKS.md
-fi
-if grep -q '<!-- bench-list:start -->' BENCHMARKS.md; then
-    awk -v section="$section" '
-        /<!-- bench-list:start -->/ { print section; skipping = 1; next }
-        /<!-- bench-list:end -->/ { skipping = 0; next }
-        !skipping { print }
-    ' BENCHMARKS.md >"$work/BENCHMARKS.md"
-    cat "$work/BENCHMARKS.md" >BENCHMARKS.md
-else
-    printf '\n%s\n' "$section" >>BENCHMARKS.md
-fi
-echo "$section"
+bench_summary
