@@ -29,6 +29,12 @@ public enum OrderLimits {
     public static let maximumPrice = Decimal(string: "99999999.99")!
     public static let priceFractionDigits = 2
     public static let addressFieldLength = 256
+
+    /// The length of a text field as the limits count it: in Unicode code points, as JSON Schema's `maxLength` does.
+    /// Counting characters (grapheme clusters) instead would let one character carry any number of combining marks.
+    public static func length(of text: String) -> Int {
+        text.unicodeScalars.count
+    }
 }
 
 extension OrderDraft {
@@ -155,7 +161,7 @@ extension OrderLine {
 
         var sku = ""
         switch fields["sku"] {
-        case .string(let text)? where OrderLimits.skuLength.contains(text.count):
+        case .string(let text)? where OrderLimits.skuLength.contains(OrderLimits.length(of: text)):
             sku = text
         case .string?:
             issues.add("\(field).sku", "must be 1 to \(OrderLimits.skuLength.upperBound) characters")
@@ -239,7 +245,7 @@ extension Address {
                 issues.add("\(field).\(name)", "must be a string, not \(other.typeName)")
                 continue
             }
-            if text.count > OrderLimits.addressFieldLength {
+            if OrderLimits.length(of: text) > OrderLimits.addressFieldLength {
                 issues.add("\(field).\(name)", "must be at most \(OrderLimits.addressFieldLength) characters")
             } else if requiredFields.contains(name), text.allSatisfy(\.isWhitespace) {
                 issues.add("\(field).\(name)", "is required and must not be empty")
