@@ -168,7 +168,7 @@ struct EventDelivererTests {
         let fileStore = try FileOrderStore(root: root.path)
         try FileManager.default.createDirectory(
             at: root.appendingPathComponent("outbox"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root.appendingPathComponent("outbox/GHOST-1").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: root.appendingPathComponent("outbox/GHOST-1").path, contents: nil)
         try fileStore.create(try #require(try store.get(id)))
         var dispatcher = EventDispatcher(
             deliverer: EventDeliverer(

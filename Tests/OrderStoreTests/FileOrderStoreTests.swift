@@ -40,7 +40,7 @@ struct FileOrderStoreTests {
         let ghost = OrderID("GHOST-1")!
         // What a create leaves when it dies (or fails) after writing its hint and before its document.
         try FileManager.default.createDirectory(atPath: "\(root)/outbox", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: "\(root)/outbox/GHOST-1", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(root)/outbox/GHOST-1", contents: nil)
         #expect(try store.ordersWithPendingEvents() == [ghost])
 
         #expect(throws: OrderError.notFound(ghost)) { try store.update(ghost) { _ in } }

@@ -28,7 +28,7 @@ struct FullDiskTests {
                 try Data(count: max(0, mount.freeBytes - 160 * 1024)).write(to: filler.appendingPathComponent("0"))
             case .inodes:
                 for index in 0..<max(0, mount.freeInodes - 150) {
-                    FileManager.default.createFile(
+                    _ = FileManager.default.createFile(
                         atPath: filler.appendingPathComponent("\(index)").path, contents: nil)
                 }
             }
