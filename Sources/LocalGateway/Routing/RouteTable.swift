@@ -46,6 +46,11 @@ public struct RouteTable: Sendable {
     public private(set) var routes: [Route]
     private var defaultRoute: Route?
 
+    /// The methods the routes name, sorted; `ANY` routes add none.
+    public var methods: [String] {
+        Set(routes.compactMap(\.definition.method)).sorted()
+    }
+
     /// The routes of every function of `template`.
     ///
     /// - Throws: ``GatewayError`` `template_invalid` when two events declare the same route key, or a path has

@@ -1,4 +1,5 @@
 import FunctionRuntime
+import NIOHTTP1
 
 extension APIError {
     /// 404: no route of the template matches the path.
@@ -31,5 +32,41 @@ extension APIError {
         APIError(
             status: 504, code: "gateway_timeout",
             message: "The function \(function) did not answer within its timeout of \(seconds) seconds.")
+    }
+}
+
+extension APIError {
+    /// 431 or 400: the HTTP parser could not read the request, so no route was looked up.
+    ///
+    /// - Parameter methods: the methods the template's routes take, named when the method is the problem.
+    static func unreadableRequest(_ error: HTTPParserError, methods: [String]) -> APIError {
+        let problem: String
+        switch error {
+        case .headerOverflow:
+            return APIError(
+                status: 431, code: "request_header_fields_too_large",
+                message: "The request's header fields are larger than the gateway reads (80 KiB); send smaller headers.")
+        case .invalidMethod:
+            let routes = methods.isEmpty ? "" : "; the routes take \(methods.joined(separator: ", "))"
+            problem = "its method is not one the gateway knows\(routes)"
+        case .invalidURL:
+            problem = "its target is not a valid request path"
+        case .invalidVersion:
+            problem = "it is not HTTP/1.0 or HTTP/1.1"
+        case .invalidHeaderToken, .invalidCharactersUsed:
+            problem = "a header field has characters a header cannot have"
+        case .invalidContentLength:
+            problem = "Content-Length is not a single whole number"
+        case .unexpectedContentLength:
+            problem = "it has both Content-Length and Transfer-Encoding, or Content-Length twice"
+        case .invalidChunkSize:
+            problem = "its chunked body has a chunk size that is not a hexadecimal number"
+        default:
+            // `unknown` covers, among others, Content-Length together with Transfer-Encoding.
+            problem =
+                "it is not valid HTTP/1.1; check the request line and the headers, and frame the body with either "
+                + "Content-Length or Transfer-Encoding: chunked, not both"
+        }
+        return APIError(status: 400, code: "malformed_request", message: "The request cannot be read: \(problem).")
     }
 }

@@ -35,8 +35,13 @@ public struct GatewayServer: Sendable {
         let host = self.host
         let functions = gateway.template.functions.map(\.logicalID).joined(separator: ",")
         let routes = gateway.routes.routes.count
+        let methods = gateway.routes.methods
+        let log = gateway.log
         let app = Application(
             responder: GatewayResponder(gateway: gateway),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [UnreadableRequestAnswers(methods: methods, log: log)])
+            ),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             services: scheduler.map { [$0] } ?? [],
             onServerRunning: { channel in
@@ -78,10 +83,12 @@ struct GatewayResponder: HTTPResponder {
             do {
                 var buffer = try await request.body.collect(upTo: limit)
                 body = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch {
+            } catch is NIOTooManyBytesError {
                 // Over the limit while streaming, with no Content-Length to say so up front.
                 bodyTooLarge = true
             }
+            // Any other error (a body the parser cannot read) goes on to Hummingbird, whose answer
+            // `UnreadableRequestAnswers` turns into the envelope.
         }
         let answer = await gateway.respond(
             to: GatewayRequest(

@@ -8,9 +8,6 @@ struct BadInputCase: Decodable, CustomTestStringConvertible {
     var description: String
     var request: Request
     var expect: Expectation
-    /// Set while the service still answers this case wrongly: why, and what is answered instead. The case then
-    /// runs as a known issue, and fails once it is fixed, so that this can be removed.
-    var knownIssue: String?
     /// The file it came from, relative to `fixtures/`.
     var file = ""
 
@@ -43,7 +40,7 @@ struct BadInputCase: Decodable, CustomTestStringConvertible {
     }
 
     enum CodingKeys: String, CodingKey {
-        case description, request, expect, knownIssue
+        case description, request, expect
     }
 
     /// Every case, sorted by file name.
