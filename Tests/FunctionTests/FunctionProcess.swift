@@ -18,6 +18,8 @@ enum FunctionProcess {
         var signal: Int32?
         var standardOutput: Data
         var standardError: String
+        /// From the start to the exit.
+        var duration: Duration
     }
 
     /// Runs `executable` to completion.
@@ -64,7 +66,9 @@ enum FunctionProcess {
     final class Running: Sendable {
         let processIdentifier: pid_t
         let directory: URL
-        private let exited = AsyncStream<Int32>.makeStream()
+        private let started = ContinuousClock.now
+        /// The exit status, and how long the process ran.
+        private let exited = AsyncStream<(status: Int32, duration: Duration)>.makeStream()
         /// Whether the process has exited; a kill is only sent while it has not, so never to a recycled pid.
         private let hasExited = Mutex(false)
 
@@ -78,10 +82,11 @@ enum FunctionProcess {
             // Waits for the exit without reaping, so that the pid stays ours until `hasExited` is set.
             var information = siginfo_t()
             while waitid(P_PID, id_t(processIdentifier), &information, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
+            let duration = ContinuousClock.now - started
             hasExited.withLock { $0 = true }
             var status: Int32 = 0
             while waitpid(processIdentifier, &status, 0) < 0 && errno == EINTR {}
-            exited.continuation.yield(status)
+            exited.continuation.yield((status, duration))
             exited.continuation.finish()
         }
 
@@ -97,7 +102,8 @@ enum FunctionProcess {
         /// Waits for the exit without holding a thread: other tasks, such as a webhook receiver, keep running.
         func wait() async throws -> Result {
             var status: Int32 = 0
-            for await value in exited.stream { status = value }
+            var duration = Duration.zero
+            for await value in exited.stream { (status, duration) = value }
             defer { try? FileManager.default.removeItem(at: directory) }
             // The `WIFSIGNALED`/`WTERMSIG`/`WEXITSTATUS` macros, which Swift does not import.
             let signal = status & 0x7F
@@ -106,7 +112,8 @@ enum FunctionProcess {
                 exitCode: signalled ? signal : (status >> 8) & 0xFF, signal: signalled ? signal : nil,
                 standardOutput: try Data(contentsOf: directory.appendingPathComponent("stdout")),
                 standardError: String(
-                    decoding: try Data(contentsOf: directory.appendingPathComponent("stderr")), as: UTF8.self))
+                    decoding: try Data(contentsOf: directory.appendingPathComponent("stderr")), as: UTF8.self),
+                duration: duration)
         }
     }
 }

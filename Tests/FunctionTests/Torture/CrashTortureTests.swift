@@ -20,12 +20,13 @@ struct CrashTortureTests {
             url: receiver.url, extra: ["ORDER_IDEMPOTENCY_LEASE_SECONDS": "1", "ORDER_WEBHOOK_RETRY_SCHEDULE": "1s"])
         defer { setup.cleanUp() }
         let typical = try await Self.typicalInvocation()
-        let ledger = TortureLedger(killTarget: Self.killTarget, longestKillDelay: typical * 1.25)
+        let ledger = TortureLedger(killTarget: Self.killTarget, typicalInvocation: typical)
 
         let started = ContinuousClock.now
         try await CrashTorture(setup: setup, ledger: ledger).run(clients: 4)
         print(
-            "crash torture: \(await ledger.summary) in \(ContinuousClock.now - started); typical invocation \(typical)")
+            "crash torture: \(await ledger.summary) in \(ContinuousClock.now - started); typical invocation \(typical) "
+                + "at the start, \(await ledger.longestKillDelay / 1.25) at the end")
         #expect(await ledger.kills >= Self.killTarget)
         let surprises = await ledger.surprises
         #expect(surprises == [], "answers no correct service gives:\n\(surprises.joined(separator: "\n"))")

@@ -20,9 +20,9 @@ actor TortureLedger {
     let killTarget: Int
     /// The share of invocations that get a kill scheduled, while kills are still wanted.
     let killProbability: Double
-    /// The longest delay before a kill: a bit more than a typical invocation, so kills land in every phase of one,
-    /// from before the lock to the event delivery after the answer.
-    let longestKillDelay: Duration
+    /// How long the last invocations that ran to their end took, newest last; the kill window follows them, so that
+    /// it stays right whether the machine is busy or idle.
+    private var recentDurations: [Duration]
 
     private(set) var invocations = 0
     private(set) var killsBeforeAnswer = 0
@@ -31,10 +31,17 @@ actor TortureLedger {
     /// Answers a correct service never gives to these clients; each is a failure of the run.
     private(set) var surprises: [String] = []
 
-    init(killTarget: Int, killProbability: Double = 0.6, longestKillDelay: Duration) {
+    /// - Parameter typicalInvocation: how long an invocation takes before any has run here.
+    init(killTarget: Int, killProbability: Double = 0.6, typicalInvocation: Duration) {
         self.killTarget = killTarget
         self.killProbability = killProbability
-        self.longestKillDelay = longestKillDelay
+        recentDurations = [typicalInvocation]
+    }
+
+    /// The longest delay before a kill: a bit more than a typical invocation (the median of the recent ones), so
+    /// kills land in every phase of one, from before the lock to the event delivery after the answer.
+    var longestKillDelay: Duration {
+        recentDurations.sorted()[recentDurations.count / 2] * 1.25
     }
 
     var kills: Int { killsBeforeAnswer + killsAfterAnswer }
@@ -52,7 +59,10 @@ actor TortureLedger {
 
     func count(_ invocation: KillableInvocation) {
         invocations += 1
-        guard invocation.wasKilled else { return }
+        guard invocation.wasKilled else {
+            recentDurations = (recentDurations + [invocation.result.duration]).suffix(31)
+            return
+        }
         if invocation.response == nil { killsBeforeAnswer += 1 } else { killsAfterAnswer += 1 }
     }
 
