@@ -268,6 +268,22 @@ extension FileOrderStore {
             }
         }
         report.unreadableOrders = unreadable.map(\.rawValue).sorted()
+        report.temporaryFilesRemoved = try removeAbandonedTemporaryFiles()
         return report
+    }
+
+    /// A write holds its temp file for milliseconds; after an hour, its process is certainly gone.
+    static let abandonedTemporaryFileAge = 3600
+
+    /// Removes the temp files that processes killed mid-write left beside documents, idempotency records and dead
+    /// letters, once they are ``abandonedTemporaryFileAge`` seconds old. Nothing reads them; they only take space.
+    private func removeAbandonedTemporaryFiles() throws -> Int {
+        var directories = [deadLetterDirectory]
+        for parent in ["\(root)/orders", idempotencyRoot] {
+            directories += try FileSystem.entries(of: parent).map { "\(parent)/\($0)" }.filter(FileSystem.isDirectory)
+        }
+        return try directories.reduce(0) { removed, directory in
+            removed + (try FileSystem.removeTemporaryFiles(in: directory, olderThan: Self.abandonedTemporaryFileAge))
+        }
     }
 }

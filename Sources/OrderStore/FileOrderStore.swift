@@ -34,7 +34,7 @@ public struct FileOrderStore: OrderRepository {
     }
 
     private var outbox: String { "\(root)/outbox" }
-    private var deadLetterDirectory: String { "\(root)/dead-letters" }
+    var deadLetterDirectory: String { "\(root)/dead-letters" }
 
     public func create(_ document: OrderDocument) throws {
         let location = location(of: document.order.id)

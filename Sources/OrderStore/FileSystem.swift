@@ -136,6 +136,24 @@ enum FileSystem {
         unlink(path)
     }
 
+    /// Removes the temp files in `directory` that `writeAtomically` left there more than `seconds` ago.
+    ///
+    /// A write holds its temp file only between creating and renaming it; one that is much older was left by a
+    /// process that died mid-write. Should a write still be holding it, its rename fails and so does the write,
+    /// which was never acknowledged.
+    /// - Returns: how many were removed.
+    static func removeTemporaryFiles(in directory: String, olderThan seconds: Int) throws(StoreError) -> Int {
+        let cutoff = time(nil) - seconds
+        var removed = 0
+        for name in try entries(of: directory) where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            var info = stat()
+            let path = "\(directory)/\(name)"
+            guard stat(path, &info) == 0, info.st_mtim.tv_sec < cutoff, unlink(path) == 0 else { continue }
+            removed += 1
+        }
+        return removed
+    }
+
     /// The names of the files in a directory, oldest modification first, without temp files.
     static func entriesByAge(of path: String) throws(StoreError) -> [String] {
         var aged: [(name: String, modified: Int)] = []

@@ -89,6 +89,8 @@ public struct ReindexReport: Equatable, Sendable, Encodable {
     public var unreadableOrders: [String] = []
     /// Idempotency records past their time to live, removed.
     public var expiredIdempotencyRecords = 0
+    /// Temp files of writes that died more than an hour ago, removed.
+    public var temporaryFilesRemoved = 0
 
     public init() {}
 
@@ -98,6 +100,7 @@ public struct ReindexReport: Equatable, Sendable, Encodable {
         case entriesRemoved = "entries_removed"
         case unreadableOrders = "unreadable_orders"
         case expiredIdempotencyRecords = "expired_idempotency_records"
+        case temporaryFilesRemoved = "temporary_files_removed"
     }
 }
 

@@ -57,7 +57,8 @@ public protocol OrderRepository: Sendable {
     func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage
 
     /// Rebuilds every index from the documents: adds the entries that are missing and removes those that name no
-    /// order or an order that no longer matches them. Safe to run while other processes read and write.
+    /// order or an order that no longer matches them; also removes what writers killed mid-write left behind.
+    /// Safe to run while other processes read and write.
     ///
     /// Costs one read of every document and of every index entry.
     func reindex() throws -> ReindexReport

@@ -33,6 +33,35 @@ struct FileOrderStoreTests {
         #expect(try store.get(id)?.order.version == 2)
     }
 
+    @Test("reindex removes temp files of writers that died over an hour ago, and only those")
+    func abandonedTempFiles() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        try store.create(Fixtures.document(id: "ORD-1"))
+        let orders = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))"
+        try FileManager.default.createDirectory(atPath: "\(root)/idempotency/ab", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(root)/dead-letters", withIntermediateDirectories: true)
+        let abandoned = [
+            "\(orders)/.ORD-1.json.999.1.tmp", "\(root)/idempotency/ab/.abcd.json.999.2.tmp",
+            "\(root)/dead-letters/.evt_1.json.999.3.tmp",
+        ]
+        let recent = "\(orders)/.ORD-1.json.998.4.tmp"
+        let twoHoursAgo = Date(timeIntervalSinceNow: -7200)
+        for path in abandoned + [recent] {
+            _ = FileManager.default.createFile(atPath: path, contents: Data("{\"trunc".utf8))
+        }
+        for path in abandoned {
+            try FileManager.default.setAttributes([.modificationDate: twoHoursAgo], ofItemAtPath: path)
+        }
+
+        let report = try store.reindex()
+
+        #expect(report.temporaryFilesRemoved == 3)
+        #expect(abandoned.allSatisfy { !FileManager.default.fileExists(atPath: $0) })
+        #expect(FileManager.default.fileExists(atPath: recent), "a write may still be holding a recent temp file")
+        #expect(try store.get(OrderID("ORD-1")!)?.order.version == 1)
+    }
+
     @Test("an outbox hint without a document, left by a create that died before its commit, is cleared")
     func hintWithoutDocument() throws {
         let root = try TemporaryDirectory.make()
