@@ -167,10 +167,13 @@ let package = Package(
             dependencies: ["OrderEvents", "OrderStore", "OrderDomain", "CurlHTTP", "Timestamps"],
             swiftSettings: swiftSettings
         ),
+        // The JSON of fixture files, read and written back, for the test targets that run fixtures.
+        .target(name: "FixtureSupport", path: "Tests/FixtureSupport", swiftSettings: swiftSettings),
         // End to end: runs the built function executables as processes, driven by `fixtures/`.
         .testTarget(
             name: "FunctionTests",
             dependencies: [
+                "FixtureSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -179,6 +182,7 @@ let package = Package(
         ),
         // The local gateway: routing, events and responses in-process, then the built command over real sockets.
         .testTarget(
-            name: "GatewayTests", dependencies: ["LocalGateway", "FunctionRuntime"], swiftSettings: swiftSettings),
+            name: "GatewayTests", dependencies: ["LocalGateway", "FunctionRuntime", "FixtureSupport"],
+            swiftSettings: swiftSettings),
     ]
 )

@@ -1,3 +1,4 @@
+import FixtureSupport
 import Foundation
 import Testing
 
@@ -41,13 +42,13 @@ struct ScenarioRunner {
         }
         guard expect.exitCode == nil || expect.exitCode == 0 else { return }
 
-        let response = try JSONValue.parse(result.standardOutput)
+        let response = try FixtureJSON.parse(result.standardOutput)
         let failures = ResponseMatcher(captures: captures).check(response, against: expect)
         for failure in failures {
             Issue.record("\(context): \(failure)\n  response: \(response)")
         }
         for (name, path) in step.capture ?? [:] {
-            let body = try JSONValue.parse(Data(try #require(response.bodyText).utf8))
+            let body = try FixtureJSON.parse(Data(try #require(response.bodyText).utf8))
             guard case .string(let value)? = path.hasPrefix("body.") ? body[String(path.dropFirst(5))] : response[path]
             else {
                 Issue.record("\(context): nothing to capture at \(path)")
@@ -58,14 +59,14 @@ struct ScenarioRunner {
     }
 
     /// Resolves `$base`, `$remove`, `$repeat`, `${capture}` and a JSON `body` into the event to send.
-    private func expand(_ value: JSONValue) throws -> JSONValue {
+    private func expand(_ value: FixtureJSON) throws -> FixtureJSON {
         switch value {
         case .object(var fields):
             if case .string(let text)? = fields["$repeat"], case .number(let count)? = fields["count"] {
-                return .string(String(repeating: text, count: Int(count)))
+                return .string(String(repeating: text, count: NSDecimalNumber(decimal: count).intValue))
             }
             if case .string(let file)? = fields.removeValue(forKey: "$base") {
-                let base = try JSONValue.parse(Data(contentsOf: fixtures.appendingPathComponent(file)))
+                let base = try FixtureJSON.parse(Data(contentsOf: fixtures.appendingPathComponent(file)))
                 return try expand(base.merging(.object(fields)))
             }
             var expanded = try fields.filter { $0.value != .object(["$remove": .bool(true)]) }.mapValues {
@@ -89,9 +90,9 @@ struct ScenarioRunner {
     }
 }
 
-extension JSONValue {
+extension FixtureJSON {
     /// Deep merge: objects merge key by key, anything else is replaced by `other`.
-    func merging(_ other: JSONValue) -> JSONValue {
+    func merging(_ other: FixtureJSON) -> FixtureJSON {
         guard case .object(var mine) = self, case .object(let theirs) = other else { return other }
         for (key, value) in theirs {
             // `{"$remove": true}` stays in place until expansion drops the key.
@@ -111,12 +112,12 @@ extension JSONValue {
 struct ResponseMatcher {
     var captures: [String: String]
 
-    func check(_ response: JSONValue, against expect: Scenario.Expectation) -> [String] {
+    func check(_ response: FixtureJSON, against expect: Scenario.Expectation) -> [String] {
         var failures: [String] = []
-        if let status = expect.statusCode, response["statusCode"] != .number(Double(status)) {
+        if let status = expect.statusCode, response["statusCode"] != .number(Decimal(status)) {
             failures.append("statusCode is \(response["statusCode"] ?? .null), expected \(status)")
         }
-        var headers: [String: JSONValue] = [:]
+        var headers: [String: FixtureJSON] = [:]
         if case .object(let fields)? = response["headers"] {
             for (name, value) in fields { headers[name.lowercased()] = value }
         }
@@ -131,7 +132,7 @@ struct ResponseMatcher {
             failures.append("header \(name) should be absent")
         }
         if expect.body != nil || expect.bodyIncludes != nil {
-            guard let text = response.bodyText, let body = try? JSONValue.parse(Data(text.utf8)) else {
+            guard let text = response.bodyText, let body = try? FixtureJSON.parse(Data(text.utf8)) else {
                 return failures + ["body is not JSON: \(response.bodyText ?? "none")"]
             }
             if let expected = expect.body { failures += match(body, expected, at: "body", exact: true) }
@@ -140,7 +141,7 @@ struct ResponseMatcher {
         return failures
     }
 
-    private func match(_ actual: JSONValue, _ expected: JSONValue, at path: String, exact: Bool) -> [String] {
+    private func match(_ actual: FixtureJSON, _ expected: FixtureJSON, at path: String, exact: Bool) -> [String] {
         switch (actual, expected) {
         case (_, .string(let pattern)) where pattern.hasPrefix("{{") && pattern.hasSuffix("}}"):
             let name = String(pattern.dropFirst(2).dropLast(2))
@@ -148,7 +149,7 @@ struct ResponseMatcher {
         case (.string(let text), .string(let wanted)):
             let wanted = captures.reduce(wanted) { $0.replacingOccurrences(of: "${\($1.key)}", with: $1.value) }
             return text == wanted
-                ? [] : ["\(path) is \(actual.jsonText), expected \(JSONValue.string(wanted).jsonText)"]
+                ? [] : ["\(path) is \(actual.jsonText), expected \(FixtureJSON.string(wanted).jsonText)"]
         case (.object(let fields), .object(let wanted)):
             var failures: [String] = []
             for (key, value) in wanted {
@@ -179,7 +180,7 @@ struct ResponseMatcher {
 
 /// The placeholders a fixture may use for values the service chooses.
 enum Patterns {
-    static func matches(_ value: JSONValue, _ name: String) -> Bool {
+    static func matches(_ value: FixtureJSON, _ name: String) -> Bool {
         switch (name, value) {
         case ("any", _): return true
         case ("string", .string): return true

@@ -1,3 +1,4 @@
+import FixtureSupport
 import Foundation
 import Testing
 
@@ -23,7 +24,7 @@ struct BadInputCase: Decodable, CustomTestStringConvertible {
         var json: FixtureJSON?
 
         var bodyBytes: [UInt8] {
-            if let json { return Array(json.text.utf8) }
+            if let json { return Array(json.jsonText.utf8) }
             return body?.bytes ?? []
         }
     }
@@ -94,51 +95,5 @@ indirect enum FixtureBytes: Decodable {
         case .repeated(let prefix, let unit, let count, let suffix):
             prefix.bytes + Array(String(repeating: unit, count: count).utf8) + suffix.bytes
         }
-    }
-}
-
-/// A JSON value in a fixture, written back as JSON text. Numbers stay exact decimals.
-enum FixtureJSON: Decodable {
-    case null
-    case bool(Bool)
-    case number(Decimal)
-    case string(String)
-    case array([FixtureJSON])
-    case object([String: FixtureJSON])
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Decimal.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? container.decode([FixtureJSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try container.decode([String: FixtureJSON].self))
-        }
-    }
-
-    /// The value as JSON text, object keys sorted.
-    var text: String {
-        switch self {
-        case .null: "null"
-        case .bool(let value): value ? "true" : "false"
-        case .number(let value): value.description
-        case .string(let value): Self.quoted(value)
-        case .array(let items): "[" + items.map(\.text).joined(separator: ",") + "]"
-        case .object(let fields):
-            "{"
-                + fields.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + $0.value.text }
-                .joined(separator: ",") + "}"
-        }
-    }
-
-    private static func quoted(_ text: String) -> String {
-        String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
     }
 }
