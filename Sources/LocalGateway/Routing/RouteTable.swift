@@ -47,7 +47,7 @@ public struct RouteTable: Sendable {
     private var defaultRoute: Route?
 
     /// The methods the routes name, sorted; `ANY` routes add none.
-    public var methods: [String] {
+    var methods: [String] {
         Set(routes.compactMap(\.definition.method)).sorted()
     }
 

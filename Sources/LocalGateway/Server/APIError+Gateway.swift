@@ -45,8 +45,8 @@ extension APIError {
         case .headerOverflow:
             return APIError(
                 status: 431, code: "request_header_fields_too_large",
-                message: "The request's header fields are larger than the gateway reads (80 KiB); send smaller headers."
-            )
+                message: "The request's header fields are larger than the gateway reads "
+                    + "(\(GatewayServer.maximumHeaderBytes / 1024) KiB); send smaller headers.")
         case .invalidMethod:
             let routes = methods.isEmpty ? "" : "; the routes take \(methods.joined(separator: ", "))"
             problem = "its method is not one the gateway knows\(routes)"

@@ -17,6 +17,9 @@ public struct GatewayServer: Sendable {
     public var port: Int
     public var scheduler: ScheduleRunner?
 
+    /// The most the gateway reads of a request's header section (and of one header field); more is a 431.
+    static let maximumHeaderBytes = 80 * 1024
+
     public init(gateway: Gateway, host: String = "127.0.0.1", port: Int = 3000, scheduler: ScheduleRunner? = nil) {
         self.gateway = gateway
         self.host = host
@@ -40,8 +43,10 @@ public struct GatewayServer: Sendable {
         let app = Application(
             responder: GatewayResponder(gateway: gateway),
             server: .http1(
-                configuration: .init(additionalChannelHandlers: [UnreadableRequestAnswers(methods: methods, log: log)])
-            ),
+                configuration: .init(
+                    additionalChannelHandlers: [UnreadableRequestAnswers(methods: methods, log: log)],
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: Self.maximumHeaderBytes, maxHeaderListSize: Self.maximumHeaderBytes))),
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             services: scheduler.map { [$0] } ?? [],
             onServerRunning: { channel in
