@@ -26,7 +26,7 @@ struct CrashTortureTests {
         try await CrashTorture(setup: setup, ledger: ledger).run(clients: 4)
         print(
             "crash torture: \(await ledger.summary) in \(ContinuousClock.now - started); typical invocation \(typical) "
-                + "at the start, \(await ledger.longestKillDelay / 1.25) at the end")
+                + "at the start, \(await ledger.typicalInvocation) at the end")
         #expect(await ledger.kills >= Self.killTarget)
         let surprises = await ledger.surprises
         #expect(surprises == [], "answers no correct service gives:\n\(surprises.joined(separator: "\n"))")

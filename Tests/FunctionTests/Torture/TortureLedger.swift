@@ -38,11 +38,14 @@ actor TortureLedger {
         recentDurations = [typicalInvocation]
     }
 
-    /// The longest delay before a kill: a bit more than a typical invocation (the median of the recent ones), so
-    /// kills land in every phase of one, from before the lock to the event delivery after the answer.
-    var longestKillDelay: Duration {
-        recentDurations.sorted()[recentDurations.count / 2] * 1.25
+    /// The median of the recent invocations.
+    var typicalInvocation: Duration {
+        recentDurations.sorted()[recentDurations.count / 2]
     }
+
+    /// The longest delay before a kill: a bit more than a typical invocation, so kills land in every phase of one,
+    /// from before the lock to the event delivery after the answer.
+    var longestKillDelay: Duration { typicalInvocation * 1.25 }
 
     var kills: Int { killsBeforeAnswer + killsAfterAnswer }
     var wantsMoreKills: Bool { kills < killTarget }
