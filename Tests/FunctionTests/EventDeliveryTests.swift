@@ -17,7 +17,9 @@ struct EventDeliveryTests {
             environment = [
                 "ORDER_DATA_DIR": self.data.path, "ORDER_WEBHOOK_URL": url,
                 "ORDER_WEBHOOK_SECRET": EventDeliveryTests.secret,
-                "ORDER_WEBHOOK_TIMEOUT_MS": "1000",
+                // Generous, so that a receiver slowed by a busy machine still answers in time; the tests of the
+                // timeout set their own.
+                "ORDER_WEBHOOK_TIMEOUT_MS": "5000",
             ].merging(extra) { $1 }
         }
 

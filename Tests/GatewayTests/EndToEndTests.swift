@@ -407,7 +407,8 @@ struct CommandTests {
             ] + mode.arguments)
         let client = HTTPClient(port: gateway.port)
         async let inFlight = client.send("GET", "/sleepy")
-        try await Task.sleep(for: .milliseconds(300))
+        // SIGTERM once the function runs: before, the request might not even have reached the gateway.
+        #expect(await gateway.logLines("sleepy started", waitingFor: 1).count == 1)
         gateway.process.terminate()
         let response = try await inFlight
         #expect(response.status == 200)
