@@ -5,6 +5,8 @@ DATA_DIR ?= ./data
 # Kills in a `make stress` run of the crash torture (`make test` runs 200).
 STRESS_KILLS ?= 5000
 BIN_DIR = $(shell $(SWIFT) build --show-bin-path)
+# The suites `make test` runs each in a `swift test` of its own, after the others.
+TORTURE_SUITES = CrashTorture|ConcurrencyTorture
 
 # System packages the build needs, and those the benchmarks need; installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
@@ -39,7 +41,11 @@ run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(
 	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
 
 test: build lint-template ## Run every test (swift test, then the contract test), and check template.yaml
-	$(SWIFT) test
+	$(SWIFT) test --skip '$(TORTURE_SUITES)'
+	# Each torture alone: one keeps both cores busy, the other measures how many processes run at once, and beside
+	# other suites neither would measure what it says.
+	$(SWIFT) test --filter CrashTorture
+	$(SWIFT) test --filter ConcurrencyTorture
 	scripts/contract-test.sh  # not `make contract`: its `swift build` would rebuild what `swift test` just built
 
 contract: build ## Check the running service against openapi.yaml with schemathesis (bounded; pip-installed when missing)
