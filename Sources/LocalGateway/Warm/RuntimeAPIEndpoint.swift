@@ -1,180 +1,201 @@
 import Foundation
-import HTTPTypes
-import Hummingbird
-import Logging
 import NIOCore
-import Synchronization
+import NIOHTTP1
+import NIOPosix
 
 /// The Lambda Runtime API (`/2018-06-01/runtime/...`) for one worker, over HTTP/1.1 on `127.0.0.1`, a free port.
 ///
 /// As in Lambda, each execution environment has an endpoint of its own: the paths name no function and no
 /// process, so the port is what tells the gateway which worker took which invocation, and so which process to
 /// kill at a timeout and which request to fail when a process dies. The worker's queue is its function's.
+///
+/// Served by a plain NIO pipeline whose handler answers on the event loop: every warm invocation makes two
+/// requests here, and a server that hands each to a task on another thread costs as much again as the rest.
 struct RuntimeAPIEndpoint: Sendable {
     let port: Int
-    private let task: Task<Void, Never>
+    private let channel: any Channel
 
     /// Starts listening; returns once the port is bound.
     ///
     /// - Throws: ``GatewayError`` `listen_failed` when no port can be bound.
     static func start(pool: FunctionPool, worker: Int) async throws(GatewayError) -> RuntimeAPIEndpoint {
-        var logger = Logger(label: "local-gateway.runtime-api")
-        // Closing an endpoint whose worker has gone is routine; only what would stop the gateway is worth a line.
-        logger.logLevel = .critical
-        let bound = Bound()
-        let app = Application(
-            responder: RuntimeAPIResponder(pool: pool, worker: worker),
-            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0), serverName: nil),
-            onServerRunning: { channel in bound.resolve(.success(channel.localAddress?.port ?? 0)) },
-            logger: logger
-        )
-        // Detached, and with no signal handling of its own: the graceful shutdown of the gateway's server (which a
-        // child task would inherit) must not close the endpoint while workers finish the requests in flight. The
-        // gateway stops its workers after those.
-        let task = Task.detached {
-            do {
-                try await app.runService(gracefulShutdownSignals: [])
-                bound.resolve(.failure(GatewayError(code: "listen_failed", message: "the Runtime API stopped")))
-            } catch {
-                bound.resolve(.failure(GatewayError(code: "listen_failed", message: "Runtime API: \(error)")))
-            }
-        }
-        let port = try await bound.port().get()
-        return RuntimeAPIEndpoint(port: port, task: task)
-    }
-
-    private init(port: Int, task: Task<Void, Never>) {
-        self.port = port
-        self.task = task
-    }
-
-    func stop() {
-        task.cancel()
-    }
-
-    /// The port once bound, handed from the server's callback to the one who waits for it.
-    private final class Bound: Sendable {
-        private let state = Mutex<
-            (result: Result<Int, GatewayError>?, waiter: CheckedContinuation<Result<Int, GatewayError>, Never>?)
-        >((nil, nil))
-
-        func resolve(_ result: Result<Int, GatewayError>) {
-            let waiter = state.withLock { state -> CheckedContinuation<Result<Int, GatewayError>, Never>? in
-                guard state.result == nil else { return nil }
-                state.result = result
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume(returning: result)
-        }
-
-        func port() async -> Result<Int, GatewayError> {
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> Result<Int, GatewayError>? in
-                    if let result = state.result { return result }
-                    state.waiter = continuation
-                    return nil
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(pool: pool, worker: worker))
                 }
-                if let ready { continuation.resume(returning: ready) }
             }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
+        } catch {
+            throw GatewayError(code: "listen_failed", message: "Runtime API: \(error)")
         }
+        guard let port = channel.localAddress?.port else {
+            channel.close(promise: nil)
+            throw GatewayError(code: "listen_failed", message: "Runtime API: the socket has no port")
+        }
+        return RuntimeAPIEndpoint(port: port, channel: channel)
+    }
+
+    private init(port: Int, channel: any Channel) {
+        self.port = port
+        self.channel = channel
+    }
+
+    /// Stops listening. The worker's own connection ends with its process.
+    func stop() {
+        channel.close(promise: nil)
     }
 }
 
-/// Answers the four Runtime API requests a custom runtime makes.
-struct RuntimeAPIResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
-    let pool: FunctionPool
-    let worker: Int
+/// Answers the four Runtime API requests a custom runtime makes, on one connection.
+final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let pool: FunctionPool
+    private let worker: Int
+    private var head: HTTPRequestHead?
+    private var body = ByteBuffer()
+    /// The body went over ``ProcessInvoker/maximumResponseSize``; the rest of it is dropped.
+    private var bodyTooLarge = false
+
+    init(pool: FunctionPool, worker: Int) {
+        self.pool = pool
+        self.worker = worker
+    }
 
     private static let prefix = "/2018-06-01/runtime/"
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix(Self.prefix) else { return Self.error(404, "UnknownPath", "No such Runtime API path.") }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body.clear()
+            bodyTooLarge = false
+        case .body(var part):
+            if bodyTooLarge || body.readableBytes + part.readableBytes > ProcessInvoker.maximumResponseSize {
+                bodyTooLarge = true
+            } else {
+                body.writeBuffer(&part)
+            }
+        case .end:
+            guard let head else { return }
+            self.head = nil
+            route(head, context: context)
+        }
+    }
+
+    private func route(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let reply = Reply(context: context, keepAlive: head.isKeepAlive)
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        guard path.hasPrefix(Self.prefix) else {
+            return reply.error(.notFound, "UnknownPath", "No such Runtime API path.")
+        }
         let parts = path.dropFirst(Self.prefix.count).split(separator: "/", omittingEmptySubsequences: false)
-        switch (request.method, parts.count, parts.first, parts.last) {
-        case (.get, 2, "invocation", "next"):
-            return await next()
-        case (.post, 3, "invocation", "response"):
-            return await respond(request, requestID: String(parts[1]))
-        case (.post, 3, "invocation", "error"):
-            let (type, message) = await Self.errorReport(request)
-            return Self.receipt(
-                await pool.fail(worker: worker, requestID: String(parts[1]), type: type, message: message))
-        case (.post, 2, "init", "error"):
-            let (type, message) = await Self.errorReport(request)
-            await pool.failInitialization(worker: worker, type: type, message: message)
-            return Self.accepted
+        switch (head.method, parts.count, parts.first, parts.last) {
+        case (.GET, 2, "invocation", "next"):
+            let function = pool.function.logicalID
+            pool.next(worker: worker) { invocation in reply.invocation(invocation, function: function) }
+        case (.POST, 3, "invocation", "response"):
+            let requestID = String(parts[1])
+            if bodyTooLarge {
+                let receipt = pool.respondTooLarge(worker: worker, requestID: requestID)
+                guard receipt == .accepted else { return reply.receipt(receipt) }
+                reply.error(
+                    .payloadTooLarge, "RequestEntityTooLarge",
+                    "The response is over \(ProcessInvoker.maximumResponseSize) bytes.")
+            } else {
+                let output = body.readBytes(length: body.readableBytes) ?? []
+                reply.receipt(pool.respond(worker: worker, requestID: requestID, body: output))
+            }
+        case (.POST, 3, "invocation", "error"):
+            let (type, message) = errorReport(head)
+            reply.receipt(pool.fail(worker: worker, requestID: String(parts[1]), type: type, message: message))
+        case (.POST, 2, "init", "error"):
+            let (type, message) = errorReport(head)
+            pool.failInitialization(worker: worker, type: type, message: message)
+            reply.receipt(.accepted)
         default:
-            return Self.error(404, "UnknownPath", "No such Runtime API path: \(request.method) \(path).")
+            reply.error(.notFound, "UnknownPath", "No such Runtime API path: \(head.method) \(path).")
         }
-    }
-
-    private func next() async -> Response {
-        guard let invocation = await pool.next(worker: worker) else {
-            // The worker is being stopped: an error makes a runtime exit, as the protocol asks.
-            return Self.error(500, "ShuttingDown", "This execution environment is shutting down.")
-        }
-        var headers: HTTPFields = [.contentType: "application/json"]
-        headers[Self.requestIDHeader] = invocation.requestID
-        headers[Self.deadlineHeader] = String(invocation.deadlineMilliseconds)
-        headers[Self.functionARNHeader] = "arn:aws:lambda:us-east-1:123456789012:function:\(pool.function.logicalID)"
-        if let trace = invocation.traceID { headers[Self.traceHeader] = trace }
-        return Response(
-            status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: invocation.event)))
-    }
-
-    private func respond(_ request: Request, requestID: String) async -> Response {
-        let body: [UInt8]
-        do {
-            var buffer = try await request.body.collect(upTo: ProcessInvoker.maximumResponseSize)
-            body = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch {
-            let receipt = await pool.respondTooLarge(worker: worker, requestID: requestID)
-            guard receipt == .accepted else { return Self.receipt(receipt) }
-            return Self.error(
-                413, "RequestEntityTooLarge", "The response is over \(ProcessInvoker.maximumResponseSize) bytes.")
-        }
-        return Self.receipt(await pool.respond(worker: worker, requestID: requestID, body: body))
     }
 
     /// The error type (header, else body) and message of an `error` post.
-    private static func errorReport(_ request: Request) async -> (type: String, message: String) {
-        var buffer = (try? await request.body.collect(upTo: 1024 * 1024)) ?? ByteBuffer()
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+    private func errorReport(_ head: HTTPRequestHead) -> (type: String, message: String) {
+        let bytes = body.readBytes(length: body.readableBytes) ?? []
         let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
         let type =
-            request.headers[errorTypeHeader] ?? object?["errorType"] as? String ?? "Unknown"
+            head.headers.first(name: "Lambda-Runtime-Function-Error-Type") ?? object?["errorType"] as? String
+            ?? "Unknown"
         let message = object?["errorMessage"] as? String ?? String(decoding: bytes.prefix(1024), as: UTF8.self)
         return (type, message)
     }
+}
 
-    private static let requestIDHeader = HTTPField.Name("Lambda-Runtime-Aws-Request-Id")!
-    private static let deadlineHeader = HTTPField.Name("Lambda-Runtime-Deadline-Ms")!
-    private static let functionARNHeader = HTTPField.Name("Lambda-Runtime-Invoked-Function-Arn")!
-    private static let traceHeader = HTTPField.Name("Lambda-Runtime-Trace-Id")!
-    private static let errorTypeHeader = HTTPField.Name("Lambda-Runtime-Function-Error-Type")!
+/// The answer to one Runtime API request, written on the connection's event loop, whichever thread it comes from.
+private struct Reply: Sendable {
+    private let context: NIOLoopBound<ChannelHandlerContext>
+    private let keepAlive: Bool
 
-    private static var accepted: Response {
-        Response(
-            status: .accepted, headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"status":"OK"}"#)))
+    init(context: ChannelHandlerContext, keepAlive: Bool) {
+        self.context = NIOLoopBound(context, eventLoop: context.eventLoop)
+        self.keepAlive = keepAlive
     }
 
-    private static func receipt(_ receipt: FunctionPool.Receipt) -> Response {
+    /// `invocation/next`'s answer: the event with Lambda's headers, or an error that makes a runtime exit when the
+    /// worker is being stopped, as the protocol asks.
+    func invocation(_ invocation: WarmInvocation?, function: String) {
+        guard let invocation else {
+            return error(.internalServerError, "ShuttingDown", "This execution environment is shutting down.")
+        }
+        var headers = HTTPHeaders()
+        headers.add(name: "Lambda-Runtime-Aws-Request-Id", value: invocation.requestID)
+        headers.add(name: "Lambda-Runtime-Deadline-Ms", value: String(invocation.deadlineMilliseconds))
+        headers.add(
+            name: "Lambda-Runtime-Invoked-Function-Arn",
+            value: "arn:aws:lambda:us-east-1:123456789012:function:\(function)")
+        if let trace = invocation.traceID { headers.add(name: "Lambda-Runtime-Trace-Id", value: trace) }
+        send(.ok, headers: headers, body: invocation.event)
+    }
+
+    func receipt(_ receipt: FunctionPool.Receipt) {
         switch receipt {
-        case .accepted: accepted
-        case .unknownRequest: error(400, "InvalidRequestID", "No invocation in flight on this worker has that id.")
+        case .accepted: send(.accepted, body: Array(#"{"status":"OK"}"#.utf8))
+        case .unknownRequest:
+            error(.badRequest, "InvalidRequestID", "No invocation in flight on this worker has that id.")
         }
     }
 
     /// Lambda's error body: `{"errorMessage", "errorType"}`.
-    private static func error(_ status: Int, _ type: String, _ message: String) -> Response {
+    func error(_ status: HTTPResponseStatus, _ type: String, _ message: String) {
         let body =
             (try? JSONSerialization.data(withJSONObject: ["errorMessage": message, "errorType": type])) ?? Data()
-        return Response(
-            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+        send(status, body: Array(body))
+    }
+
+    private func send(_ status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: [UInt8]) {
+        var headers = headers
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.count))
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
+        let keepAlive = self.keepAlive
+        let context = self.context
+        let write: @Sendable () -> Void = {
+            context.value.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
+            context.value.write(
+                NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
+            let written = context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+            if !keepAlive { written.whenComplete { _ in context.value.close(promise: nil) } }
+        }
+        if context.eventLoop.inEventLoop {
+            write()
+        } else {
+            context.eventLoop.execute(write)
+        }
     }
 }

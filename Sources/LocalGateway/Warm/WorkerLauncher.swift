@@ -23,7 +23,7 @@ struct WorkerLauncher: Sendable {
         do {
             endpoint = try await RuntimeAPIEndpoint.start(pool: pool, worker: id)
         } catch {
-            await pool.exited(worker: id, status: "could not get a Runtime API endpoint (\(error))")
+            pool.exited(worker: id, status: "could not get a Runtime API endpoint (\(error))")
             return
         }
         defer { endpoint.stop() }
@@ -47,7 +47,7 @@ struct WorkerLauncher: Sendable {
                 .path(FilePath(path)), environment: .custom(entries), platformOptions: options,
                 input: .none, output: log, error: log
             ) { execution in
-                await pool.started(worker: id, processID: execution.processIdentifier.value)
+                pool.started(worker: id, processID: execution.processIdentifier.value)
             }
             status =
                 switch result.terminationStatus {
@@ -55,9 +55,9 @@ struct WorkerLauncher: Sendable {
                 case .signaled(let signal): "was killed by signal \(signal)"
                 }
         } catch {
-            await pool.exited(worker: id, status: "could not be started (\(path): \(error))")
+            pool.exited(worker: id, status: "could not be started (\(path): \(error))")
             return
         }
-        await pool.exited(worker: id, status: status)
+        pool.exited(worker: id, status: status)
     }
 }
