@@ -59,10 +59,32 @@ struct GatewayResponseTests {
     }
 
     @Test(
+        "statusCode may be a whole number or a string of one; a header that is null or an object is dropped",
+        arguments: [#""201""#, "201", "201.0"])
+    func lenientStatus(statusCode: String) throws {
+        let response = try translate(
+            #"{"statusCode":"# + statusCode
+                + #","headers":{"A":null,"B":{"x":1},"C":true,"D":1.5},"body":null,"isBase64Encoded":"TRUE"}"#)
+        #expect(response.status == 201)
+        #expect(response.headers == [HeaderField("C", "true"), HeaderField("D", "1.5")])
+        #expect(response.body.isEmpty)
+    }
+
+    @Test("payload 1.0 ignores cookies, whatever they are")
+    func v1IgnoresCookies() throws {
+        let response = try translate(#"{"statusCode":204,"cookies":"a=1"}"#, .v1)
+        #expect(response.status == 204)
+        #expect(response.headers.isEmpty)
+    }
+
+    @Test(
         "output that is not a proxy response is refused",
         arguments: [
             "this is not JSON", "", #"{"statusCode":"abc"}"#, #"{"statusCode":700}"#, #"{"statusCode":200,"body":5}"#,
             #"{"statusCode":200,"body":"%%%","isBase64Encoded":true}"#, #"{"statusCode":200,"headers":[1]}"#,
+            #"{"statusCode":true}"#, #"{"statusCode":null}"#, #"{"statusCode":200.5}"#,
+            #"{"statusCode":200,"multiValueHeaders":{"A":"b"}}"#, #"{"statusCode":200,"cookies":"a=1"}"#,
+            #"{"statusCode":200,"body":"x""#,
         ])
     func invalid(output: String) {
         #expect(throws: InvalidFunctionResponse.self) { try translate(output) }

@@ -35,54 +35,37 @@ public struct GatewayResponse: Sendable, Equatable {
     ///
     /// - Throws: ``InvalidFunctionResponse`` when the output is not such a response.
     public init(functionOutput output: [UInt8], version: PayloadVersion) throws(InvalidFunctionResponse) {
-        let json: Any
+        let decoded: FunctionOutput
         do {
-            json = try JSONSerialization.jsonObject(with: Data(output), options: [.fragmentsAllowed])
+            let decoder = JSONDecoder()
+            decoder.userInfo[FunctionOutput.versionKey] = version
+            decoded = try decoder.decode(FunctionOutput.self, from: Data(output))
+        } catch let error as InvalidFunctionResponse {
+            throw error
         } catch {
             throw InvalidFunctionResponse(reason: "the output is not JSON")
         }
-        guard let object = json as? [String: Any], let status = object["statusCode"] else {
+        guard case .response(let response) = decoded else {
             guard version == .v2 else { throw InvalidFunctionResponse(reason: "the response has no statusCode") }
             let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             self.init(status: 200, headers: [HeaderField("Content-Type", "application/json")], body: Array(text.utf8))
             return
         }
-        guard let code = Self.integer(status), (100...599).contains(code) else {
-            throw InvalidFunctionResponse(reason: "statusCode is not an HTTP status: \(status)")
-        }
 
         var headers: [HeaderField] = []
-        var named: [String: Any] = [:]
-        if let single = object["headers"], !(single is NSNull) {
-            guard let fields = single as? [String: Any] else {
-                throw InvalidFunctionResponse(reason: "headers is not an object")
-            }
-            named = fields
+        let multipleNames = Set(response.multiValueHeaders.keys.map { $0.lowercased() })
+        for (name, value) in response.headers.sorted(by: { $0.key < $1.key })
+        where !multipleNames.contains(name.lowercased()) {
+            if let text = value.text { headers.append(HeaderField(name, text)) }
         }
-        var multiple: [String: [Any]] = [:]
-        if let multi = object["multiValueHeaders"], !(multi is NSNull) {
-            guard let fields = multi as? [String: [Any]] else {
-                throw InvalidFunctionResponse(reason: "multiValueHeaders is not an object of arrays")
-            }
-            multiple = fields
+        for (name, values) in response.multiValueHeaders.sorted(by: { $0.key < $1.key }) {
+            headers += values.compactMap(\.text).map { HeaderField(name, $0) }
         }
-        let multipleNames = Set(multiple.keys.map { $0.lowercased() })
-        for (name, value) in named.sorted(by: { $0.key < $1.key }) where !multipleNames.contains(name.lowercased()) {
-            if let text = Self.text(value) { headers.append(HeaderField(name, text)) }
-        }
-        for (name, values) in multiple.sorted(by: { $0.key < $1.key }) {
-            headers += values.compactMap(Self.text).map { HeaderField(name, $0) }
-        }
-        if version == .v2, let cookies = object["cookies"], !(cookies is NSNull) {
-            guard let list = cookies as? [Any] else { throw InvalidFunctionResponse(reason: "cookies is not an array") }
-            headers += list.compactMap(Self.text).map { HeaderField("Set-Cookie", $0) }
-        }
+        headers += response.cookies.compactMap(\.text).map { HeaderField("Set-Cookie", $0) }
 
         var body: [UInt8] = []
-        switch object["body"] {
-        case nil, is NSNull: break
-        case let text as String:
-            if Self.bool(object["isBase64Encoded"]) {
+        if let text = response.body {
+            if response.isBase64Encoded {
                 guard let decoded = Data(base64Encoded: text) else {
                     throw InvalidFunctionResponse(reason: "isBase64Encoded is true but body is not base64")
                 }
@@ -90,36 +73,95 @@ public struct GatewayResponse: Sendable, Equatable {
             } else {
                 body = Array(text.utf8)
             }
-        default:
-            throw InvalidFunctionResponse(reason: "body is not a string")
         }
-        self.init(status: code, headers: headers, body: body)
+        self.init(status: response.statusCode, headers: headers, body: body)
+    }
+}
+
+/// What a function wrote: a proxy response, or (payload 2.0 only) any other JSON, which becomes the body.
+private enum FunctionOutput: Decodable {
+    case response(ProxyResponse)
+    case otherJSON
+
+    /// The payload version the output is read for, in the decoder's `userInfo`.
+    static let versionKey = CodingUserInfoKey(rawValue: "payloadVersion")!
+
+    init(from decoder: any Decoder) throws {
+        guard let object = try? decoder.container(keyedBy: ProxyResponse.CodingKeys.self),
+            object.contains(.statusCode)
+        else {
+            self = .otherJSON
+            return
+        }
+        self = .response(try ProxyResponse(from: object, version: decoder.userInfo[Self.versionKey] as? PayloadVersion))
+    }
+}
+
+/// The fields of a proxy response, read as leniently as API Gateway reads them: a status code may be a string,
+/// header values may be numbers or booleans, `null` is the same as absent.
+private struct ProxyResponse {
+    var statusCode: Int
+    var headers: [String: HeaderValue]
+    var multiValueHeaders: [String: [HeaderValue]]
+    var cookies: [HeaderValue]
+    var body: String?
+    var isBase64Encoded: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case statusCode, headers, multiValueHeaders, cookies, body, isBase64Encoded
     }
 
-    private static func integer(_ value: Any) -> Int? {
-        if value is Bool { return nil }
-        if let number = value as? Int { return number }
-        if let number = value as? Double, number == number.rounded() { return Int(exactly: number) }
-        if let text = value as? String { return Int(text) }
-        return nil
+    init(from object: KeyedDecodingContainer<CodingKeys>, version: PayloadVersion?) throws(InvalidFunctionResponse) {
+        let status = try? object.decode(HeaderValue.self, forKey: .statusCode)
+        guard let code = status?.integer, (100...599).contains(code) else {
+            throw InvalidFunctionResponse(reason: "statusCode is not an HTTP status: \(status?.text ?? "null")")
+        }
+        statusCode = code
+        headers = try Self.decode(object, .headers, else: "headers is not an object") ?? [:]
+        multiValueHeaders =
+            try Self.decode(object, .multiValueHeaders, else: "multiValueHeaders is not an object of arrays") ?? [:]
+        cookies = version == .v2 ? try Self.decode(object, .cookies, else: "cookies is not an array") ?? [] : []
+        body = try Self.decode(object, .body, else: "body is not a string")
+        let flag = try? object.decodeIfPresent(HeaderValue.self, forKey: .isBase64Encoded)
+        isBase64Encoded = flag?.text?.lowercased() == "true"
     }
 
-    private static func bool(_ value: Any?) -> Bool {
-        switch value {
-        case let flag as Bool: flag
-        case let text as String: text.lowercased() == "true"
-        default: false
+    /// The field at `key`, `nil` when absent or `null`.
+    private static func decode<Value: Decodable>(
+        _ object: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, else reason: String
+    ) throws(InvalidFunctionResponse) -> Value? {
+        do {
+            return try object.decodeIfPresent(Value.self, forKey: key)
+        } catch {
+            throw InvalidFunctionResponse(reason: reason)
         }
     }
+}
 
-    /// A header value as text; numbers and booleans are written out, `null` drops the header.
-    private static func text(_ value: Any) -> String? {
-        switch value {
-        case let text as String: text
-        case let flag as Bool: flag ? "true" : "false"
-        case let number as Int: String(number)
-        case let number as Double: String(number)
-        default: nil
+/// A JSON scalar where a proxy response expects text: a string, number or boolean, written out as text; `null`
+/// and anything else have no text (the header is dropped).
+private struct HeaderValue: Decodable {
+    var text: String?
+    /// A whole number, or a string that is one, for `statusCode`.
+    var integer: Int?
+
+    init(from decoder: any Decoder) throws {
+        let value = try decoder.singleValueContainer()
+        if value.decodeNil() {
+            text = nil
+        } else if let string = try? value.decode(String.self) {
+            text = string
+            integer = Int(string)
+        } else if let flag = try? value.decode(Bool.self) {
+            text = flag ? "true" : "false"
+        } else if let number = try? value.decode(Int.self) {
+            text = String(number)
+            integer = number
+        } else if let number = try? value.decode(Double.self) {
+            text = String(number)
+            integer = number == number.rounded() ? Int(exactly: number) : nil
+        } else {
+            text = nil
         }
     }
 }
