@@ -11,7 +11,7 @@ public struct GetOrder: OrderFunction {
     }
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
-        let order = try request.orderDocumentFromPath(in: context.store).order
+        let order = try request.orderFromPath(in: context.store)
         if let condition = try EntityTagCondition(header: "If-None-Match", value: request.header("if-none-match")),
             condition.matchesWeakly(order.entityTag)
         {

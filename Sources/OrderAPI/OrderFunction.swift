@@ -42,6 +42,15 @@ extension FunctionRequest {
         try OrderID.fromPath(pathParameters["id"] ?? "")
     }
 
+    /// The order named by the `{id}` path parameter, without its events.
+    ///
+    /// - Throws: `validation_failed` for an invalid id, `order_not_found` when there is no such order.
+    func orderFromPath(in store: any OrderRepository) throws -> Order {
+        let id = try orderIDFromPath()
+        guard let order = try store.order(id) else { throw OrderError.notFound(id) }
+        return order
+    }
+
     /// The stored document of the order named by the `{id}` path parameter.
     ///
     /// - Throws: `validation_failed` for an invalid id, `order_not_found` when there is no such order.

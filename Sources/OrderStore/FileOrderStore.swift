@@ -49,6 +49,10 @@ public struct FileOrderStore: OrderRepository {
         try read(at: location(of: id))
     }
 
+    public func order(_ id: OrderID) throws -> Order? {
+        try read(OrderDocument.OrderOnly.self, at: location(of: id))?.order
+    }
+
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
         let location = location(of: id)
         // Checked before locking so that updates of unknown ids leave no lock files behind; the check
@@ -124,10 +128,15 @@ extension FileOrderStore {
     }
 
     func read(at location: Location) throws -> OrderDocument? {
+        try read(OrderDocument.self, at: location)
+    }
+
+    /// The document at `location` read as `Document`: the whole of it, or only the part a caller needs.
+    private func read<Document: Decodable>(_ type: Document.Type, at location: Location) throws -> Document? {
         let path = location.documentPath
         guard let bytes = try FileSystem.read(path) else { return nil }
         do {
-            return try JSONDecoder().decode(OrderDocument.self, from: Data(bytes))
+            return try JSONDecoder().decode(Document.self, from: Data(bytes))
         } catch let error as OrderDocument.UnsupportedSchema {
             throw StoreError(
                 .unsupportedSchema, "read \(path): schema_version \(error.version) is newer than this service")

@@ -47,11 +47,7 @@ public struct OrderDocument: Codable, Equatable, Sendable {
     }
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let version = try container.decode(Int.self, forKey: .schemaVersion)
-        guard version <= Self.currentSchemaVersion else {
-            throw UnsupportedSchema(version: version)
-        }
+        let container = try Self.container(decoder)
         order = try container.decode(Order.self, forKey: .order)
         events = try container.decode([OrderEvent].self, forKey: .events)
         idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey).flatMap {
@@ -69,5 +65,24 @@ public struct OrderDocument: Codable, Equatable, Sendable {
 
     struct UnsupportedSchema: Error {
         var version: Int
+    }
+
+    /// The document's fields, once its `schema_version` is known to be one this version reads.
+    private static func container(_ decoder: any Decoder) throws -> KeyedDecodingContainer<CodingKeys> {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try container.decode(Int.self, forKey: .schemaVersion)
+        guard version <= currentSchemaVersion else {
+            throw UnsupportedSchema(version: version)
+        }
+        return container
+    }
+
+    /// The order of a stored document without its events, which a read of the order alone need not decode.
+    struct OrderOnly: Decodable {
+        var order: Order
+
+        init(from decoder: any Decoder) throws {
+            order = try OrderDocument.container(decoder).decode(Order.self, forKey: .order)
+        }
     }
 }

@@ -17,6 +17,12 @@ public protocol OrderRepository: Sendable {
     /// - Throws: ``StoreError`` `corrupt_document` if the order exists but cannot be read.
     func get(_ id: OrderID) throws -> OrderDocument?
 
+    /// The order with `id` without its events, or `nil` if there is none: for reads that answer with the order
+    /// alone, at a cost that does not grow with its history.
+    ///
+    /// - Throws: ``StoreError`` `corrupt_document` if the order exists but cannot be read.
+    func order(_ id: OrderID) throws -> Order?
+
     /// Reads the order, lets `change` modify it while holding its lock, and stores the result if it differs.
     ///
     /// If `change` throws, nothing is written and the error is rethrown.
@@ -77,4 +83,10 @@ public protocol OrderRepository: Sendable {
     ///
     /// - Returns: how many records were removed.
     func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int
+}
+
+extension OrderRepository {
+    public func order(_ id: OrderID) throws -> Order? {
+        try get(id)?.order
+    }
 }

@@ -97,6 +97,8 @@ struct FileOrderStoreTests {
         let readError = #expect(throws: StoreError.self) { try store.get(id) }
         #expect(readError?.code == .corruptDocument)
         #expect(readError?.operation.contains(path) == true)
+        let orderError = #expect(throws: StoreError.self) { try store.order(id) }
+        #expect(orderError?.code == .corruptDocument)
         #expect(throws: StoreError.self) { try store.update(id) { _ in } }
         #expect(throws: OrderError.exists(id)) { try store.create(Fixtures.document(id: "ORD-1")) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
@@ -113,6 +115,8 @@ struct FileOrderStoreTests {
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         let error = #expect(throws: StoreError.self) { try store.get(OrderID("ORD-1")!) }
         #expect(error?.code == .unsupportedSchema)
+        let orderError = #expect(throws: StoreError.self) { try store.order(OrderID("ORD-1")!) }
+        #expect(orderError?.code == .unsupportedSchema)
     }
 
     @Test("an update that changes nothing does not rewrite the document")

@@ -18,13 +18,16 @@ struct StoreContractTests {
         }
     }
 
-    @Test("a created order reads back equal", arguments: Kind.allCases)
+    @Test("a created order reads back equal, as a document and as the order alone", arguments: Kind.allCases)
     func createAndGet(kind: Kind) throws {
         let store = try Self.makeStore(kind)
-        let document = Fixtures.document(id: "ORD-1")
+        var document = Fixtures.document(id: "ORD-1")
+        try document.advance(to: .confirmed, at: Fixtures.time)
         try store.create(document)
         #expect(try store.get(document.order.id) == document)
+        #expect(try store.order(document.order.id) == document.order)
         #expect(try store.get(OrderID("ORD-2")!) == nil)
+        #expect(try store.order(OrderID("ORD-2")!) == nil)
     }
 
     @Test("creating an id that exists is order_exists and keeps the first order", arguments: Kind.allCases)
