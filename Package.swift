@@ -146,7 +146,10 @@ let package = Package(
         // The `local-gateway` command line, in the manner of `sam local`: wiring only.
         .executableTarget(
             name: "local-gateway",
-            dependencies: ["LocalGateway", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "LocalGateway", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
 
