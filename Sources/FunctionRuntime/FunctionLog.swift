@@ -1,4 +1,3 @@
-import FoundationEssentials
 import Timestamps
 
 #if canImport(Glibc)
@@ -10,7 +9,7 @@ import Timestamps
 /// Bodies and secrets are never logged; only the fields below.
 public enum FunctionLog {
     /// The line written once per invocation.
-    public struct Invocation: Encodable {
+    public struct Invocation: LogFields {
         public var function: String
         public var requestID: String
         public var method: String
@@ -21,53 +20,48 @@ public enum FunctionLog {
         /// The internal error behind a 5xx.
         public var error: String?
 
-        enum CodingKeys: String, CodingKey {
-            case function
-            case requestID = "request_id"
-            case method, path, status
-            case durationMilliseconds = "duration_ms"
-            case errorCode = "error_code"
-            case error
+        public func write(to json: inout JSONWriter) {
+            json.field("function", function)
+            json.field("request_id", requestID)
+            json.field("method", method)
+            json.field("path", path)
+            json.field("status", status)
+            json.field("duration_ms", durationMilliseconds)
+            json.fieldIfPresent("error_code", errorCode)
+            json.fieldIfPresent("error", error)
         }
     }
 
-    /// Writes one line: `{"time": …, "level": …, "msg": …, …fields}`.
-    public static func write(_ message: String, level: String = "info", fields: some Encodable) {
+    /// Writes one line: `{"time": …, "level": …, "msg": …, "trace_id": …, …fields}`.
+    public static func write(_ message: String, level: String = "info", fields: some LogFields) {
         let trace = getenv("_X_AMZN_TRACE_ID").map { String(cString: $0) }
-        let line = Line(time: Timestamp.now().description, level: level, msg: message, traceID: trace, fields: fields)
-        guard var bytes = try? JSONBody.encoder.encode(line) else { return }
-        bytes.append(UInt8(ascii: "\n"))
-        StandardStreams.write(Array(bytes), to: STDERR_FILENO)
+        var json = JSONWriter()
+        json.object { json in
+            json.field("time", Timestamp.now().description)
+            json.field("level", level)
+            json.field("msg", message)
+            // The invocation's X-Ray trace, when the platform gave one.
+            json.fieldIfPresent("trace_id", trace)
+            fields.write(to: &json)
+        }
+        StandardStreams.write(json.bytes + [UInt8(ascii: "\n")], to: STDERR_FILENO)
     }
 
     /// Writes a message with no other fields.
     public static func write(_ message: String, level: String = "info") {
         write(message, level: level, fields: [String: String]())
     }
+}
 
-    private struct Line<Fields: Encodable>: Encodable {
-        var time: String
-        var level: String
-        var msg: String
-        /// The invocation's X-Ray trace, when the platform gave one.
-        var traceID: String?
-        var fields: Fields
+/// The fields a log line carries after its time, level and message.
+public protocol LogFields {
+    /// Writes the fields into the line's object.
+    func write(to json: inout JSONWriter)
+}
 
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: Key.self)
-            try container.encode(time, forKey: Key("time"))
-            try container.encode(level, forKey: Key("level"))
-            try container.encode(msg, forKey: Key("msg"))
-            try container.encodeIfPresent(traceID, forKey: Key("trace_id"))
-            try fields.encode(to: encoder)
-        }
-    }
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ name: String) { stringValue = name }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+extension Dictionary: LogFields where Key == String, Value == String {
+    /// The fields in the order of their names.
+    public func write(to json: inout JSONWriter) {
+        for (name, value) in sorted(by: { $0.key < $1.key }) { json.field(name, value) }
     }
 }

@@ -196,16 +196,16 @@ public enum FunctionMain {
     }
 }
 
-private struct EventInvocationLog: Encodable {
+private struct EventInvocationLog: LogFields {
     var function: String
     var requestID: String?
     var durationMilliseconds: Double
     var error: String?
 
-    enum CodingKeys: String, CodingKey {
-        case function
-        case requestID = "request_id"
-        case durationMilliseconds = "duration_ms"
-        case error
+    func write(to json: inout JSONWriter) {
+        json.field("function", function)
+        json.fieldIfPresent("request_id", requestID)
+        json.field("duration_ms", durationMilliseconds)
+        json.fieldIfPresent("error", error)
     }
 }

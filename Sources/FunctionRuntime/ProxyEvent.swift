@@ -105,27 +105,16 @@ extension FunctionRequest {
 extension FunctionResponse {
     /// The proxy response JSON for the given payload version.
     public func encoded(for version: FunctionRequest.PayloadVersion) -> String {
-        switch version {
-        case .v2:
-            JSONBody.encode(V2(statusCode: statusCode, headers: headers, body: body))
-        case .v1:
-            JSONBody.encode(
-                V1(statusCode: statusCode, headers: headers, multiValueHeaders: headers.mapValues { [$0] }, body: body))
+        var json = JSONWriter()
+        json.object { json in
+            json.field("statusCode", statusCode)
+            json.field("headers", headers)
+            if version == .v1 {
+                json.field("multiValueHeaders", headers.mapValues { [$0] })
+            }
+            json.field("body", body)
+            json.field("isBase64Encoded", false)
         }
-    }
-
-    private struct V2: Encodable {
-        var statusCode: Int
-        var headers: [String: String]
-        var body: String
-        var isBase64Encoded = false
-    }
-
-    private struct V1: Encodable {
-        var statusCode: Int
-        var headers: [String: String]
-        var multiValueHeaders: [String: [String]]
-        var body: String
-        var isBase64Encoded = false
+        return json.text
     }
 }

@@ -218,7 +218,7 @@ struct DeadLetter: Encodable {
 }
 
 /// The log line of one delivery attempt. Never the secret, the body or the URL's path.
-struct AttemptLog: Encodable {
+struct AttemptLog: LogFields {
     var eventID: String
     var orderID: String
     var urlHost: String
@@ -229,15 +229,16 @@ struct AttemptLog: Encodable {
     var outcome: String
     var nextAttemptAt: String?
 
-    enum CodingKeys: String, CodingKey {
-        case eventID = "event_id"
-        case orderID = "order_id"
-        case urlHost = "url_host"
-        case httpStatus = "http_status"
-        case curlError = "curl_error"
-        case durationMilliseconds = "duration_ms"
-        case attempt, outcome
-        case nextAttemptAt = "next_attempt_at"
+    func write(to json: inout JSONWriter) {
+        json.field("event_id", eventID)
+        json.field("order_id", orderID)
+        json.field("url_host", urlHost)
+        json.fieldIfPresent("http_status", httpStatus)
+        json.fieldIfPresent("curl_error", curlError)
+        json.field("duration_ms", durationMilliseconds)
+        json.field("attempt", attempt)
+        json.field("outcome", outcome)
+        json.fieldIfPresent("next_attempt_at", nextAttemptAt)
     }
 }
 

@@ -18,7 +18,7 @@ struct ProxyEventTests {
         #expect(request.pathParameters["id"] == "2")
         #expect(request.requestID == "r-1")
         let answer = FunctionResponse(statusCode: 200, headers: ["ETag": "\"1\""], body: "{}").encoded(for: .v2)
-        #expect(answer == #"{"body":"{}","headers":{"ETag":"\"1\""},"isBase64Encoded":false,"statusCode":200}"#)
+        #expect(answer == #"{"statusCode":200,"headers":{"ETag":"\"1\""},"body":"{}","isBase64Encoded":false}"#)
     }
 
     @Test("payload 1.0 is read with its multi-value headers and answered in 1.0")

@@ -1,4 +1,5 @@
 public import Foundation
+import FunctionRuntime
 
 /// Builds the API Gateway proxy event a function receives for a request: payload 2.0 for `HttpApi` routes,
 /// 1.0 for `Api` routes, with every `requestContext` field that event decoders treat as required.
@@ -35,20 +36,39 @@ public struct ProxyEventBuilder: Sendable {
                 }
                 headers[name] = headers[name].map { "\($0),\(field.value)" } ?? field.value
             }
-            let event = V2Event(
-                routeKey: definition.routeKey, rawPath: request.path, rawQueryString: request.rawQuery,
-                cookies: cookies.isEmpty ? nil : cookies, headers: headers,
-                queryStringParameters: query.isEmpty ? nil : query.joinedValues, pathParameters: pathParameters,
-                body: body.text, isBase64Encoded: body.isBase64Encoded,
-                requestContext: .init(
-                    accountId: accountID, apiId: apiID, domainName: host,
-                    domainPrefix: String(host.prefix { $0 != "." }),
-                    http: .init(
-                        method: request.method, path: request.path, protocol: request.httpProtocol,
-                        sourceIp: request.sourceIP, userAgent: userAgent),
-                    requestId: requestID, routeKey: definition.routeKey, stage: "$default",
-                    time: GatewayClock.requestTime(time), timeEpoch: epochMilliseconds))
-            return Self.encode(event)
+            // Payload 2.0 leaves out what is absent.
+            var json = JSONWriter()
+            json.object { json in
+                json.field("version", "2.0")
+                json.field("routeKey", definition.routeKey)
+                json.field("rawPath", request.path)
+                json.field("rawQueryString", request.rawQuery)
+                if !cookies.isEmpty { json.field("cookies", cookies) }
+                json.field("headers", headers)
+                if !query.isEmpty { json.field("queryStringParameters", query.joinedValues) }
+                if let pathParameters { json.field("pathParameters", pathParameters) }
+                json.fieldIfPresent("body", body.text)
+                json.field("isBase64Encoded", body.isBase64Encoded)
+                json.object("requestContext") { json in
+                    json.field("accountId", accountID)
+                    json.field("apiId", apiID)
+                    json.field("domainName", host)
+                    json.field("domainPrefix", String(host.prefix { $0 != "." }))
+                    json.object("http") { json in
+                        json.field("method", request.method)
+                        json.field("path", request.path)
+                        json.field("protocol", request.httpProtocol)
+                        json.field("sourceIp", request.sourceIP)
+                        json.field("userAgent", userAgent)
+                    }
+                    json.field("requestId", requestID)
+                    json.field("routeKey", definition.routeKey)
+                    json.field("stage", "$default")
+                    json.field("time", GatewayClock.requestTime(time))
+                    json.field("timeEpoch", epochMilliseconds)
+                }
+            }
+            return json.bytes
         case .v1:
             var headers: [String: String] = [:]
             var multiValueHeaders: [String: [String]] = [:]
@@ -57,25 +77,41 @@ public struct ProxyEventBuilder: Sendable {
                 multiValueHeaders[field.name, default: []].append(field.value)
             }
             let resource = definition.path == "$default" ? "/{proxy+}" : definition.path
-            let event = V1Event(
-                resource: resource, path: request.path, httpMethod: request.method, headers: headers,
-                multiValueHeaders: multiValueHeaders, queryStringParameters: query.isEmpty ? nil : query.lastValues,
-                multiValueQueryStringParameters: query.isEmpty ? nil : query.allValues,
-                pathParameters: pathParameters, body: body.text, isBase64Encoded: body.isBase64Encoded,
-                requestContext: .init(
-                    accountId: accountID, apiId: apiID, domainName: host, httpMethod: request.method,
-                    identity: .init(sourceIp: request.sourceIP, userAgent: userAgent), path: request.path,
-                    protocol: request.httpProtocol, requestId: requestID, requestTime: GatewayClock.requestTime(time),
-                    requestTimeEpoch: epochMilliseconds, resourceId: "123456", resourcePath: resource, stage: "Prod"))
-            return Self.encode(event)
+            // Payload 1.0 has every field, `null` when absent, as API Gateway sends it.
+            var json = JSONWriter()
+            json.object { json in
+                json.field("resource", resource)
+                json.field("path", request.path)
+                json.field("httpMethod", request.method)
+                json.field("headers", headers)
+                json.field("multiValueHeaders", multiValueHeaders)
+                json.field("queryStringParameters", query.isEmpty ? nil : query.lastValues)
+                json.field("multiValueQueryStringParameters", query.isEmpty ? nil : query.allValues)
+                json.field("pathParameters", pathParameters)
+                json.field("stageVariables", nil as [String: String]?)
+                json.field("body", body.text)
+                json.field("isBase64Encoded", body.isBase64Encoded)
+                json.object("requestContext") { json in
+                    json.field("accountId", accountID)
+                    json.field("apiId", apiID)
+                    json.field("domainName", host)
+                    json.field("httpMethod", request.method)
+                    json.object("identity") { json in
+                        json.field("sourceIp", request.sourceIP)
+                        json.field("userAgent", userAgent)
+                    }
+                    json.field("path", request.path)
+                    json.field("protocol", request.httpProtocol)
+                    json.field("requestId", requestID)
+                    json.field("requestTime", GatewayClock.requestTime(time))
+                    json.field("requestTimeEpoch", epochMilliseconds)
+                    json.field("resourceId", "123456")
+                    json.field("resourcePath", resource)
+                    json.field("stage", "Prod")
+                }
+            }
+            return json.bytes
         }
-    }
-
-    static func encode(_ value: some Encodable) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        // Every field is a string, number, bool or a container of them: encoding cannot fail.
-        return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
     }
 }
 
@@ -135,99 +171,5 @@ struct QueryString {
     /// Payload 1.0 `multiValueQueryStringParameters`.
     var allValues: [String: [String]] {
         pairs.reduce(into: [:]) { $0[$1.name, default: []].append($1.value) }
-    }
-}
-
-/// Payload 2.0, field for field.
-struct V2Event: Encodable {
-    var version = "2.0"
-    var routeKey: String
-    var rawPath: String
-    var rawQueryString: String
-    var cookies: [String]?
-    var headers: [String: String]
-    var queryStringParameters: [String: String]?
-    var pathParameters: [String: String]?
-    var body: String?
-    var isBase64Encoded: Bool
-    var requestContext: RequestContext
-
-    struct RequestContext: Encodable {
-        var accountId: String
-        var apiId: String
-        var domainName: String
-        var domainPrefix: String
-        var http: HTTP
-        var requestId: String
-        var routeKey: String
-        var stage: String
-        var time: String
-        var timeEpoch: Int64
-    }
-
-    struct HTTP: Encodable {
-        var method: String
-        var path: String
-        var `protocol`: String
-        var sourceIp: String
-        var userAgent: String
-    }
-}
-
-/// Payload 1.0, field for field; absent values are `null`, as API Gateway sends them.
-struct V1Event: Encodable {
-    var resource: String
-    var path: String
-    var httpMethod: String
-    var headers: [String: String]
-    var multiValueHeaders: [String: [String]]
-    var queryStringParameters: [String: String]?
-    var multiValueQueryStringParameters: [String: [String]]?
-    var pathParameters: [String: String]?
-    var stageVariables: [String: String]? = nil
-    var body: String?
-    var isBase64Encoded: Bool
-    var requestContext: RequestContext
-
-    struct RequestContext: Encodable {
-        var accountId: String
-        var apiId: String
-        var domainName: String
-        var httpMethod: String
-        var identity: Identity
-        var path: String
-        var `protocol`: String
-        var requestId: String
-        var requestTime: String
-        var requestTimeEpoch: Int64
-        var resourceId: String
-        var resourcePath: String
-        var stage: String
-    }
-
-    struct Identity: Encodable {
-        var sourceIp: String
-        var userAgent: String
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case resource, path, httpMethod, headers, multiValueHeaders, queryStringParameters
-        case multiValueQueryStringParameters, pathParameters, stageVariables, body, isBase64Encoded, requestContext
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(resource, forKey: .resource)
-        try container.encode(path, forKey: .path)
-        try container.encode(httpMethod, forKey: .httpMethod)
-        try container.encode(headers, forKey: .headers)
-        try container.encode(multiValueHeaders, forKey: .multiValueHeaders)
-        try container.encode(queryStringParameters, forKey: .queryStringParameters)
-        try container.encode(multiValueQueryStringParameters, forKey: .multiValueQueryStringParameters)
-        try container.encode(pathParameters, forKey: .pathParameters)
-        try container.encode(stageVariables, forKey: .stageVariables)
-        try container.encode(body, forKey: .body)
-        try container.encode(isBase64Encoded, forKey: .isBase64Encoded)
-        try container.encode(requestContext, forKey: .requestContext)
     }
 }

@@ -33,6 +33,9 @@ public struct ScheduledEvent: Encodable, Sendable {
     /// The JSON a function receives: the template's `Input` when it gives one, else this event.
     public func json(for schedule: ScheduleDefinition) -> [UInt8] {
         if let input = schedule.input { return Array(input.utf8) }
-        return ProxyEventBuilder.encode(self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Strings and a map of strings: encoding cannot fail.
+        return (try? Array(encoder.encode(self))) ?? Array("{}".utf8)
     }
 }

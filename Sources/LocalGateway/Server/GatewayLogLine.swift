@@ -28,7 +28,7 @@ public enum GatewayLogLine: Sendable, Equatable {
         }
     }
 
-    private struct Access: Encodable {
+    private struct Access: LogFields {
         var method: String
         var path: String
         var status: Int
@@ -36,10 +36,13 @@ public enum GatewayLogLine: Sendable, Equatable {
         var durationMilliseconds: Double
         var requestID: String
 
-        enum CodingKeys: String, CodingKey {
-            case method, path, status, function
-            case durationMilliseconds = "duration_ms"
-            case requestID = "request_id"
+        func write(to json: inout JSONWriter) {
+            json.field("method", method)
+            json.field("path", path)
+            json.field("status", status)
+            json.fieldIfPresent("function", function)
+            json.field("duration_ms", durationMilliseconds)
+            json.field("request_id", requestID)
         }
     }
 }

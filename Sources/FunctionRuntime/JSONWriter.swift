@@ -1,0 +1,195 @@
+/// Writes JSON text field by field, for the envelopes written on every invocation: proxy events and responses,
+/// and log lines.
+///
+/// Their shapes are fixed and flat, and `JSONEncoder`, which builds a tree of every value before writing it, cost
+/// more than all the rest of a warm invocation's envelope work. Domain values (orders, error bodies) keep their
+/// `Codable` conformances and ``JSONBody``.
+///
+/// ```swift
+/// var json = JSONWriter()
+/// json.object { json in
+///     json.field("statusCode", 200)
+///     json.field("headers", ["Content-Type": "application/json"])
+/// }
+/// json.text  // {"statusCode":200,"headers":{"Content-Type":"application/json"}}
+/// ```
+///
+/// Dictionaries are written with their keys sorted, so the same values always give the same text.
+public struct JSONWriter: Sendable {
+    /// The JSON written so far, UTF-8.
+    public private(set) var bytes: [UInt8] = []
+    /// A value was written in the current object or array, so the next one needs a comma first.
+    private var needsComma = false
+
+    public init() {}
+
+    /// The JSON written so far.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    // MARK: - Values
+
+    /// Writes an object whose fields `body` writes.
+    public mutating func object(_ body: (inout JSONWriter) -> Void) {
+        open("{")
+        body(&self)
+        close("}")
+    }
+
+    /// Writes an array whose elements `body` writes.
+    public mutating func array(_ body: (inout JSONWriter) -> Void) {
+        open("[")
+        body(&self)
+        close("]")
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        writeString(value)
+        needsComma = true
+    }
+
+    public mutating func number(_ value: Int) {
+        scalar(String(value))
+    }
+
+    public mutating func number(_ value: Int64) {
+        scalar(String(value))
+    }
+
+    /// A finite number in its shortest exact form; `null` for infinities and NaN, which JSON cannot hold.
+    public mutating func number(_ value: Double) {
+        scalar(value.isFinite ? "\(value)" : "null")
+    }
+
+    public mutating func bool(_ value: Bool) {
+        scalar(value ? "true" : "false")
+    }
+
+    public mutating func null() {
+        scalar("null")
+    }
+
+    // MARK: - Fields of an object
+
+    /// Writes a field's name; its value comes next.
+    public mutating func key(_ name: String) {
+        separate()
+        writeString(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
+    /// A string field, `null` when `value` is `nil`.
+    public mutating func field(_ name: String, _ value: String?) {
+        key(name)
+        if let value { string(value) } else { null() }
+    }
+
+    public mutating func field(_ name: String, _ value: Int) {
+        key(name)
+        number(value)
+    }
+
+    public mutating func field(_ name: String, _ value: Int64) {
+        key(name)
+        number(value)
+    }
+
+    public mutating func field(_ name: String, _ value: Double) {
+        key(name)
+        number(value)
+    }
+
+    public mutating func field(_ name: String, _ value: Bool) {
+        key(name)
+        bool(value)
+    }
+
+    /// An object of strings, keys sorted; `null` when `values` is `nil`.
+    public mutating func field(_ name: String, _ values: [String: String]?) {
+        key(name)
+        guard let values else { return null() }
+        object { json in
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) { json.field(key, value) }
+        }
+    }
+
+    /// An object of string arrays, keys sorted; `null` when `values` is `nil`.
+    public mutating func field(_ name: String, _ values: [String: [String]]?) {
+        key(name)
+        guard let values else { return null() }
+        object { json in
+            for (key, list) in values.sorted(by: { $0.key < $1.key }) { json.field(key, list) }
+        }
+    }
+
+    /// An array of strings; `null` when `values` is `nil`.
+    public mutating func field(_ name: String, _ values: [String]?) {
+        key(name)
+        guard let values else { return null() }
+        array { json in
+            for value in values { json.string(value) }
+        }
+    }
+
+    /// A field whose value is an object that `body` writes.
+    public mutating func object(_ name: String, _ body: (inout JSONWriter) -> Void) {
+        key(name)
+        object(body)
+    }
+
+    /// A field only when `value` is not `nil`.
+    public mutating func fieldIfPresent(_ name: String, _ value: String?) {
+        if let value { field(name, value) }
+    }
+
+    /// A field only when `value` is not `nil`.
+    public mutating func fieldIfPresent(_ name: String, _ value: Int?) {
+        if let value { field(name, value) }
+    }
+
+    // MARK: - Text
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    private mutating func scalar(_ text: String) {
+        separate()
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
+
+    private mutating func open(_ bracket: Unicode.Scalar) {
+        separate()
+        bytes.append(UInt8(ascii: bracket))
+        needsComma = false
+    }
+
+    private mutating func close(_ bracket: Unicode.Scalar) {
+        bytes.append(UInt8(ascii: bracket))
+        needsComma = true
+    }
+
+    /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped, everything else as it is.
+    private mutating func writeString(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0x00..<0x20:
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(Self.hexDigits[Int(byte >> 4)])
+                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+}
