@@ -297,9 +297,10 @@ final class FunctionPool: Sendable {
     private func mutate<Result>(_ body: (inout State, inout Effects) -> Result) -> Result {
         var effects = Effects()
         let result = state.withLock { state in body(&state, &effects) }
+        // Logged first: whoever gets an answer finds the lines about it already written.
+        for line in effects.logs { log(line) }
         for (delivery, invocation) in effects.deliveries { delivery(invocation) }
         for (continuation, answer) in effects.answers { continuation.resume(returning: answer) }
-        for line in effects.logs { log(line) }
         return result
     }
 
