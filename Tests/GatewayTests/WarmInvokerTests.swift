@@ -157,6 +157,18 @@ struct WarmInvokerTests {
         await workers.close()
     }
 
+    @Test("a response over 6 MB is refused with 413 and fails its invocation as too large; the worker goes on")
+    func responseTooLarge() async throws {
+        let workers = try Workers(maximumWorkers: 1)
+        let function = workers.function()
+        let error = await Self.invocationError { _ = try await workers.report(function, event: #"{"big":1}"#) }
+        #expect(error?.kind == .responseTooLarge)
+        let next = try await workers.report(function)
+        #expect(next["big_status"] as? Int == 413)
+        #expect(workers.starts.count == 1)
+        await workers.close()
+    }
+
     @Test("init/error fails the waiting invocation with the reason, and the function is not restarted at once")
     func initializationFailure() async throws {
         let workers = try Workers()
@@ -174,6 +186,34 @@ struct WarmInvokerTests {
             }
         }
         #expect(logged)
+        await workers.close()
+    }
+
+    @Test(
+        "the Runtime API answers Lambda's error bodies: an unknown path, a worker it does not run, an unknown request id",
+        arguments: [
+            ("GET", "/2018-06-01/runtime/invocation/next/now", 404, "UnknownPath"),
+            ("GET", "/2018-06-01/runtime/invocation/next", 500, "ShuttingDown"),
+            ("POST", "/2018-06-01/runtime/invocation/no-such-id/response", 400, "InvalidRequestID"),
+            ("POST", "/2018-06-01/runtime/invocation/no-such-id/error", 400, "InvalidRequestID"),
+            ("DELETE", "/2018-06-01/runtime/init/error", 404, "UnknownPath"),
+        ])
+    func runtimeAPIErrors(method: String, path: String, status: Int, type: String) async throws {
+        let workers = try Workers()
+        // Worker 99 was never started: the pool knows no such worker, as after it has exited.
+        let pool = FunctionPool(
+            function: workers.function(), maximumWorkers: 1,
+            launcher: WorkerLauncher(environment: workers.invoker.environment),
+            log: workers.log.sink)
+        let endpoint = try await RuntimeAPIEndpoint.start(pool: pool, worker: 99)
+        defer { endpoint.stop() }
+        // `Connection: close`, and the answer read until the endpoint closes: it must close when asked to.
+        let answer = try RawHTTPExchange(port: endpoint.port).send(
+            method: Array(method.utf8), target: Array(path.utf8), headers: [], body: Array("{}".utf8))
+        #expect(answer.status == status)
+        let body = try #require(try JSONSerialization.jsonObject(with: answer.body) as? [String: Any])
+        #expect(body["errorType"] as? String == type)
+        #expect((body["errorMessage"] as? String)?.isEmpty == false)
         await workers.close()
     }
 
