@@ -62,6 +62,6 @@ public protocol LogFields {
 extension Dictionary: LogFields where Key == String, Value == String {
     /// The fields in the order of their names.
     public func write(to json: inout JSONWriter) {
-        for (name, value) in sorted(by: { $0.key < $1.key }) { json.field(name, value) }
+        json.fields(self)
     }
 }

@@ -52,10 +52,6 @@ public struct JSONWriter: Sendable {
         scalar(String(value))
     }
 
-    public mutating func number(_ value: Int64) {
-        scalar(String(value))
-    }
-
     /// A finite number in its shortest exact form; `null` for infinities and NaN, which JSON cannot hold.
     public mutating func number(_ value: Double) {
         scalar(value.isFinite ? "\(value)" : "null")
@@ -90,11 +86,6 @@ public struct JSONWriter: Sendable {
         number(value)
     }
 
-    public mutating func field(_ name: String, _ value: Int64) {
-        key(name)
-        number(value)
-    }
-
     public mutating func field(_ name: String, _ value: Double) {
         key(name)
         number(value)
@@ -109,9 +100,12 @@ public struct JSONWriter: Sendable {
     public mutating func field(_ name: String, _ values: [String: String]?) {
         key(name)
         guard let values else { return null() }
-        object { json in
-            for (key, value) in values.sorted(by: { $0.key < $1.key }) { json.field(key, value) }
-        }
+        object { $0.fields(values) }
+    }
+
+    /// One string field per entry of `values`, in the order of their names, into the current object.
+    public mutating func fields(_ values: [String: String]) {
+        for (name, value) in values.sorted(by: { $0.key < $1.key }) { field(name, value) }
     }
 
     /// An object of string arrays, keys sorted; `null` when `values` is `nil`.

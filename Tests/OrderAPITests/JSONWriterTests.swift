@@ -12,7 +12,7 @@ struct JSONWriterTests {
             json.field("headers", ["b": "2", "a": "1"])
             json.field("multi", ["k": ["x", "y"], "e": []])
             json.object("context") { json in
-                json.field("epoch", Int64(1_700_000_000_000))
+                json.field("epoch", 1_700_000_000_000)
                 json.object("empty") { _ in }
             }
             json.field("cookies", [String]())

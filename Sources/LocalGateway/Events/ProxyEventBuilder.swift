@@ -19,7 +19,7 @@ public struct ProxyEventBuilder: Sendable {
         let query = QueryString(request.rawQuery)
         let userAgent = request.header("user-agent") ?? ""
         let host = request.header("host").map { String($0.prefix { $0 != ":" }) } ?? "localhost"
-        let epochMilliseconds = Int64((time.timeIntervalSince1970 * 1000).rounded(.down))
+        let epochMilliseconds = Int((time.timeIntervalSince1970 * 1000).rounded(.down))
         let definition = match.route.definition
         let pathParameters = match.pathParameters.isEmpty ? nil : match.pathParameters
 

@@ -1,4 +1,5 @@
 import Foundation
+import FunctionRuntime
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -172,9 +173,12 @@ private struct Reply: Sendable {
 
     /// Lambda's error body: `{"errorMessage", "errorType"}`.
     func error(_ status: HTTPResponseStatus, _ type: String, _ message: String) {
-        let body =
-            (try? JSONSerialization.data(withJSONObject: ["errorMessage": message, "errorType": type])) ?? Data()
-        send(status, body: Array(body))
+        var json = JSONWriter()
+        json.object { json in
+            json.field("errorMessage", message)
+            json.field("errorType", type)
+        }
+        send(status, body: json.bytes)
     }
 
     private func send(_ status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: [UInt8]) {
