@@ -1,5 +1,6 @@
 public import FunctionRuntime
 import OrderDomain
+public import OrderHTTP
 import OrderStore
 
 /// `GET /orders`: the orders matching the query's filters, oldest first, a page at a time.

@@ -3,6 +3,7 @@ import FunctionRuntime
 public import OrderAPI
 import OrderDomain
 public import OrderEvents
+import StructuredLog
 
 /// Delivers the events of the changes a function makes: right after it answers, and in `dispatch-events`.
 public struct EventPublisher: Sendable {

@@ -1,5 +1,5 @@
 import Crypto
-import FunctionRuntime
+import OrderHTTP
 import OrderStore
 
 /// An `Idempotency-Key` header, checked: 1 to 255 visible ASCII characters.

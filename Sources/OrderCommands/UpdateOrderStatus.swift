@@ -1,6 +1,7 @@
 public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
+public import OrderHTTP
 import OrderStore
 
 /// `PUT /order` with `{"id","status"}` and `PUT /order/{id}/status` with `{"status"}`: moves an order to the

@@ -1,6 +1,6 @@
 import FoundationEssentials
-import FunctionRuntime
 public import OrderDomain
+import OrderHTTP
 import Timestamps
 
 /// An order event as a CloudEvents 1.0 JSON document (structured mode), the body of every webhook request.

@@ -1,8 +1,9 @@
 import CurlHTTP
 import FoundationEssentials
-import FunctionRuntime
 public import OrderDomain
+import OrderHTTP
 public import OrderStore
+import StructuredLog
 public import Timestamps
 
 /// Posts an order's pending events to the webhook, oldest first, and records each outcome in the order's document.

@@ -1,8 +1,5 @@
 import FoundationEssentials
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+public import SystemSupport
 
 /// Where and how events are delivered, read from the environment.
 public struct WebhookConfiguration: Sendable {
@@ -74,21 +71,5 @@ public struct WebhookConfiguration: Sendable {
             configuration.retrySchedule = parsed
         }
         return configuration
-    }
-}
-
-/// The process environment as a dictionary.
-public enum ProcessEnvironment {
-    public static var variables: [String: String] {
-        var variables: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return variables
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import FunctionRuntime
+public import StructuredLog
 import Subprocess
 import SystemPackage
 
@@ -11,8 +13,6 @@ import SystemPackage
 ///
 /// Waiting is asynchronous: no thread is blocked while a function runs, so invocations run in parallel.
 public struct ProcessInvoker: FunctionInvoker {
-    /// The largest response Lambda accepts from a synchronous invocation: 6 MB.
-    public static let maximumResponseSize = 6 * 1024 * 1024
 
     public var environment: FunctionEnvironment
     /// Where a function's log lines go; by default the gateway's standard error.
@@ -20,7 +20,7 @@ public struct ProcessInvoker: FunctionInvoker {
 
     public init(
         environment: FunctionEnvironment,
-        forwardLogLine: @escaping @Sendable ([UInt8]) -> Void = { StandardError.write($0) }
+        forwardLogLine: @escaping @Sendable ([UInt8]) -> Void = { LogSink.standardError.write($0) }
     ) {
         self.environment = environment
         self.forwardLogLine = forwardLogLine
@@ -66,7 +66,7 @@ public struct ProcessInvoker: FunctionInvoker {
         }
         if outcome.responseTooLarge {
             throw InvocationError(
-                .responseTooLarge, "\(function.logicalID) wrote more than \(Self.maximumResponseSize) bytes")
+                .responseTooLarge, "\(function.logicalID) wrote more than \(InvocationLimits.maximumPayloadSize) bytes")
         }
         guard status.isSuccess else {
             let tail = String(decoding: outcome.errorTail, as: UTF8.self).trimmingCharacters(
@@ -118,7 +118,7 @@ public struct ProcessInvoker: FunctionInvoker {
                     for try await buffer in execution.standardOutput {
                         guard !tooLarge else { continue }
                         buffer.withUnsafeBytes { bytes.append(contentsOf: $0) }
-                        if bytes.count > maximumResponseSize {
+                        if bytes.count > InvocationLimits.maximumPayloadSize {
                             tooLarge = true
                             bytes = []
                             try? execution.send(signal: .kill, toProcessGroup: true)
@@ -201,20 +201,5 @@ struct LineSplitter {
         guard !pending.isEmpty else { return nil }
         defer { pending = [] }
         return pending + [UInt8(ascii: "\n")]
-    }
-}
-
-/// Unbuffered writes to the gateway's standard error; a line written at once is never interleaved with another.
-public enum StandardError {
-    public static func write(_ bytes: [UInt8]) {
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes {
-                Glibc.write(STDERR_FILENO, $0.baseAddress! + written, $0.count - written)
-            }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return }
-            written += count
-        }
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
-import FunctionRuntime
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import OrderHTTP
 import ServiceLifecycle
 
 /// Serves a ``Gateway`` over HTTP/1.1 with Hummingbird, with the scheduled functions alongside.

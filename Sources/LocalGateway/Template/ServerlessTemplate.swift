@@ -1,3 +1,5 @@
+public import FunctionRuntime
+
 /// The functions of an AWS SAM template, as the gateway serves them: settings, routes and schedules.
 ///
 /// Only `AWS::Serverless::Function` resources are read; `Globals.Function` is already applied to each one.
@@ -13,14 +15,6 @@ public struct ServerlessTemplate: Sendable, Equatable {
     public func function(named name: String) -> FunctionDefinition? {
         functions.first { $0.logicalID == name } ?? functions.first { $0.executableName == name }
     }
-}
-
-/// The API Gateway payload format an event and its response use.
-public enum PayloadVersion: String, Sendable, Equatable {
-    /// REST API (`Api` events, or `PayloadFormatVersion: "1.0"`).
-    case v1 = "1.0"
-    /// HTTP API (`HttpApi` events).
-    case v2 = "2.0"
 }
 
 /// One `AWS::Serverless::Function` with its `Globals` applied.

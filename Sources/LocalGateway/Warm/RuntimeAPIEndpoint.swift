@@ -3,6 +3,7 @@ import FunctionRuntime
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StructuredLog
 
 /// The Lambda Runtime API (`/2018-06-01/runtime/...`) for one worker, over HTTP/1.1 on `127.0.0.1`, a free port.
 ///
@@ -78,7 +79,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
             body.clear()
             bodyTooLarge = false
         case .body(var part):
-            if bodyTooLarge || body.readableBytes + part.readableBytes > ProcessInvoker.maximumResponseSize {
+            if bodyTooLarge || body.readableBytes + part.readableBytes > InvocationLimits.maximumPayloadSize {
                 bodyTooLarge = true
             } else {
                 body.writeBuffer(&part)
@@ -108,7 +109,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
                 guard receipt == .accepted else { return reply.receipt(receipt) }
                 reply.error(
                     .payloadTooLarge, "RequestEntityTooLarge",
-                    "The response is over \(ProcessInvoker.maximumResponseSize) bytes.")
+                    "The response is over \(InvocationLimits.maximumPayloadSize) bytes.")
             } else {
                 let output = body.readBytes(length: body.readableBytes) ?? []
                 reply.receipt(pool.respond(worker: worker, requestID: requestID, body: output))
