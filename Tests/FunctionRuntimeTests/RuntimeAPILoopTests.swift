@@ -37,7 +37,9 @@ struct RuntimeAPILoopTests {
     /// Runs `loop` with log lines captured; returns why it stopped and the lines.
     func run(_ serve: () -> RuntimeAPILoop.Stop) -> (RuntimeAPILoop.Stop, [String]) {
         let lines = Mutex<[String]>([])
-        let stop = FunctionLog.$sink.withValue(LogSink { line in lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) } }) {
+        let stop = FunctionLog.$sink.withValue(
+            LogSink { line in lines.withLock { $0.append(String(decoding: line, as: UTF8.self)) } }
+        ) {
             serve()
         }
         return (stop, lines.withLock { $0 })
@@ -60,7 +62,8 @@ struct RuntimeAPILoopTests {
         #expect(steps[4] == "next failed")
         let invocations = lines.filter { $0.contains(#""msg":"invocation""#) }
         #expect(invocations.count == 2)
-        #expect(invocations[0].contains(#""function":"echo","request_id":"r1","method":"GET","path":"/a","status":200"#))
+        #expect(
+            invocations[0].contains(#""function":"echo","request_id":"r1","method":"GET","path":"/a","status":200"#))
         #expect(lines.last?.contains(#""msg":"runtime_api_failed""#) == true)
     }
 
@@ -80,7 +83,8 @@ struct RuntimeAPILoopTests {
     func deadlineTooClose() {
         let soon = Timestamp.now().adding(milliseconds: Int64(RuntimeAPILoop.minimumMillisecondsToStart / 2))
         let api = FakeRuntimeAPI([
-            RuntimeInvocation(context: InvocationContext(requestID: "late", deadline: soon), event: Self.event(path: "/x"))
+            RuntimeInvocation(
+                context: InvocationContext(requestID: "late", deadline: soon), event: Self.event(path: "/x"))
         ])
         let (_, lines) = run { RuntimeAPILoop(function: "echo", api: api).serve { EchoPath(record: api) } }
         #expect(api.steps.first?.hasPrefix("error late Function.DeadlineExceeded ") == true)
@@ -92,7 +96,8 @@ struct RuntimeAPILoopTests {
         struct Unconfigured: Error {}
         let api = FakeRuntimeAPI([RuntimeInvocation(context: InvocationContext(requestID: "r1"), event: [])])
         let (stop, lines) = run {
-            RuntimeAPILoop(function: "echo", api: api).serve { () throws -> any FunctionHandler in throw Unconfigured() }
+            RuntimeAPILoop(function: "echo", api: api).serve { () throws -> any FunctionHandler in throw Unconfigured()
+            }
         }
         #expect(stop == .initializationFailed)
         #expect(api.steps == ["init/error Runtime.InitError echo cannot start: Unconfigured()"])
@@ -114,7 +119,9 @@ struct RuntimeAPILoopTests {
 
     @Test("an event handler that throws makes the invocation Function.Unhandled, logged as an error")
     func eventFailure() {
-        let api = FakeRuntimeAPI([RuntimeInvocation(context: InvocationContext(requestID: "job-1"), event: Array("{}".utf8))])
+        let api = FakeRuntimeAPI([
+            RuntimeInvocation(context: InvocationContext(requestID: "job-1"), event: Array("{}".utf8))
+        ])
         let (_, lines) = run { RuntimeAPILoop(function: "job", api: api).serveEvents { Failing() } }
         #expect(api.steps.first == "error job-1 Function.Unhandled broken")
         #expect(

@@ -33,7 +33,8 @@ struct StandardInputDriverTests {
             try driver.answer(event: Array("nope".utf8)) { () throws -> any FunctionHandler in
                 Issue.record("the handler was built")
                 return RuntimeAPILoopTests.EchoPath(record: FakeRuntimeAPI([]))
-            } send: { _ in }
+            } send: { _ in
+            }
         }
     }
 
@@ -45,6 +46,8 @@ struct StandardInputDriverTests {
         #expect(configuration.runtimeAPIEndpoint == nil)
         #expect(configuration.functionTimeoutSeconds == 3)
         #expect(configuration.traceID == "Root=1")
-        #expect(RuntimeConfiguration(environment: ["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"]).runtimeAPIEndpoint == "127.0.0.1:9001")
+        #expect(
+            RuntimeConfiguration(environment: ["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"]).runtimeAPIEndpoint
+                == "127.0.0.1:9001")
     }
 }
