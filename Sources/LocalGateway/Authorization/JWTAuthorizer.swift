@@ -58,12 +58,14 @@ public struct JWTAuthorizer: Sendable {
             return .failure(.algorithmNotAccepted(header.alg ?? "none"))
         }
         guard let kid = header.kid else { return .failure(.missingKeyID) }
-        guard let keyAlgorithm = keys.algorithms[kid] else { return .failure(.unknownKeyID) }
-        if let keyAlgorithm, keyAlgorithm != algorithm { return .failure(.algorithmNotAccepted(algorithm)) }
+        guard let keyAlgorithms = keys.algorithms[kid] else { return .failure(.unknownKeyID) }
+        guard keyAlgorithms.contains(algorithm), let collection = keys.collections[algorithm] else {
+            return .failure(.algorithmNotAccepted(algorithm))
+        }
 
         let claims: TokenClaims
         do {
-            claims = try await keys.collection.verify(token, as: TokenClaims.self)
+            claims = try await collection.verify(token, as: TokenClaims.self)
         } catch {
             return .failure(.invalidSignature)
         }

@@ -4,21 +4,24 @@ import JWTKit
 /// The public keys the gateway trusts to have signed tokens: a JSON Web Key Set, as an issuer publishes at its
 /// `jwks_uri`, kept to the RSA keys, the only kind API Gateway's JWT authorizers accept.
 ///
-/// Verification goes through JWTKit. The set also remembers each key's `kid` and `alg` itself, because JWTKit falls
-/// back to its default key for a `kid` it does not know, where API Gateway refuses the token.
+/// Verification goes through JWTKit, with one key collection per algorithm: a key that names no `alg` serves all
+/// three, and JWTKit keeps the first algorithm a key was used with. The set also remembers each key's `kid` and
+/// algorithms itself, because JWTKit falls back to its default key for a `kid` it does not know, where API Gateway
+/// refuses the token.
 public struct TrustedKeys: Sendable {
-    let collection: JWTKeyCollection
-    /// The `alg` each key is for, by `kid`; `nil` when the key does not say.
-    let algorithms: [String: String?]
+    /// The keys for each of RS256, RS384 and RS512.
+    let collections: [String: JWTKeyCollection]
+    /// The algorithms each key may verify, by `kid`: its own `alg`, or all three when it names none.
+    let algorithms: [String: Set<String>]
 
     /// The key ids, sorted.
     public var keyIDs: [String] { algorithms.keys.sorted() }
 
     /// No keys: every token is refused.
-    public static let none = TrustedKeys(collection: JWTKeyCollection(), algorithms: [:])
+    public static let none = TrustedKeys(collections: [:], algorithms: [:])
 
-    init(collection: JWTKeyCollection, algorithms: [String: String?]) {
-        self.collection = collection
+    init(collections: [String: JWTKeyCollection], algorithms: [String: Set<String>]) {
+        self.collections = collections
         self.algorithms = algorithms
     }
 
@@ -35,8 +38,9 @@ public struct TrustedKeys: Sendable {
             let entries = object["keys"] as? [Any]
         else { throw invalid("it must be a JSON object with a \"keys\" list") }
 
-        let collection = JWTKeyCollection()
-        var algorithms: [String: String?] = [:]
+        var collections: [String: JWTKeyCollection] = [:]
+        for algorithm in JWTAuthorizer.acceptedAlgorithms { collections[algorithm] = JWTKeyCollection() }
+        var algorithms: [String: Set<String>] = [:]
         for (index, entry) in entries.enumerated() {
             guard let fields = entry as? [String: Any] else { throw invalid("keys[\(index)] is not an object") }
             guard fields["kty"] as? String == "RSA" else { continue }
@@ -46,17 +50,21 @@ public struct TrustedKeys: Sendable {
             if let algorithm, !JWTAuthorizer.acceptedAlgorithms.contains(algorithm) {
                 continue  // An RSA key for PS256 or encryption: not one a JWT authorizer uses.
             }
+            let usable = algorithm.map { [$0] } ?? JWTAuthorizer.acceptedAlgorithms
             do {
                 let data = try JSONSerialization.data(withJSONObject: fields)
-                let key = try JWK(json: String(decoding: data, as: UTF8.self))
-                try await collection.add(jwk: key)
+                for name in usable {
+                    var key = try JWK(json: String(decoding: data, as: UTF8.self))
+                    key.algorithm = JWK.Algorithm(rawValue: name)
+                    try await collections[name]?.add(jwk: key)
+                }
             } catch {
                 throw invalid("keys[\(index)] (kid \(kid)) cannot be read: \(error)")
             }
-            algorithms[kid] = algorithm
+            algorithms[kid] = usable
         }
         guard !algorithms.isEmpty else { throw invalid("it holds no RSA key for RS256, RS384 or RS512") }
-        return TrustedKeys(collection: collection, algorithms: algorithms)
+        return TrustedKeys(collections: collections, algorithms: algorithms)
     }
 
     /// The keys of the JWKS file at `path` (`--jwks`).
