@@ -131,7 +131,8 @@ struct StartAPI: AsyncParsableCommand {
 extension StartAPI {
     /// The authorizer of this run, and a log line saying what it trusts: `nil` with a warning for `--no-auth`; the
     /// keys of `--jwks`; else, when some route has an authorizer, the data directory's development identity.
-    func authorizer(for template: ServerlessTemplate, log: @Sendable (GatewayLogLine) -> Void) async throws(GatewayError)
+    func authorizer(for template: ServerlessTemplate, log: @Sendable (GatewayLogLine) -> Void)
+        async throws(GatewayError)
         -> JWTAuthorizer?
     {
         if noAuth {
@@ -163,7 +164,8 @@ extension StartAPI {
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a token signed by the development identity of a data directory, for the template's authorizer.",
+        abstract:
+            "Print a token signed by the development identity of a data directory, for the template's authorizer.",
         discussion: """
             The token carries the authorizer's issuer and first audience, the subject and the scopes given, and \
             expires after --ttl seconds. `start-api` without --jwks trusts it; send it as `Authorization: Bearer <token>`.
@@ -203,7 +205,8 @@ struct Token: AsyncParsableCommand {
                 throw GatewayError(
                     code: "authorizer_not_found",
                     message: loaded.authorizers.isEmpty
-                        ? "no route of \(template) has an authorizer" : "\(template) has no authorizer \(authorizer ?? ""); it has \(names)")
+                        ? "no route of \(template) has an authorizer"
+                        : "\(template) has no authorizer \(authorizer ?? ""); it has \(names)")
             }
             let identity = try DevelopmentIdentity.loadOrCreate(dataDirectory: dataDir)
             let token = try await identity.token(

@@ -41,8 +41,9 @@ public struct DevelopmentIdentity: Sendable {
                     pem = try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
                 }
                 let temporary = "\(path).\(getpid()).tmp"
-                guard FileManager.default.createFile(
-                    atPath: temporary, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600])
+                guard
+                    FileManager.default.createFile(
+                        atPath: temporary, contents: Data(pem.utf8), attributes: [.posixPermissions: 0o600])
                 else { throw unusable("cannot be written in \(directory)") }
                 defer { unlink(temporary) }
                 // link() never replaces: the first process to make the key wins, and the others read its key.
@@ -77,7 +78,8 @@ public struct DevelopmentIdentity: Sendable {
         do {
             primitives = try privateKey.publicKey.getKeyPrimitives()
         } catch {
-            throw GatewayError(code: "identity_unusable", message: "the development key has no RSA public key: \(error)")
+            throw GatewayError(
+                code: "identity_unusable", message: "the development key has no RSA public key: \(error)")
         }
         return """
             {"keys":[{"kty":"RSA","alg":"RS256","use":"sig","kid":"\(keyID)",\

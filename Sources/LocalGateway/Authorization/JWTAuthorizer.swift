@@ -165,7 +165,9 @@ extension GatewayResponse {
         let message = refusal.status == 403 ? "Forbidden" : "Unauthorized"
         self.init(
             status: refusal.status,
-            headers: [HeaderField("Content-Type", "application/json"), HeaderField("www-authenticate", refusal.challenge)],
+            headers: [
+                HeaderField("Content-Type", "application/json"), HeaderField("www-authenticate", refusal.challenge),
+            ],
             body: Array("{\"message\":\"\(message)\"}".utf8))
     }
 }

@@ -123,9 +123,10 @@ private struct HTTPAPIReader {
                 api.unsupported.insert(entry.key)
                 continue
             }
-            guard let issuer = try configuration["issuer"].flatMap({ value throws(GatewayError) in
-                try resolver.string(value, at: "\(at).JwtConfiguration.issuer")
-            }), !issuer.isEmpty
+            guard
+                let issuer = try configuration["issuer"].flatMap({ value throws(GatewayError) in
+                    try resolver.string(value, at: "\(at).JwtConfiguration.issuer")
+                }), !issuer.isEmpty
             else { throw .templateInvalid("\(at).JwtConfiguration has no issuer") }
             let audiences = try configuration["audience"].map { value throws(GatewayError) in
                 try resolver.strings(value, at: "\(at).JwtConfiguration.audience")
@@ -144,7 +145,8 @@ private struct HTTPAPIReader {
                         + "$request.header.<Name>")
             }
             api.authorizers[entry.key] = JWTAuthorizerDefinition(
-                name: entry.key, issuer: issuer, audiences: audiences, identityHeader: String(source.dropFirst(prefix.count)))
+                name: entry.key, issuer: issuer, audiences: audiences,
+                identityHeader: String(source.dropFirst(prefix.count)))
         }
         api.defaultAuthorizer = try auth["DefaultAuthorizer"].flatMap { value throws(GatewayError) in
             try resolver.string(value, at: "\(location).Auth.DefaultAuthorizer")
@@ -282,7 +284,8 @@ private struct FunctionReader {
         guard let authorizer = api.authorizers[name] else {
             if api.unsupported.contains(name) {
                 throw .templateInvalid(
-                    "\(location) uses \(name), which is not a JWT authorizer; the gateway emulates only JWT authorizers")
+                    "\(location) uses \(name), which is not a JWT authorizer; the gateway emulates only JWT authorizers"
+                )
             }
             throw .templateInvalid("\(location).Properties.Auth.Authorizer is \(name), which \(apiID) does not declare")
         }
