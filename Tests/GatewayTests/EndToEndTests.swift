@@ -286,6 +286,42 @@ struct MisbehavingFunctionTests {
         #expect(response.header("X-Multi") == "a, b" || response.header("X-Multi") == "a,b")
     }
 
+    @Test("warm: another process that calls a worker's Runtime API is refused and gets no event; the worker does")
+    func runtimeAPIOnlyForItsWorker() async throws {
+        let (functions, gateway, client) = try Self.start(.warm)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
+        // The worker's handler reports its endpoint; the worker is then back in invocation/next.
+        let endpoint = try #require(try await client.send("GET", "/env").json["AWS_LAMBDA_RUNTIME_API"] as? String)
+        #expect(endpoint.hasPrefix("127.0.0.1:"))
+
+        // A second process, not the worker's, asks for the next invocation, as any local user could.
+        let intruder = Process()
+        intruder.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        intruder.arguments = [
+            "-sS", "-m", "8", "-D", "-", "http://\(endpoint)/2018-06-01/runtime/invocation/next",
+        ]
+        let output = Pipe()
+        intruder.standardOutput = output
+        intruder.standardError = FileHandle.nullDevice
+        try intruder.run()
+        try await Task.sleep(for: .milliseconds(500))
+
+        // The next request is the worker's to answer, not the intruder's.
+        let response = try await client.send("GET", "/env", headers: ["Authorization": "Bearer secret-token"])
+        #expect(response.status == 200, "\(response.text)")
+        #expect(response.json["AWS_LAMBDA_FUNCTION_NAME"] as? String == "EnvReportFunction")
+
+        intruder.waitUntilExit()
+        let taken = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(intruder.terminationStatus != 0, "the intruder was answered: \(taken)")
+        #expect(!taken.lowercased().contains("lambda-runtime-aws-request-id"), "\(taken)")
+        #expect(!taken.contains("secret-token"))
+        #expect(!gateway.logLines("runtime api connection refused").isEmpty)
+    }
+
     @Test(
         "--env-vars overrides the template; Lambda's variables are set; cookies become Set-Cookie",
         arguments: GatewayMode.allCases)
