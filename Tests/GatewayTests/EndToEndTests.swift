@@ -286,6 +286,39 @@ struct MisbehavingFunctionTests {
         #expect(response.header("X-Multi") == "a, b" || response.header("X-Multi") == "a,b")
     }
 
+    @Test(
+        "events carry the client's Host, and domainName from it; an HttpApi route at payload 1.0 says so, stage $default",
+        arguments: GatewayMode.allCases)
+    func eventsAsAPIGatewaySendsThem(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
+        let host = "127.0.0.1:\(gateway.port)"
+        let v2 = try await client.send("GET", "/echo/items/1").json
+        #expect((v2["headers"] as? [String: String])?["host"] == host)
+        let v2Context = try #require(v2["requestContext"] as? [String: Any])
+        #expect(v2Context["domainName"] as? String == "127.0.0.1")
+
+        func v1Event(_ path: String) async throws -> [String: Any] {
+            let response = try await client.send("GET", path)
+            return try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+        }
+        let http = try await v1Event("/v1-http/echo/7")
+        #expect(http["version"] as? String == "1.0")
+        #expect(http["resource"] as? String == "/v1-http/echo/{id}")
+        #expect((http["headers"] as? [String: String])?["Host"] == host)
+        let httpContext = try #require(http["requestContext"] as? [String: Any])
+        #expect(httpContext["stage"] as? String == "$default")
+        #expect(httpContext["domainName"] as? String == "127.0.0.1")
+
+        // A REST API's event names no version, and SAM's stage.
+        let rest = try await v1Event("/v1/echo/7")
+        #expect(rest["version"] == nil)
+        #expect((rest["requestContext"] as? [String: Any])?["stage"] as? String == "Prod")
+    }
+
     @Test("warm: another process that calls a worker's Runtime API is refused and gets no event; the worker does")
     func runtimeAPIOnlyForItsWorker() async throws {
         let (functions, gateway, client) = try Self.start(.warm)

@@ -80,7 +80,10 @@ struct GatewayResponder: HTTPResponder {
 
     func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
         let (path, query) = GatewayRequest.splitTarget(request.head.path ?? "/")
-        let headers = request.headers.map { HeaderField($0.name.rawName, $0.value) }
+        // HTTP types keep the first `Host` as the request's authority, not among the fields; the event has it back
+        // first, as the client sent it.
+        let host = request.head.authority.map { [HeaderField("Host", $0)] } ?? []
+        let headers = host + request.headers.map { HeaderField($0.name.rawName, $0.value) }
         let limit = RequestLimits.maximumBodySize
         var body: [UInt8] = []
         var bodyTooLarge = (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > limit

@@ -131,7 +131,8 @@ private struct FunctionReader {
             let anyMethod = method == nil || method == "ANY" || method == "X-AMAZON-APIGATEWAY-ANY-METHOD"
             function.routes.append(
                 RouteDefinition(
-                    eventName: event.key, method: anyMethod ? nil : method, path: routePath, payloadVersion: version))
+                    eventName: event.key, method: anyMethod ? nil : method, path: routePath, payloadVersion: version,
+                    api: type == "Api" ? .restAPI : .httpAPI))
         case "Schedule", "ScheduleV2":
             guard let expression = try property(type == "Schedule" ? "Schedule" : "ScheduleExpression") else {
                 throw .templateInvalid("\(location) has no schedule expression")
