@@ -71,3 +71,28 @@ extension APIError {
         return APIError(status: 400, code: "malformed_request", message: "The request cannot be read: \(problem).")
     }
 }
+
+extension APIError {
+    /// 400: an HTTP/1.1 request without `Host` (RFC 9112, section 3.2).
+    static var hostMissing: APIError {
+        APIError(
+            status: 400, code: "malformed_request",
+            message: "The request has no Host header; HTTP/1.1 requires one (RFC 9112, section 3.2).")
+    }
+
+    /// 400: a request with `Host` more than once (RFC 9112, section 3.2).
+    static func hostRepeated(count: Int) -> APIError {
+        APIError(
+            status: 400, code: "malformed_request",
+            message: "The request has \(count) Host headers; send exactly one (RFC 9112, section 3.2).")
+    }
+
+    /// 405: `CONNECT`, which asks a proxy for a tunnel; `Allow` lists the methods the routes take.
+    static func tunnelNotServed(methods: [String]) -> APIError {
+        APIError(
+            status: 405, code: "method_not_allowed",
+            message: "CONNECT asks a proxy for a tunnel, and the gateway is not a proxy; its routes take "
+                + "\(methods.joined(separator: ", ")).",
+            headers: ["Allow": methods.joined(separator: ", ")])
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import FunctionRuntime
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -16,15 +17,21 @@ public struct GatewayServer: Sendable {
     /// 0 picks a free port; the "listening" log line says which.
     public var port: Int
     public var scheduler: ScheduleRunner?
+    /// How long a client connection may keep the gateway waiting.
+    public var connectionLimits: ConnectionLimits
 
     /// The most the gateway reads of a request's header section (and of one header field); more is a 431.
     static let maximumHeaderBytes = 80 * 1024
 
-    public init(gateway: Gateway, host: String = "127.0.0.1", port: Int = 3000, scheduler: ScheduleRunner? = nil) {
+    public init(
+        gateway: Gateway, host: String = "127.0.0.1", port: Int = 3000, scheduler: ScheduleRunner? = nil,
+        connectionLimits: ConnectionLimits = ConnectionLimits()
+    ) {
         self.gateway = gateway
         self.host = host
         self.port = port
         self.scheduler = scheduler
+        self.connectionLimits = connectionLimits
     }
 
     /// Runs until SIGINT or SIGTERM.
@@ -40,13 +47,12 @@ public struct GatewayServer: Sendable {
         let routes = gateway.routes.routes.count
         let methods = gateway.routes.methods
         let log = gateway.log
+        let limits = connectionLimits
         let app = Application(
             responder: GatewayResponder(gateway: gateway),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [UnreadableRequestAnswers(methods: methods, log: log)],
-                    httpDecoderConfiguration: .init(
-                        maxHeaderFieldSize: Self.maximumHeaderBytes, maxHeaderListSize: Self.maximumHeaderBytes))),
+            server: HTTPServerBuilder { responder in
+                GatewayHTTP1Channel(responder: responder, limits: limits, methods: methods, log: log)
+            },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             services: scheduler.map { [$0] } ?? [],
             onServerRunning: { channel in
