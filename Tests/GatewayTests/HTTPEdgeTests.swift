@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The built gateway's HTTP/1 connections, seen from a client that holds the socket itself: timeouts, HTTP/1.0,
-/// `Expect: 100-continue`, an early 413. The gateway serves
+/// `Expect: 100-continue`, an early 413, and how much of a long path the log keeps. The gateway serves
 /// `fixtures/gateway/template.yaml`, whose echo route answers with its event.
 @Suite("HTTP edges of the gateway", .serialized)
 struct HTTPEdgeTests {
@@ -125,5 +125,24 @@ struct HTTPEdgeTests {
         #expect(Self.text(Array(answer.body)).contains("payload_too_large"))
         #expect(answer.header("Connection") == "close")
         #expect(closed)
+    }
+
+    @Test("a 79 kB path is logged, and echoed in a 404, as a short prefix and its length")
+    func longPathLogged() async throws {
+        let (functions, gateway) = try Self.start()
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
+        let long = "/nowhere/" + String(repeating: "a", count: 79_000)
+        let answer = try RawHTTPExchange(port: gateway.port).send(
+            method: Array("GET".utf8), target: Array(long.utf8), headers: [], body: [])
+        #expect(answer.status == 404)
+        #expect(answer.body.count < 1024, "the 404 echoes \(answer.body.count) bytes")
+        let lines = await gateway.logLines("request", waitingFor: 1)
+        let path = try #require(lines.first?["path"] as? String)
+        #expect(path.utf8.count < 400, "the access line logs \(path.utf8.count) bytes of path")
+        #expect(path.hasPrefix("/nowhere/aaaa") && path.hasSuffix("(79009 bytes)"), "\(path)")
+        #expect(!gateway.log.contains(String(repeating: "a", count: 1000)))
     }
 }

@@ -4,14 +4,14 @@ import NIOHTTP1
 extension APIError {
     /// 404: no route of the template matches the path.
     static func routeNotFound(method: String, path: String) -> APIError {
-        APIError(status: 404, code: "route_not_found", message: "No route matches \(method) \(path).")
+        APIError(status: 404, code: "route_not_found", message: "No route matches \(method) \(path.excerpt).")
     }
 
     /// 405: routes match the path, none with this method; `Allow` lists theirs.
     static func methodNotAllowed(method: String, path: String, allowed: [String]) -> APIError {
         APIError(
             status: 405, code: "method_not_allowed",
-            message: "\(method) is not allowed on \(path); use \(allowed.joined(separator: " or ")).",
+            message: "\(method) is not allowed on \(path.excerpt); use \(allowed.joined(separator: " or ")).",
             headers: ["Allow": allowed.joined(separator: ", ")])
     }
 
