@@ -26,10 +26,12 @@ enum LoopbackPeer {
 
         /// The inode of the socket bound to `client` and connected to `serverPort`, from the connection tables.
         static func socketInode(client: SocketAddress, serverPort: Int) -> String? {
-            guard case .v4(let address) = client, let clientPort = client.port else { return nil }
+            guard case .v4 = client, let clientPort = client.port, let ip = client.ipAddress else { return nil }
+            let octets = ip.split(separator: ".").compactMap { UInt8($0) }
+            guard octets.count == 4 else { return nil }
             // `/proc` prints an IPv4 address as the hexadecimal of its 32-bit value in memory order, and a port as the
             // hexadecimal of its number.
-            let host = hexadecimal(UInt32(address.address.sin_addr.s_addr), digits: 8)
+            let host = hexadecimal(octets.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) }, digits: 8)
             let local = ":" + hexadecimal(UInt32(clientPort), digits: 4)
             let remote = ":" + hexadecimal(UInt32(serverPort), digits: 4)
             for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
