@@ -45,6 +45,7 @@ let package = Package(
         .executable(name: "dispatch-events", targets: ["dispatch-events"]),
         .executable(name: "list-orders", targets: ["list-orders"]),
         .executable(name: "reindex", targets: ["reindex"]),
+        .executable(name: "order-console", targets: ["order-console"]),
         .executable(name: "local-gateway", targets: ["local-gateway"]),
     ],
     dependencies: [
@@ -111,6 +112,9 @@ let package = Package(
         function("dispatch-events", dependencies: ["OrderCommands", "OrderEvents"]),
         function("list-orders"),
         function("reindex", dependencies: ["OrderCommands"]),
+        // The operators' page in the browser (`GET /console`): the page alone; it reads orders through the API.
+        .target(name: "OrderConsole", dependencies: ["FunctionRuntime"], swiftSettings: swiftSettings),
+        function("order-console", dependencies: ["OrderConsole"]),
         // Fills a data directory with generated orders through the store library, for benchmarks.
         .executableTarget(
             name: "seed-orders", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings
