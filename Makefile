@@ -11,8 +11,10 @@ TORTURE_SUITES = CrashTorture|ConcurrencyTorture
 # System packages the build needs, and those the benchmarks need; installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
 BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3
+# The browser the console's test drives, and its WebDriver.
+CONSOLE_APT_PACKAGES = chromium chromium-driver python3-venv
 
-.PHONY: help deps bench-deps build run test contract fuzz stress lint-template package bench bench-functions \
+.PHONY: help deps bench-deps build run test console-test contract fuzz stress lint-template package bench bench-functions \
 	bench-store bench-gateway bench-list format-check clean
 
 # Installs the Debian packages named in $(1) that are missing, with apt-get (as root, or through sudo).
@@ -44,13 +46,19 @@ run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(
 	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:3000/orders"
 	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
 
-test: build lint-template ## Run every test (swift test, then the contract test), and check template.yaml
+test: build lint-template ## Run every test (swift test, the contract test, the console in a browser), check template.yaml
 	$(SWIFT) test --skip '$(TORTURE_SUITES)'
 	# Each torture alone: one keeps both cores busy, the other measures how many processes run at once, and beside
 	# other suites neither would measure what it says.
 	$(SWIFT) test --filter CrashTorture
 	$(SWIFT) test --filter ConcurrencyTorture
 	scripts/contract-test.sh  # not `make contract`: its `swift build` would rebuild what `swift test` just built
+	$(call apt_install,$(CONSOLE_APT_PACKAGES))
+	scripts/console-test.sh
+
+console-test: build ## The order console in headless Chromium (apt-get); screenshots in .build/console-screenshots
+	$(call apt_install,$(CONSOLE_APT_PACKAGES))
+	scripts/console-test.sh
 
 contract: build ## Check the running service against openapi.yaml with schemathesis (bounded; pip-installed when missing)
 	scripts/contract-test.sh

@@ -231,6 +231,11 @@ function notify(message, kind) {
   notice.setAttribute("role", kind === "failure" ? "alert" : "status");
 }
 
+function clearNotice() {
+  $("notice").hidden = true;
+  $("notice").textContent = "";
+}
+
 // Shows what the API said when it refused; a route this deployment lacks says so plainly.
 function refused(action, error) {
   const suffix = error.code === "route_not_found" ? " (this service does not offer it yet)" : "";
@@ -305,8 +310,8 @@ async function loadOrders(cursor) {
         el("td", { class: "num" }, moneyFormat.format(order.amount)),
         el("td", {}, `${order.shipping_address.city}, ${order.shipping_address.country}`),
         el("td", {}, time(order.created_at)));
-      row.addEventListener("click", () => openOrder(order.id));
-      row.addEventListener("keydown", (event) => { if (event.key === "Enter") openOrder(order.id); });
+      row.addEventListener("click", () => { clearNotice(); openOrder(order.id); });
+      row.addEventListener("keydown", (event) => { if (event.key === "Enter") { clearNotice(); openOrder(order.id); } });
       return row;
     });
     fillRows($("orders").tBodies[0], rows, 5, "No orders match these filters.");
@@ -434,6 +439,7 @@ async function advance() {
 
 async function cancelOrder(event) {
   event.preventDefault();
+  clearNotice();
   const order = state.order;
   if (!order) return;
   const reason = $("cancel-reason").value.trim();
@@ -450,6 +456,7 @@ async function cancelOrder(event) {
 }
 
 async function redeliver(event) {
+  clearNotice();
   try {
     await api("POST", `/order/${encodeURIComponent(event.order_id)}/events/${encodeURIComponent(event.id)}/redeliver`);
     notify(`Event ${event.id} of order ${event.order_id} will be delivered again.`, "success");
@@ -482,6 +489,7 @@ function showTokenState() {
 
 $("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
+  clearNotice();
   const token = $("token").value.trim().replace(/^Bearer\s+/i, "");
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
   showTokenState();
@@ -489,21 +497,23 @@ $("token-form").addEventListener("submit", (event) => {
 $("token-forget").addEventListener("click", () => { sessionStorage.removeItem(TOKEN_KEY); showTokenState(); });
 $("filters").addEventListener("submit", (event) => {
   event.preventDefault();
+  clearNotice();
   state.query = currentQuery();
   state.cursors = [];
   loadOrders(null);
 });
-$("next-page").addEventListener("click", () => { state.cursors.push(state.nextCursor); loadOrders(state.nextCursor); });
-$("first-page").addEventListener("click", () => { state.cursors = []; loadOrders(null); });
+$("next-page").addEventListener("click", () => { clearNotice(); state.cursors.push(state.nextCursor); loadOrders(state.nextCursor); });
+$("first-page").addEventListener("click", () => { clearNotice(); state.cursors = []; loadOrders(null); });
 $("open-order").addEventListener("submit", (event) => {
   event.preventDefault();
+  clearNotice();
   const id = $("order-id").value.trim();
   if (id) openOrder(id);
 });
-$("advance").addEventListener("click", advance);
+$("advance").addEventListener("click", () => { clearNotice(); advance(); });
 $("cancel-form").addEventListener("submit", cancelOrder);
-$("events-filter").addEventListener("submit", (event) => { event.preventDefault(); loadAllEvents(null); });
-$("events-next").addEventListener("click", () => loadAllEvents(state.eventsCursor));
+$("events-filter").addEventListener("submit", (event) => { event.preventDefault(); clearNotice(); loadAllEvents(null); });
+$("events-next").addEventListener("click", () => { clearNotice(); loadAllEvents(state.eventsCursor); });
 
 for (const status of STATUSES) $("f-status").append(el("option", { value: status }, humanize(status)));
 $("f-status").append(el("option", { value: "cancelled" }, "cancelled"));
