@@ -26,6 +26,8 @@ public struct CloudEvent: Encodable, Sendable {
         var orderID: OrderID
         var status: OrderStatus
         var previousStatus: OrderStatus?
+        /// Why the order was cancelled, in `order_cancelled` events only.
+        var reason: Cancellation.Reason?
         var version: Int
         var order: Order
 
@@ -33,7 +35,7 @@ public struct CloudEvent: Encodable, Sendable {
             case orderID = "order_id"
             case status
             case previousStatus = "previous_status"
-            case version, order
+            case reason, version, order
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -41,6 +43,7 @@ public struct CloudEvent: Encodable, Sendable {
             try container.encode(orderID, forKey: .orderID)
             try container.encode(status, forKey: .status)
             try container.encode(previousStatus, forKey: .previousStatus)  // null for order_added, not absent
+            try container.encodeIfPresent(reason, forKey: .reason)
             try container.encode(version, forKey: .version)
             try container.encode(order, forKey: .order)
         }
@@ -54,7 +57,8 @@ public struct CloudEvent: Encodable, Sendable {
         subject = event.orderID.rawValue
         time = event.occurredAt.description
         data = Payload(
-            orderID: event.orderID, status: event.status, previousStatus: event.previousStatus, version: event.version,
+            orderID: event.orderID, status: event.status, previousStatus: event.previousStatus, reason: event.reason,
+            version: event.version,
             order: currentOrder.asOf(version: event.version))
     }
 

@@ -4,7 +4,7 @@ import Timestamps
 /// The indexes of the file store: `<root>/index/<key>/<day>/<created ms>_<id>`, one empty file per order and key.
 ///
 /// Keys are `all` (every order), `status=<status>`, `city=<city>` and `country=<country>` of the shipping address,
-/// folded to lower case and percent-encoded. `<day>` is the UTC day of creation (`2026-11-25`), so a page reads
+/// and `customer=<customer id>` for orders with a customer, values folded to lower case and percent-encoded. `<day>` is the UTC day of creation (`2026-11-25`), so a page reads
 /// the day directories from its starting point on, each holding only that day's orders with that key, and
 /// never a directory of every order. Names sort by creation time, then id.
 ///
@@ -46,10 +46,12 @@ extension FileOrderStore {
 
     /// The keys under which `order` is indexed.
     static func indexKeys(of order: Order) -> [String] {
-        [
+        var keys = [
             "all", "status=\(order.status.rawValue)", "city=\(encodedValue(order.shippingAddress.city))",
             "country=\(encodedValue(order.shippingAddress.country))",
         ]
+        if let customer = order.customer { keys.append("customer=\(encodedValue(customer.id))") }
+        return keys
     }
 
     static func indexEntries(of document: OrderDocument) -> Set<IndexEntry> {
@@ -59,6 +61,7 @@ extension FileOrderStore {
 
     /// The index key that drives a listing with `filter`: the most selective condition it has, usually.
     static func drivingKey(for filter: OrderFilter) -> String {
+        if let customerID = filter.customerID { return "customer=\(encodedValue(customerID))" }
         if let city = filter.shippingCity { return "city=\(encodedValue(city))" }
         if let status = filter.status { return "status=\(status.rawValue)" }
         if let country = filter.shippingCountry { return "country=\(encodedValue(country))" }

@@ -17,14 +17,18 @@ public import OrderDomain
 public struct FileOrderStore: OrderRepository {
     /// The data directory (`ORDER_DATA_DIR`).
     public let root: String
+    /// The currency of orders stored before orders had one (`ORDER_DEFAULT_CURRENCY`).
+    public let defaultCurrency: Currency
 
-    /// Opens the store in `root`, creating the directory tree if it is missing.
+    /// Opens the store in `root`, creating the directory tree if it is missing. Orders stored without a currency
+    /// read as `defaultCurrency`.
     ///
     /// - Throws: ``StoreError`` when the directory cannot be made for any reason but a full disk. On a full disk the
     ///   store opens anyway: reads find nothing, and the first write that needs the directory fails with
     ///   `storage_full`, which a request answers with 507 rather than failing to start.
-    public init(root: String) throws(StoreError) {
+    public init(root: String, defaultCurrency: Currency = .euro) throws(StoreError) {
         self.root = root
+        self.defaultCurrency = defaultCurrency
         do {
             try FileSystem.makeDirectories("\(root)/orders")
         } catch {
@@ -136,7 +140,9 @@ extension FileOrderStore {
         let path = location.documentPath
         guard let bytes = try FileSystem.read(path) else { return nil }
         do {
-            return try JSONDecoder().decode(Document.self, from: Data(bytes))
+            let decoder = JSONDecoder()
+            decoder.userInfo[Currency.defaultCurrencyKey] = defaultCurrency
+            return try decoder.decode(Document.self, from: Data(bytes))
         } catch let error as OrderDocument.UnsupportedSchema {
             throw StoreError(
                 .unsupportedSchema, "read \(path): schema_version \(error.version) is newer than this service")

@@ -13,16 +13,19 @@ public struct OrderFilter: Equatable, Sendable {
     public var createdFrom: Timestamp?
     /// Orders created strictly before this moment.
     public var createdBefore: Timestamp?
+    /// Orders of the customer with exactly this id.
+    public var customerID: String?
 
     public init(
         status: OrderStatus? = nil, shippingCity: String? = nil, shippingCountry: String? = nil,
-        createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil
+        createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil, customerID: String? = nil
     ) {
         self.status = status
         self.shippingCity = shippingCity
         self.shippingCountry = shippingCountry
         self.createdFrom = createdFrom
         self.createdBefore = createdBefore
+        self.customerID = customerID
     }
 
     /// Whether `order` meets every condition.
@@ -32,6 +35,7 @@ public struct OrderFilter: Equatable, Sendable {
         if let shippingCountry, Self.fold(order.shippingAddress.country) != Self.fold(shippingCountry) { return false }
         if let createdFrom, order.createdAt < createdFrom { return false }
         if let createdBefore, !(order.createdAt < createdBefore) { return false }
+        if let customerID, order.customer?.id != customerID { return false }
         return true
     }
 
