@@ -23,8 +23,8 @@ public struct OrderListQuery: Equatable, Sendable {
         self.after = after
     }
 
-    /// Reads `status`, `shipping_city`, `shipping_country`, `created_from`, `created_to`, `limit` and `cursor`.
-    /// Other parameters are ignored.
+    /// Reads `status`, `shipping_city`, `shipping_country`, `customer_id`, `created_from`, `created_to`, `limit` and
+    /// `cursor`. Other parameters are ignored.
     ///
     /// - Throws: ``OrderError`` `validation_failed` naming every bad parameter (`query.limit`, …).
     public init(parameters: [String: String]) throws(OrderError) {
@@ -52,6 +52,13 @@ public struct OrderListQuery: Equatable, Sendable {
                 )
             } else {
                 filter[keyPath: keyPath] = text
+            }
+        }
+        if let text = parameters["customer_id"] {
+            if let problem = Customer.problem(withID: text) {
+                issues.append(FieldIssue(field: "query.customer_id", message: problem))
+            } else {
+                filter.customerID = text
             }
         }
         for (name, keyPath) in [("created_from", \OrderFilter.createdFrom), ("created_to", \.createdBefore)] {

@@ -1,3 +1,4 @@
+public import OrderDomain
 public import OrderStore
 public import Timestamps
 
@@ -11,23 +12,33 @@ public struct OrderServiceContext: Sendable {
     public var now: @Sendable () -> Timestamp
     /// Whether `ORDER_WEBHOOK_URL` is set: without it, events are recorded but not posted.
     public var webhookConfigured: Bool
+    /// The currency of orders created without one (`ORDER_DEFAULT_CURRENCY`, default EUR).
+    public var defaultCurrency: Currency
 
     public init(
         store: any OrderRepository, now: @escaping @Sendable () -> Timestamp = { .now() },
-        webhookConfigured: Bool = false
+        webhookConfigured: Bool = false, defaultCurrency: Currency = .euro
     ) {
         self.store = store
         self.now = now
         self.webhookConfigured = webhookConfigured
+        self.defaultCurrency = defaultCurrency
     }
 
-    /// The context from the process environment: the file store in `ORDER_DATA_DIR` (default `./data`).
+    /// A setting of the environment that cannot work.
+    public struct InvalidSetting: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The context from the process environment: the file store in `ORDER_DATA_DIR` (default `./data`), and
+    /// `ORDER_DEFAULT_CURRENCY` (default EUR) for orders created, or stored, without a currency.
     ///
     /// As a Lambda custom runtime (`AWS_LAMBDA_RUNTIME_API` set), the data directory must already exist and be
     /// writable: it is a mounted file system, and creating a local directory in its place would write orders to
     /// disk that disappears with the instance.
     ///
-    /// - Throws: ``StoreError`` when the data directory cannot be created or used.
+    /// - Throws: ``StoreError`` when the data directory cannot be created or used; ``InvalidSetting`` when
+    ///   `ORDER_DEFAULT_CURRENCY` is not an ISO 4217 code.
     public static func fromEnvironment() throws -> OrderServiceContext {
         func variable(_ name: String) -> String? {
             getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
@@ -39,7 +50,17 @@ public struct OrderServiceContext: Sendable {
                 "use ORDER_DATA_DIR \(directory): it must be an existing, writable directory (a mounted file system)",
                 errno: errno)
         }
+        var defaultCurrency = Currency.euro
+        if let code = variable("ORDER_DEFAULT_CURRENCY") {
+            guard let currency = Currency(code: code) else {
+                throw InvalidSetting(
+                    description: "ORDER_DEFAULT_CURRENCY must be an ISO 4217 alphabetic code such as EUR, not '\(code)'"
+                )
+            }
+            defaultCurrency = currency
+        }
         return OrderServiceContext(
-            store: try FileOrderStore(root: directory), webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil)
+            store: try FileOrderStore(root: directory, defaultCurrency: defaultCurrency),
+            webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil, defaultCurrency: defaultCurrency)
     }
 }

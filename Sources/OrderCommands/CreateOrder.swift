@@ -27,7 +27,7 @@ public struct CreateOrder: OrderFunction {
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let key = try request.header("idempotency-key").map(IdempotencyKey.init(header:))
-        let draft = try OrderDraft(json: request.jsonBody())
+        let draft = try OrderDraft(json: request.jsonBody(), defaultCurrency: context.defaultCurrency)
         let now = context.now()
         guard let key else {
             return try create(Order(draft: draft, id: draft.id ?? .generate(at: now), at: now), key: nil)

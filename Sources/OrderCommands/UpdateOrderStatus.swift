@@ -7,38 +7,21 @@ import OrderStore
 /// next status of the flow.
 ///
 /// Repeating the current status is a successful no-op. `If-Match` makes the change conditional on the version.
-/// A real change records an `order_status_updated` event, delivered right after the answer.
+/// A change to `shipped` may carry a `shipment`, one to `in_transit` may update it. `cancelled` cancels the order
+/// for reason `other`, as `POST /order/{id}/cancel` does. A real change records an `order_status_updated` event
+/// (`order_cancelled` for a cancellation), delivered right after the answer.
 public struct UpdateOrderStatus: OrderFunction {
-    let context: OrderServiceContext
-    let events: EventPublisher
+    let change: OrderChange
 
     public init(context: OrderServiceContext, events: EventPublisher) {
-        self.context = context
-        self.events = events
+        change = OrderChange(context: context, events: events)
     }
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let update = try StatusUpdate(json: request.jsonBody(), pathID: request.pathParameters["id"])
-        let condition = try EntityTagCondition(header: "If-Match", value: request.header("if-match"))
-        let (order, changed) = try context.store.update(update.id) { document in
-            if let condition, !condition.matchesStrongly(document.order.entityTag) {
-                throw OrderError.versionMismatch(
-                    order: update.id, current: document.order.version, expected: condition.tagList)
-            }
-            let changed = try document.advance(to: update.status, at: context.now())
-            return (document.order, changed)
-        }
-        var response = FunctionResponse.order(order)
-        if changed { response.afterResponse = events.deliveryAfterResponse(of: order.id) }
-        return response
-    }
-}
-
-extension EntityTagCondition {
-    fileprivate var tagList: [String] {
-        switch self {
-        case .any: ["*"]
-        case .tags(let tags): tags
+        let now = change.context.now()
+        return try change.apply(to: update.id, request: request) { document throws(OrderError) in
+            try document.advance(to: update.status, shipment: update.shipment, at: now)
         }
     }
 }
