@@ -19,7 +19,7 @@ public struct CancelOrder: OrderFunction {
         let cancellation = try CancellationRequest(json: request.jsonBody(), pathID: request.pathParameters["id"] ?? "")
         let now = change.context.now()
         return try change.apply(to: cancellation.id, request: request) { document throws(OrderError) in
-            try document.cancel(cancellation.reason, note: cancellation.note, at: now)
+            try document.cancel(cancellation.reason, note: cancellation.note, at: now, by: request.actor)
         }
     }
 }

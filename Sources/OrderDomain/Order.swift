@@ -3,8 +3,8 @@ public import Timestamps
 
 /// An order as the service stores and returns it.
 ///
-/// Orders are made by ``init(draft:id:at:)`` and change only through ``advance(to:shipment:at:)`` and
-/// ``cancel(_:note:at:)``, so the fields the service owns (`version`, timestamps, `statusHistory`, `shipment`,
+/// Orders are made by ``init(draft:id:at:by:)`` and change only through ``advance(to:shipment:at:by:)`` and
+/// ``cancel(_:note:at:by:)``, so the fields the service owns (`version`, timestamps, `statusHistory`, `shipment`,
 /// `cancellation`) always agree with each other.
 public struct Order: Codable, Equatable, Sendable {
     public let id: OrderID
@@ -43,8 +43,8 @@ public struct Order: Codable, Equatable, Sendable {
         case statusHistory = "status_history"
     }
 
-    /// A new order at the start of the flow, version 1.
-    public init(draft: OrderDraft, id: OrderID, at time: Timestamp) {
+    /// A new order at the start of the flow, version 1, created by `actor` (``StatusChange/actor``).
+    public init(draft: OrderDraft, id: OrderID, at time: Timestamp, by actor: String? = nil) {
         self.id = id
         status = .initial
         amount = draft.amount
@@ -57,7 +57,7 @@ public struct Order: Codable, Equatable, Sendable {
         version = 1
         createdAt = time
         updatedAt = time
-        statusHistory = [StatusChange(status: .initial, enteredAt: time)]
+        statusHistory = [StatusChange(status: .initial, enteredAt: time, actor: actor)]
     }
 
     /// Reads a stored or sent order. One stored before orders had a currency is in the currency a decoder's
@@ -121,29 +121,52 @@ public struct Address: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// The moment an order entered a status.
+/// The moment an order entered a status, and who moved it there.
 public struct StatusChange: Codable, Equatable, Sendable {
     public var status: OrderStatus
     public var enteredAt: Timestamp
     /// The order's shipment as this change left it, on the changes that set or updated it.
     public var shipment: Shipment?
+    /// Who made the change: the verified token's `sub`, or its `client_id` for a machine client; `nil` when no
+    /// authorizer ran (and in documents written before changes were attributed).
+    public var actor: String?
 
     enum CodingKeys: String, CodingKey {
         case status
         case enteredAt = "entered_at"
         case shipment
+        case actor
     }
 
-    public init(status: OrderStatus, enteredAt: Timestamp, shipment: Shipment? = nil) {
+    public init(status: OrderStatus, enteredAt: Timestamp, shipment: Shipment? = nil, actor: String? = nil) {
         self.status = status
         self.enteredAt = enteredAt
         self.shipment = shipment
+        self.actor = actor
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        status = try container.decode(OrderStatus.self, forKey: .status)
+        enteredAt = try container.decode(Timestamp.self, forKey: .enteredAt)
+        shipment = try container.decodeIfPresent(Shipment.self, forKey: .shipment)
+        // Entries stored before changes were attributed have no `actor`: they read as unattributed.
+        actor = try container.decodeIfPresent(String.self, forKey: .actor)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(enteredAt, forKey: .enteredAt)
+        try container.encodeIfPresent(shipment, forKey: .shipment)
+        // Written even when nil: `"actor": null` says "no authorizer ran", a missing key says nothing.
+        try container.encode(actor, forKey: .actor)
     }
 }
 
 extension Order {
-    /// Moves the order to `target` if that is the next status of the flow; `cancelled` cancels it for reason
-    /// `other` (see ``cancel(_:note:at:)``).
+    /// Moves the order to `target` if that is the next status of the flow, recording `actor` as who did it;
+    /// `cancelled` cancels it for reason `other` (see ``cancel(_:note:at:by:)``).
     ///
     /// A move to `shipped` may carry a `shipment`, and one to `in_transit` may update its fields.
     /// - Returns: `true` if the order changed; `false` if it already has `target` (and the shipment sent, if any,
@@ -151,10 +174,10 @@ extension Order {
     /// - Throws: ``OrderError`` `invalid_transition` for any other status, or a shipment sent again with other
     ///   fields; the order is left unchanged.
     @discardableResult
-    public mutating func advance(to target: OrderStatus, shipment update: Shipment? = nil, at time: Timestamp)
-        throws(OrderError) -> Bool
-    {
-        if target == .cancelled, status != .cancelled { return try cancel(.other, note: nil, at: time) }
+    public mutating func advance(
+        to target: OrderStatus, shipment update: Shipment? = nil, at time: Timestamp, by actor: String? = nil
+    ) throws(OrderError) -> Bool {
+        if target == .cancelled, status != .cancelled { return try cancel(.other, note: nil, at: time, by: actor) }
         let updatedShipment = update.map { shipment?.updated(by: $0) ?? $0 }
         if target == status {
             guard updatedShipment == nil || updatedShipment == shipment else {
@@ -167,26 +190,26 @@ extension Order {
         version += 1
         updatedAt = time
         if let updatedShipment { shipment = updatedShipment }
-        statusHistory.append(StatusChange(status: target, enteredAt: time, shipment: updatedShipment))
+        statusHistory.append(StatusChange(status: target, enteredAt: time, shipment: updatedShipment, actor: actor))
         return true
     }
 
-    /// Cancels the order, if it has not shipped.
+    /// Cancels the order, if it has not shipped, recording `actor` as who did it.
     ///
     /// - Returns: `true` if the order changed; `false` if it was cancelled already (whatever the reason then),
     ///   which is a no-op.
     /// - Throws: ``OrderError`` `invalid_transition` once the order has shipped; the order is left unchanged.
     @discardableResult
-    public mutating func cancel(_ reason: Cancellation.Reason, note: String?, at time: Timestamp) throws(OrderError)
-        -> Bool
-    {
+    public mutating func cancel(
+        _ reason: Cancellation.Reason, note: String?, at time: Timestamp, by actor: String? = nil
+    ) throws(OrderError) -> Bool {
         if status == .cancelled { return false }
         guard !status.hasShipped else { throw .invalidTransition(order: id, from: status, to: .cancelled) }
         status = .cancelled
         version += 1
         updatedAt = time
         cancellation = Cancellation(reason: reason, note: note, cancelledAt: time)
-        statusHistory.append(StatusChange(status: .cancelled, enteredAt: time))
+        statusHistory.append(StatusChange(status: .cancelled, enteredAt: time, actor: actor))
         return true
     }
 

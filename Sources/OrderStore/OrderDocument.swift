@@ -29,32 +29,32 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         self.idempotencyKey = idempotencyKey
     }
 
-    /// Moves the order to `status` (see ``Order/advance(to:shipment:at:)``) and records its event
-    /// (`order_status_updated`, or `order_cancelled`) if it really changed.
+    /// Moves the order to `status` on behalf of `actor` (see ``Order/advance(to:shipment:at:by:)``) and records
+    /// its event (`order_status_updated`, or `order_cancelled`) if it really changed.
     ///
     /// - Returns: `true` if the order changed; `false` for a repeat of the current status (no event).
     /// - Throws: ``OrderError`` `invalid_transition`; nothing changes.
     @discardableResult
-    public mutating func advance(to status: OrderStatus, shipment: Shipment? = nil, at time: Timestamp)
-        throws(OrderError) -> Bool
-    {
+    public mutating func advance(
+        to status: OrderStatus, shipment: Shipment? = nil, at time: Timestamp, by actor: String? = nil
+    ) throws(OrderError) -> Bool {
         let previous = order.status
-        guard try order.advance(to: status, shipment: shipment, at: time) else { return false }
+        guard try order.advance(to: status, shipment: shipment, at: time, by: actor) else { return false }
         events.append(.statusChanged(order, from: previous))
         return true
     }
 
-    /// Cancels the order (see ``Order/cancel(_:note:at:)``) and records the `order_cancelled` event if it really
-    /// changed.
+    /// Cancels the order on behalf of `actor` (see ``Order/cancel(_:note:at:by:)``) and records the
+    /// `order_cancelled` event if it really changed.
     ///
     /// - Returns: `true` if the order changed; `false` if it was cancelled already (no event).
     /// - Throws: ``OrderError`` `invalid_transition` once the order has shipped; nothing changes.
     @discardableResult
-    public mutating func cancel(_ reason: Cancellation.Reason, note: String?, at time: Timestamp) throws(OrderError)
-        -> Bool
-    {
+    public mutating func cancel(
+        _ reason: Cancellation.Reason, note: String?, at time: Timestamp, by actor: String? = nil
+    ) throws(OrderError) -> Bool {
         let previous = order.status
-        guard try order.cancel(reason, note: note, at: time) else { return false }
+        guard try order.cancel(reason, note: note, at: time, by: actor) else { return false }
         events.append(.statusChanged(order, from: previous))
         return true
     }
