@@ -35,7 +35,9 @@ public struct OrderListQuery: Equatable, Sendable {
             filter.status = OrderStatus(rawValue: text)
             if filter.status == nil {
                 issues.append(
-                    FieldIssue(field: "query.status", message: "must be one of \(OrderStatus.allNames), not '\(text)'"))
+                    FieldIssue(
+                        field: "query.status",
+                        message: "must be one of \(OrderStatus.allNames), not '\(TextRules.excerpt(text))'"))
             }
         }
         for (name, keyPath) in [("shipping_city", \OrderFilter.shippingCity), ("shipping_country", \.shippingCountry)] {
@@ -50,6 +52,8 @@ public struct OrderListQuery: Equatable, Sendable {
                     FieldIssue(
                         field: "query.\(name)", message: "must be at most \(OrderLimits.addressFieldLength) characters")
                 )
+            } else if let problem = TextRules.problem(inFreeText: text) {
+                issues.append(FieldIssue(field: "query.\(name)", message: problem))
             } else {
                 filter[keyPath: keyPath] = text
             }
@@ -69,7 +73,9 @@ public struct OrderListQuery: Equatable, Sendable {
                 issues.append(
                     FieldIssue(
                         field: "query.\(name)",
-                        message: "must be an RFC 3339 date-time such as 2026-11-25T09:30:00Z, not '\(text)'"))
+                        message:
+                            "must be an RFC 3339 date-time such as 2026-11-25T09:30:00Z, not '\(TextRules.excerpt(text))'"
+                    ))
                 continue
             }
             filter[keyPath: keyPath] = time
@@ -86,7 +92,8 @@ public struct OrderListQuery: Equatable, Sendable {
                 issues.append(
                     FieldIssue(
                         field: "query.limit",
-                        message: "must be a whole number from 1 to \(Self.maximumLimit), not '\(text)'"))
+                        message:
+                            "must be a whole number from 1 to \(Self.maximumLimit), not '\(TextRules.excerpt(text))'"))
             }
         }
 

@@ -35,6 +35,8 @@ extension Customer {
             case .string(let text)?:
                 if OrderLimits.length(of: text) > OrderLimits.emailLength {
                     issues.add("\(field).email", "must be at most \(OrderLimits.emailLength) characters")
+                } else if let problem = TextRules.problem(inFreeText: text) {
+                    issues.add("\(field).email", problem)
                 } else if !isEmailAddress(text) {
                     issues.add("\(field).email", "must be an email address such as ana@example.com")
                 } else {
@@ -76,7 +78,8 @@ extension Customer {
         guard OrderLimits.customerIDLength.contains(OrderLimits.length(of: text)) else {
             return "must be 1 to \(OrderLimits.customerIDLength.upperBound) characters"
         }
-        return text.allSatisfy(\.isWhitespace) ? "must not be blank" : nil
+        if text.allSatisfy(\.isWhitespace) { return "must not be blank" }
+        return TextRules.problem(inFreeText: text)
     }
 
     /// `local@domain`: a local part of 1 to 64 visible characters, a domain of dot-separated labels of letters,
@@ -124,6 +127,7 @@ enum Metadata {
                     issues.add("\(field).\(key)", "must be at most \(OrderLimits.metadataValueLength) characters")
                     continue
                 }
+                guard issues.checkFreeText(text, field: "\(field).\(key)") else { continue }
                 metadata[key] = text
             }
             return metadata

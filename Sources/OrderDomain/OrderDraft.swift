@@ -180,7 +180,7 @@ extension OrderLine {
         var sku = ""
         switch fields["sku"] {
         case .string(let text)? where OrderLimits.skuLength.contains(OrderLimits.length(of: text)):
-            sku = text
+            if issues.checkFreeText(text, field: "\(field).sku") { sku = text }
         case .string?:
             issues.add("\(field).sku", "must be 1 to \(OrderLimits.skuLength.upperBound) characters")
         case nil, .null?:
@@ -290,6 +290,8 @@ extension Address {
                 issues.add("\(field).\(name)", "must be at most \(OrderLimits.addressFieldLength) characters")
             } else if requiredFields.contains(name), text.allSatisfy(\.isWhitespace) {
                 issues.add("\(field).\(name)", "is required and must not be empty")
+            } else {
+                issues.checkFreeText(text, field: "\(field).\(name)")
             }
             address[keyPath: keyPath] = text
         }

@@ -126,7 +126,7 @@ extension OrderError {
     public static func versionMismatch(order id: OrderID, current: Int, expected: [String]) -> OrderError {
         OrderError(
             .versionMismatch,
-            "Order '\(id)' is at version \(current), but If-Match asked for \(expected.joined(separator: " or ")); "
+            "Order '\(id)' is at version \(current), but If-Match asked for \(TextRules.excerpt(expected.joined(separator: " or "))); "
                 + "read the order again and retry with If-Match: \"\(current)\".")
     }
 }

@@ -41,7 +41,9 @@ public struct StatusUpdate: Equatable, Sendable {
         switch body["status"] {
         case .string(let name)?:
             status = OrderStatus(rawValue: name)
-            if status == nil { issues.add("status", "must be one of \(OrderStatus.allNames), not '\(name)'") }
+            if status == nil {
+                issues.add("status", "must be one of \(OrderStatus.allNames), not '\(TextRules.excerpt(name))'")
+            }
         case nil, .null?:
             issues.add("status", "is required: one of \(OrderStatus.allNames)")
         case let other?:

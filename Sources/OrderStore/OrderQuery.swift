@@ -74,10 +74,38 @@ public struct OrderPage: Equatable, Sendable {
     public var documents: [OrderDocument]
     /// Where the next page starts (pass it as `after`), or `nil` when this is the last page.
     public var next: OrderListPosition?
+    /// The orders the page met but could not list, in listing order. They count towards the page's limit, so a page
+    /// of them still ends, and ``next`` goes past them.
+    public var skipped: [SkippedOrder]
 
-    public init(documents: [OrderDocument], next: OrderListPosition?) {
+    public init(documents: [OrderDocument], next: OrderListPosition?, skipped: [SkippedOrder] = []) {
         self.documents = documents
         self.next = next
+        self.skipped = skipped
+    }
+}
+
+/// An order a listing met and could not list, so that the listing can say so and go on past it.
+public struct SkippedOrder: Equatable, Sendable {
+    /// Why it is not on the page.
+    public enum Reason: String, Equatable, Sendable {
+        /// Its document cannot be read (it does not parse, holds another order, or the store failed to read it).
+        /// Reading the order by its id fails the same way, until someone repairs the document.
+        case unreadable
+        /// It is larger than a listing's answer may be; it can still be read by its id.
+        case tooLarge = "too_large"
+    }
+
+    /// Where it is in the listing: an unreadable order is known by its index entry, not by its document.
+    public var position: OrderListPosition
+    public var reason: Reason
+    /// What went wrong, naming the file: for the log, never for clients.
+    public var error: String
+
+    public init(position: OrderListPosition, reason: Reason, error: String) {
+        self.position = position
+        self.reason = reason
+        self.error = error
     }
 }
 

@@ -90,6 +90,13 @@ struct StartAPI: AsyncParsableCommand {
     @Flag(help: "Turn every authorizer off for this run: every route is open and functions see no claims.")
     var noAuth = false
 
+    @Option(help: "Seconds a client has to finish a request's headers once it has started them.")
+    var headerTimeout = 10.0
+
+    @Option(
+        help: "Seconds a client connection may send nothing, between requests or within a body, before it is closed.")
+    var idleTimeout = 30.0
+
     func run() async throws {
         // One event loop thread serves every socket of the gateway, its clients' and its workers' alike: the gateway's
         // own I/O is small, one wakeup then serves many sockets, and the cores are left to the functions. With one
@@ -97,6 +104,9 @@ struct StartAPI: AsyncParsableCommand {
         // decides when it is set.
         if ProcessInfo.processInfo.environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
             NIOSingletons.groupLoopCountSuggestion = 1
+        }
+        guard headerTimeout > 0, idleTimeout > 0 else {
+            throw fail("--header-timeout and --idle-timeout must be more than 0 seconds")
         }
         var gateway: Gateway
         let scheduler: ScheduleRunner
@@ -121,7 +131,12 @@ struct StartAPI: AsyncParsableCommand {
             throw fail(error.message)
         }
         do {
-            try await GatewayServer(gateway: gateway, host: host, port: port, scheduler: scheduler).run()
+            let limits = ConnectionLimits(
+                headerTimeout: .milliseconds(Int64(headerTimeout * 1000)),
+                idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            try await GatewayServer(
+                gateway: gateway, host: host, port: port, scheduler: scheduler, connectionLimits: limits
+            ).run()
         } catch {
             throw fail("cannot serve on \(host):\(port): \(error)")
         }

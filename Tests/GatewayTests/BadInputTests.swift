@@ -39,15 +39,15 @@ struct BadInputTests {
 
         for badInput in cases {
             let request = badInput.request
+            let sent = (request.headers ?? [:]).sorted { $0.key < $1.key }
             let headers =
-                (request.headers ?? [:]).sorted { $0.key < $1.key }.map {
-                    (name: $0.key, value: $0.value.bytes)
-                } + [authorization]
+                sent.compactMap { field in field.value.map { (name: field.key, value: $0.bytes) } } + [authorization]
+            let omitted = Set(sent.filter { $0.value == nil }.map(\.key))
             let response: RawHTTPExchange.Response
             do {
                 response = try client.send(
                     method: request.method.bytes, target: request.path.bytes, headers: headers,
-                    body: request.bodyBytes)
+                    body: request.bodyBytes, omitted: omitted)
             } catch {
                 Issue.record("\(badInput.file): \(error)")
                 continue

@@ -289,6 +289,75 @@ struct MisbehavingFunctionTests {
     }
 
     @Test(
+        "events carry the client's Host, and domainName from it; an HttpApi route at payload 1.0 says so, stage $default",
+        arguments: GatewayMode.allCases)
+    func eventsAsAPIGatewaySendsThem(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
+        let host = "127.0.0.1:\(gateway.port)"
+        let v2 = try await client.send("GET", "/echo/items/1").json
+        #expect((v2["headers"] as? [String: String])?["host"] == host)
+        let v2Context = try #require(v2["requestContext"] as? [String: Any])
+        #expect(v2Context["domainName"] as? String == "127.0.0.1")
+
+        func v1Event(_ path: String) async throws -> [String: Any] {
+            let response = try await client.send("GET", path)
+            return try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+        }
+        let http = try await v1Event("/v1-http/echo/7")
+        #expect(http["version"] as? String == "1.0")
+        #expect(http["resource"] as? String == "/v1-http/echo/{id}")
+        #expect((http["headers"] as? [String: String])?["Host"] == host)
+        let httpContext = try #require(http["requestContext"] as? [String: Any])
+        #expect(httpContext["stage"] as? String == "$default")
+        #expect(httpContext["domainName"] as? String == "127.0.0.1")
+
+        // A REST API's event names no version, and SAM's stage.
+        let rest = try await v1Event("/v1/echo/7")
+        #expect(rest["version"] == nil)
+        #expect((rest["requestContext"] as? [String: Any])?["stage"] as? String == "Prod")
+    }
+
+    @Test("warm: another process that calls a worker's Runtime API is refused and gets no event; the worker does")
+    func runtimeAPIOnlyForItsWorker() async throws {
+        let (functions, gateway, client) = try Self.start(.warm)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
+        // The worker's handler reports its endpoint; the worker is then back in invocation/next.
+        let endpoint = try #require(try await client.send("GET", "/env").json["AWS_LAMBDA_RUNTIME_API"] as? String)
+        #expect(endpoint.hasPrefix("127.0.0.1:"))
+
+        // A second process, not the worker's, asks for the next invocation, as any local user could.
+        let intruder = Process()
+        intruder.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        intruder.arguments = [
+            "-sS", "-m", "8", "-D", "-", "http://\(endpoint)/2018-06-01/runtime/invocation/next",
+        ]
+        let output = Pipe()
+        intruder.standardOutput = output
+        intruder.standardError = FileHandle.nullDevice
+        try intruder.run()
+        try await Task.sleep(for: .milliseconds(500))
+
+        // The next request is the worker's to answer, not the intruder's.
+        let response = try await client.send("GET", "/env", headers: ["Authorization": "Bearer secret-token"])
+        #expect(response.status == 200, "\(response.text)")
+        #expect(response.json["AWS_LAMBDA_FUNCTION_NAME"] as? String == "EnvReportFunction")
+
+        intruder.waitUntilExit()
+        let taken = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(intruder.terminationStatus != 0, "the intruder was answered: \(taken)")
+        #expect(!taken.lowercased().contains("lambda-runtime-aws-request-id"), "\(taken)")
+        #expect(!taken.contains("secret-token"))
+        #expect(!gateway.logLines("runtime api connection refused").isEmpty)
+    }
+
+    @Test(
         "--env-vars overrides the template; Lambda's variables are set; cookies become Set-Cookie",
         arguments: GatewayMode.allCases)
     func environment(mode: GatewayMode) async throws {

@@ -129,7 +129,8 @@ struct TemplateTests {
             api.routes == [
                 RouteDefinition(eventName: "Rest", method: "GET", path: "/rest/{id}", payloadVersion: .v1),
                 RouteDefinition(eventName: "Http", method: nil, path: "/http", payloadVersion: .v2),
-                RouteDefinition(eventName: "Legacy", method: "POST", path: "/legacy", payloadVersion: .v1),
+                RouteDefinition(
+                    eventName: "Legacy", method: "POST", path: "/legacy", payloadVersion: .v1, api: .httpAPI),
                 RouteDefinition(eventName: "Default", method: nil, path: "$default", payloadVersion: .v2),
             ])
         #expect(api.routes.map(\.routeKey) == ["GET /rest/{id}", "ANY /http", "POST /legacy", "$default"])

@@ -238,7 +238,7 @@ private struct FunctionReader {
             function.routes.append(
                 RouteDefinition(
                     eventName: event.key, method: anyMethod ? nil : method, path: routePath, payloadVersion: version,
-                    authorization: authorization))
+                    authorization: authorization, api: type == "Api" ? .restAPI : .httpAPI))
         case "Schedule", "ScheduleV2":
             guard let expression = try property(type == "Schedule" ? "Schedule" : "ScheduleExpression") else {
                 throw .templateInvalid("\(location) has no schedule expression")

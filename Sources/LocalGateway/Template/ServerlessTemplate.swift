@@ -67,6 +67,14 @@ public struct FunctionDefinition: Sendable, Equatable {
     }
 }
 
+/// The kind of API Gateway API a route belongs to, which its events name in `requestContext.stage` and `version`.
+public enum APIKind: Sendable, Equatable {
+    /// An HTTP API (SAM `HttpApi` events): one `$default` stage; payload 2.0, or 1.0 when asked for.
+    case httpAPI
+    /// A REST API (SAM `Api` events): SAM's `Prod` stage; payload 1.0.
+    case restAPI
+}
+
 /// One `HttpApi` or `Api` event of a function: a method and a path template.
 public struct RouteDefinition: Sendable, Equatable {
     /// The event's name in the template, such as `GetOrder`.
@@ -78,16 +86,21 @@ public struct RouteDefinition: Sendable, Equatable {
     public var payloadVersion: PayloadVersion
     /// Who may call the route; `nil` when anyone may (no authorizer, or `Authorizer: NONE`).
     public var authorization: RouteAuthorization?
+    /// `HttpApi` or `Api`.
+    public var api: APIKind
 
+    /// - Parameter api: by default, a REST API for payload 1.0 and an HTTP API for 2.0, as SAM's event types give
+    ///   them; an `HttpApi` event with `PayloadFormatVersion: "1.0"` is `.httpAPI` with `.v1`.
     public init(
         eventName: String, method: String?, path: String, payloadVersion: PayloadVersion,
-        authorization: RouteAuthorization? = nil
+        authorization: RouteAuthorization? = nil, api: APIKind? = nil
     ) {
         self.eventName = eventName
         self.method = method
         self.path = path
         self.payloadVersion = payloadVersion
         self.authorization = authorization
+        self.api = api ?? (payloadVersion == .v1 ? .restAPI : .httpAPI)
     }
 
     /// API Gateway's route key: `GET /order/{id}`, `ANY /files/{proxy+}` or `$default`.

@@ -73,7 +73,7 @@ public struct CancellationRequest: Equatable, Sendable {
         case nil, .null?:
             break
         case .string(let text)? where OrderLimits.length(of: text) <= OrderLimits.cancellationNoteLength:
-            note = text
+            if issues.checkFreeText(text, field: "note") { note = text }
         case .string?:
             issues.add("note", "must be at most \(OrderLimits.cancellationNoteLength) characters")
         case let other?:

@@ -52,6 +52,8 @@ extension Shipment {
                 case .string(let text)?:
                     if !(1...limit).contains(OrderLimits.length(of: text)) {
                         issues.add("\(field).\(name)", "must be 1 to \(limit) characters")
+                    } else if !issues.checkFreeText(text, field: "\(field).\(name)") {
+                        continue
                     } else if name == "tracking_url", !isWebURL(text) {
                         issues.add(
                             "\(field).\(name)",
@@ -81,6 +83,6 @@ extension Shipment {
         guard schemeLength > 0, bytes.count > schemeLength, !"/?#@:".utf8.contains(bytes[schemeLength]) else {
             return false
         }
-        return text.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value != 0x7F }
+        return text.unicodeScalars.allSatisfy { $0.value != 0x20 && !TextRules.isControlCharacter($0) }
     }
 }
