@@ -137,7 +137,7 @@ public struct EventDeliverer {
         FunctionLog.write(
             "webhook_delivery", level: delivery.state == .delivered ? "info" : "warning",
             fields: AttemptLog(
-                eventID: event.id, orderID: event.orderID.rawValue, urlHost: Self.host(of: url),
+                eventID: event.id, orderID: event.orderID.rawValue, urlHost: configuration.loggableHost,
                 httpStatus: (try? result.get())?.status, curlError: result.failureCode, durationMilliseconds: duration,
                 attempt: delivery.attempts, outcome: delivery.state.rawValue,
                 nextAttemptAt: delivery.nextAttemptAt?.description))
@@ -189,15 +189,6 @@ public struct EventDeliverer {
         if let seconds = Int64(value.filter { $0 != " " }), seconds >= 0 { return seconds * 1000 }
         guard let date = Timestamp(httpDate: value) else { return nil }
         return max(0, date.millisecondsSinceEpoch - now.millisecondsSinceEpoch)
-    }
-
-    /// The host (and port) of a URL, without credentials, path or query: safe to log.
-    static func host(of url: String) -> String {
-        var rest = url[...]
-        if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
-        rest = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        return String(rest)
     }
 }
 
