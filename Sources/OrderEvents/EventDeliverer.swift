@@ -34,6 +34,10 @@ public struct EventDeliverer {
         self.random = random
     }
 
+    /// The most of a webhook's reply body read: only its status and headers count, so the rest is not read at
+    /// all, and a receiver answering with a huge body costs neither memory nor time.
+    static let replyBodyLimit = 1024
+
     /// What one call delivered.
     public struct Report: Sendable, Equatable, Encodable {
         public var delivered = 0
@@ -103,7 +107,7 @@ public struct EventDeliverer {
         let result = transport.send(
             HTTPRequest(
                 method: "POST", url: url, headers: headers, body: body,
-                timeoutMilliseconds: configuration.timeoutMilliseconds))
+                timeoutMilliseconds: configuration.timeoutMilliseconds, replyBodyLimit: Self.replyBodyLimit))
         let duration = Double(Timestamp.monotonicNanoseconds() - started) / 1_000_000
 
         var delivery = event.delivery

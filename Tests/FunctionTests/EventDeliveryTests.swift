@@ -162,6 +162,21 @@ struct EventDeliveryTests {
         await receiver.stop()
     }
 
+    @Test("a 200 with an endless body is delivered at once: the body is not read")
+    func endlessReplyBody() async throws {
+        let receiver = try await WebhookReceiver()
+        receiver.script([.init(endlessBody: true)])
+        let setup = try Setup(url: receiver.url)
+        defer { setup.cleanUp() }
+
+        #expect(try await setup.create("EVT-9").statusCode == 201)
+        // Reading the body to its end would last until the 5 s timeout and fail the attempt.
+        let delivery = try #require(try await setup.events("EVT-9").first?["delivery"] as? [String: Any])
+        #expect(delivery["state"] as? String == "delivered")
+        #expect(delivery["last_status"] as? Int == 200)
+        await receiver.stop()
+    }
+
     @Test("410 Gone is final: the event goes to the dead letters at once")
     func gone() async throws {
         let receiver = try await WebhookReceiver()
