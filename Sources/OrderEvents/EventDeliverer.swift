@@ -18,18 +18,24 @@ public struct EventDeliverer {
     let configuration: WebhookConfiguration
     let url: String
     let transport: any WebhookTransport
+    /// Where each attempt's outcome is recorded for the deliveries after a response, or `nil` for nowhere.
+    let health: WebhookHealth?
     let now: () -> Timestamp
     var random: any RandomNumberGenerator
 
-    /// A deliverer for `configuration`, which must name a URL.
+    /// A deliverer for `configuration`, which must name a URL. With `health`, every attempt marks the webhook
+    /// unhealthy when it times out and clears the mark otherwise; the deliverer itself attempts regardless (whoever
+    /// calls it decides whether to, with ``WebhookHealth/verdict(urlHost:probeMilliseconds:now:)``).
     public init(
         store: any OrderRepository, configuration: WebhookConfiguration, transport: any WebhookTransport,
-        now: @escaping () -> Timestamp = { .now() }, random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+        health: WebhookHealth? = nil, now: @escaping () -> Timestamp = { .now() },
+        random: any RandomNumberGenerator = SystemRandomNumberGenerator()
     ) {
         self.store = store
         self.configuration = configuration
         url = configuration.url ?? ""
         self.transport = transport
+        self.health = health
         self.now = now
         self.random = random
     }
@@ -113,6 +119,9 @@ public struct EventDeliverer {
         var delivery = event.delivery
         delivery.attempts += 1
         let time = now()
+        health?.record(
+            timedOut: result.failureCode == "timeout", error: result.failureDescription ?? "",
+            urlHost: configuration.loggableHost, now: time)
         switch result {
         case .success(let reply) where (200..<300).contains(reply.status):
             delivery.state = .delivered
@@ -240,6 +249,11 @@ struct AttemptLog: LogFields {
 extension Result where Failure == HTTPTransportError {
     fileprivate var failureCode: String? {
         if case .failure(let error) = self { return error.code }
+        return nil
+    }
+
+    fileprivate var failureDescription: String? {
+        if case .failure(let error) = self { return error.description }
         return nil
     }
 }
