@@ -50,7 +50,8 @@ struct StartAPI: AsyncParsableCommand {
 
     @Option(
         help:
-            "How many function processes may run at once (with --warm: per function); more requests wait their turn.")
+            "How many function processes may run at once, not counting one that has answered and only finishes its after-response work (with --warm: workers per function, busy until they ask for the next invocation); more requests wait their turn."
+    )
     var maxConcurrency = ProcessInfo.processInfo.activeProcessorCount * 4
 
     @Flag(
@@ -135,9 +136,11 @@ struct Invoke: AsyncParsableCommand {
             throw fail("cannot read the event \(event): \(error.localizedDescription)")
         }
         do {
-            let output = try await setup.processInvoker.invoke(
-                definition, event: bytes, requestID: UUID().uuidString.lowercased())
+            let invoker = setup.processInvoker
+            let output = try await invoker.invoke(definition, event: bytes, requestID: UUID().uuidString.lowercased())
             FileHandle.standardOutput.write(Data(output))
+            // The process may still be delivering its events: it finishes, and its log lines are written, before exit.
+            await invoker.shutdown()
         } catch {
             throw fail(error.message)
         }
