@@ -139,8 +139,9 @@ struct Invoke: AsyncParsableCommand {
             let invoker = setup.processInvoker
             let output = try await invoker.invoke(definition, event: bytes, requestID: UUID().uuidString.lowercased())
             FileHandle.standardOutput.write(Data(output))
-            // The process may still be delivering its events: it finishes, and its log lines are written, before exit.
-            await invoker.shutdown()
+            // The process may still be delivering its events: as `sam local invoke`, wait for it (its Timeout at most),
+            // so that its delivery is not cut short and its log lines are written.
+            await invoker.waitForExits()
         } catch {
             throw fail(error.message)
         }

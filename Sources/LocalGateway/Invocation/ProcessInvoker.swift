@@ -70,6 +70,11 @@ public struct ProcessInvoker: FunctionInvoker {
         await running.stop(grace: .seconds(1))
     }
 
+    /// Waits for every process to exit on its own: their after-response work done, or their `Timeout` reached.
+    public func waitForExits() async {
+        await running.waitForAll()
+    }
+
     /// Runs one process to its exit, giving `answer` the invocation's result as soon as it is known.
     private func run(
         _ function: FunctionDefinition, event: [UInt8], requestID: String, process id: Int,
@@ -275,6 +280,11 @@ private final class RunningProcesses: Sendable {
     /// Records the process of `id`, for ``stop(grace:)`` to kill.
     func started(_ id: Int, processID: pid_t) {
         state.withLock { $0.entries[id]?.processID = processID }
+    }
+
+    /// Returns once no process is left; each entry removes itself as its task ends.
+    func waitForAll() async {
+        while let task = state.withLock({ $0.entries.values.first?.task }) { await task.value }
     }
 
     /// Waits up to `grace` for every process to exit, then kills what is left, process groups and all, and waits
