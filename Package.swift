@@ -61,6 +61,8 @@ let package = Package(
         // Spelled as Hummingbird spells them, so that SwiftPM sees one package each.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        // JWT verification for the gateway's authorizers; the function executables never link it.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // Keeps the function executables loadable on provided.al2023 (glibc 2.34); see its header.
@@ -140,6 +142,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                // The development identity's RSA key and its id.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -186,7 +192,13 @@ let package = Package(
         ),
         // The local gateway: routing, events and responses in-process, then the built command over real sockets.
         .testTarget(
-            name: "GatewayTests", dependencies: ["LocalGateway", "FunctionRuntime", "FixtureSupport"],
+            name: "GatewayTests",
+            dependencies: [
+                "LocalGateway", "FunctionRuntime", "FixtureSupport",
+                // Test keys and tokens, good and forged.
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

@@ -19,6 +19,8 @@ public enum FunctionLog {
         public var errorCode: String?
         /// The internal error behind a 5xx.
         public var error: String?
+        /// Who asked (``FunctionRequest/actor``), never the token itself; absent when no authorizer ran.
+        public var actor: String?
 
         public func write(to json: inout JSONWriter) {
             json.field("function", function)
@@ -29,6 +31,7 @@ public enum FunctionLog {
             json.field("duration_ms", durationMilliseconds)
             json.fieldIfPresent("error_code", errorCode)
             json.fieldIfPresent("error", error)
+            json.fieldIfPresent("actor", actor)
         }
     }
 

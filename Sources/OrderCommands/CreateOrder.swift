@@ -30,7 +30,8 @@ public struct CreateOrder: OrderFunction {
         let draft = try OrderDraft(json: request.jsonBody())
         let now = context.now()
         guard let key else {
-            return try create(Order(draft: draft, id: draft.id ?? .generate(at: now), at: now), key: nil)
+            return try create(
+                Order(draft: draft, id: draft.id ?? .generate(at: now), at: now, by: request.actor), key: nil)
         }
 
         let fingerprint = IdempotencyKey.hexDigest(of: request.body)
@@ -51,7 +52,7 @@ public struct CreateOrder: OrderFunction {
 
         let response: FunctionResponse
         do {
-            response = try create(Order(draft: draft, id: id, at: now), key: key.digest)
+            response = try create(Order(draft: draft, id: id, at: now, by: request.actor), key: key.digest)
         } catch let error as OrderError {
             response = APIError(error).response
         } catch {

@@ -7,7 +7,8 @@ import OrderStore
 /// next status of the flow.
 ///
 /// Repeating the current status is a successful no-op. `If-Match` makes the change conditional on the version.
-/// A real change records an `order_status_updated` event, delivered right after the answer.
+/// A real change records an `order_status_updated` event, delivered right after the answer; both name the request's
+/// actor.
 public struct UpdateOrderStatus: OrderFunction {
     let context: OrderServiceContext
     let events: EventPublisher
@@ -25,7 +26,7 @@ public struct UpdateOrderStatus: OrderFunction {
                 throw OrderError.versionMismatch(
                     order: update.id, current: document.order.version, expected: condition.tagList)
             }
-            let changed = try document.advance(to: update.status, at: context.now())
+            let changed = try document.advance(to: update.status, at: context.now(), by: request.actor)
             return (document.order, changed)
         }
         var response = FunctionResponse.order(order)

@@ -31,8 +31,8 @@ public struct Order: Codable, Equatable, Sendable {
         case statusHistory = "status_history"
     }
 
-    /// A new order at the start of the flow, version 1.
-    public init(draft: OrderDraft, id: OrderID, at time: Timestamp) {
+    /// A new order at the start of the flow, version 1, created by `actor` (``StatusChange/actor``).
+    public init(draft: OrderDraft, id: OrderID, at time: Timestamp, by actor: String? = nil) {
         self.id = id
         status = .initial
         amount = draft.amount
@@ -42,7 +42,7 @@ public struct Order: Codable, Equatable, Sendable {
         version = 1
         createdAt = time
         updatedAt = time
-        statusHistory = [StatusChange(status: .initial, enteredAt: time)]
+        statusHistory = [StatusChange(status: .initial, enteredAt: time, actor: actor)]
     }
 }
 
@@ -83,35 +83,58 @@ public struct Address: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// The moment an order entered a status.
+/// The moment an order entered a status, and who moved it there.
 public struct StatusChange: Codable, Equatable, Sendable {
     public var status: OrderStatus
     public var enteredAt: Timestamp
+    /// Who made the change: the verified token's `sub`, or its `client_id` for a machine client; `nil` when no
+    /// authorizer ran (and in documents written before changes were attributed).
+    public var actor: String?
 
     enum CodingKeys: String, CodingKey {
         case status
         case enteredAt = "entered_at"
+        case actor
     }
 
-    public init(status: OrderStatus, enteredAt: Timestamp) {
+    public init(status: OrderStatus, enteredAt: Timestamp, actor: String? = nil) {
         self.status = status
         self.enteredAt = enteredAt
+        self.actor = actor
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        status = try container.decode(OrderStatus.self, forKey: .status)
+        enteredAt = try container.decode(Timestamp.self, forKey: .enteredAt)
+        // Entries stored before changes were attributed have no `actor`: they read as unattributed.
+        actor = try container.decodeIfPresent(String.self, forKey: .actor)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(enteredAt, forKey: .enteredAt)
+        // Written even when nil: `"actor": null` says "no authorizer ran", a missing key says nothing.
+        try container.encode(actor, forKey: .actor)
     }
 }
 
 extension Order {
-    /// Moves the order to `target` if that is the next status of the flow.
+    /// Moves the order to `target` if that is the next status of the flow, recording `actor` as who did it.
     ///
     /// - Returns: `true` if the order changed; `false` if it already has `target`, which is a no-op.
     /// - Throws: ``OrderError`` `invalid_transition` for any other status; the order is left unchanged.
     @discardableResult
-    public mutating func advance(to target: OrderStatus, at time: Timestamp) throws(OrderError) -> Bool {
+    public mutating func advance(to target: OrderStatus, at time: Timestamp, by actor: String? = nil)
+        throws(OrderError) -> Bool
+    {
         if target == status { return false }
         guard target == status.next else { throw .invalidTransition(order: id, from: status, to: target) }
         status = target
         version += 1
         updatedAt = time
-        statusHistory.append(StatusChange(status: target, enteredAt: time))
+        statusHistory.append(StatusChange(status: target, enteredAt: time, actor: actor))
         return true
     }
 

@@ -23,14 +23,17 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         self.idempotencyKey = idempotencyKey
     }
 
-    /// Moves the order to `status` and records the `order_status_updated` event if it really changed.
+    /// Moves the order to `status` on behalf of `actor` and records the `order_status_updated` event if it really
+    /// changed.
     ///
     /// - Returns: `true` if the order changed; `false` for a repeat of the current status (no event).
     /// - Throws: ``OrderError`` `invalid_transition`; nothing changes.
     @discardableResult
-    public mutating func advance(to status: OrderStatus, at time: Timestamp) throws(OrderError) -> Bool {
+    public mutating func advance(to status: OrderStatus, at time: Timestamp, by actor: String? = nil)
+        throws(OrderError) -> Bool
+    {
         let previous = order.status
-        guard try order.advance(to: status, at: time) else { return false }
+        guard try order.advance(to: status, at: time, by: actor) else { return false }
         events.append(.statusUpdated(order, from: previous))
         return true
     }

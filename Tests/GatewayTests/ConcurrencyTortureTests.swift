@@ -38,7 +38,7 @@ struct ConcurrencyTortureTests {
             gateway.stop()
             try? FileManager.default.removeItem(at: data)
         }
-        let client = HTTPClient(port: gateway.port)
+        let client = HTTPClient(port: gateway.port, token: try DevelopmentTokens.token(dataDirectory: data))
 
         let peakSampler = Task { () -> Int in
             var peak = 0

@@ -5,7 +5,8 @@ import Testing
 /// Each test runs in both modes: a process per request, and `--warm`, the functions' own Runtime API loop.
 @Suite("End to end: the order service through the gateway", .serialized)
 struct OrderServiceEndToEndTests {
-    /// A gateway for one test, with an empty data directory; the caller stops it and removes `data`.
+    /// A gateway for one test, with an empty data directory and its authorizer on, and a client that sends a token
+    /// with every scope from its development identity; the caller stops it and removes `data`.
     static func start(_ mode: GatewayMode) throws -> (data: URL, gateway: GatewayProcess, client: HTTPClient) {
         let data = try Paths.temporaryDirectory()
         let gateway = try GatewayProcess(
@@ -13,7 +14,8 @@ struct OrderServiceEndToEndTests {
                 "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
                 "--functions-dir", Paths.binaries.path, "--data-dir", data.path, "--max-concurrency", "8",
             ] + mode.arguments)
-        return (data, gateway, HTTPClient(port: gateway.port))
+        let token = try DevelopmentTokens.token(dataDirectory: data)
+        return (data, gateway, HTTPClient(port: gateway.port, token: token))
     }
 
     @Test(
@@ -32,7 +34,8 @@ struct OrderServiceEndToEndTests {
                 "--functions-dir", Paths.binaries.path, "--data-dir", data.appendingPathComponent("orders").path,
                 "--env-vars", variables.path, "--max-concurrency", "1",
             ] + mode.arguments)
-        let client = HTTPClient(port: gateway.port)
+        let token = try DevelopmentTokens.token(dataDirectory: data.appendingPathComponent("orders"))
+        let client = HTTPClient(port: gateway.port, token: token)
         defer {
             gateway.stop()
             try? FileManager.default.removeItem(at: data)

@@ -119,6 +119,26 @@ struct FileOrderStoreTests {
         #expect(orderError?.code == .unsupportedSchema)
     }
 
+    @Test("a document written before actors were recorded reads, updates, and keeps its old entries unattributed")
+    func documentWithoutActors() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        try store.create(Fixtures.document(id: "ORD-1"))
+        let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains(#""actor":null"#))
+        // As the service wrote it before: no `actor` key at all.
+        let old = text.replacingOccurrences(of: #""actor":null,"#, with: "")
+            .replacingOccurrences(of: #","actor":null"#, with: "")
+        #expect(!old.contains("actor"))
+        try old.write(toFile: path, atomically: false, encoding: .utf8)
+
+        let id = OrderID("ORD-1")!
+        #expect(try store.order(id)?.statusHistory.map(\.actor) == [nil])
+        _ = try store.update(id) { try $0.advance(to: .confirmed, at: Fixtures.time, by: "alice") }
+        #expect(try store.get(id)?.order.statusHistory.map(\.actor) == [nil, "alice"])
+    }
+
     @Test("an update that changes nothing does not rewrite the document")
     func noOpUpdate() throws {
         let root = try TemporaryDirectory.make()

@@ -11,9 +11,11 @@ public struct ProxyEventBuilder: Sendable {
 
     public init() {}
 
-    /// The event JSON for `request` matched to `match`, stamped with `requestID` and `time`.
+    /// The event JSON for `request` matched to `match`, stamped with `requestID` and `time`; with `grant`, the
+    /// verified token's claims and scopes at `requestContext.authorizer.jwt`, as a JWT authorizer passes them.
     public func event(
-        for request: GatewayRequest, match: RouteTable.Match, requestID: String, time: Date
+        for request: GatewayRequest, match: RouteTable.Match, requestID: String, time: Date,
+        grant: JWTAuthorizer.Grant? = nil
     ) -> [UInt8] {
         let body = EventBody(request.body, contentType: request.header("content-type"))
         let query = QueryString(request.rawQuery)
@@ -52,6 +54,14 @@ public struct ProxyEventBuilder: Sendable {
                 json.object("requestContext") { json in
                     json.field("accountId", accountID)
                     json.field("apiId", apiID)
+                    if let grant {
+                        json.object("authorizer") { json in
+                            json.object("jwt") { json in
+                                json.field("claims", grant.claims)
+                                json.field("scopes", grant.scopes.isEmpty ? nil : grant.scopes)
+                            }
+                        }
+                    }
                     json.field("domainName", host)
                     json.field("domainPrefix", String(host.prefix { $0 != "." }))
                     json.object("http") { json in
