@@ -64,8 +64,12 @@ start_gateway() { # mode-arguments...
     done
     [ -n "$port" ] || { echo "bench-gateway: the gateway did not start" >&2; cat "$work/gateway.log" >&2; exit 1; }
     base="http://127.0.0.1:$port"
+    # Every route needs a token: one with every scope, from the development identity of the data directory.
+    token=$("$bin/local-gateway" token --template template.yaml --data-dir "$work/data" --sub bench \
+        --scope "orders/create orders/read orders/update-status" --ttl 7200)
     local status
     status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/order" -H 'Content-Type: application/json' \
+        -H "Authorization: Bearer $token" \
         -d '{"id":"BENCH-1","order_lines":[{"sku":"SKU-1","price":10,"quantity":2}],"shipping_address":{"line1":"a","city":"b","country":"c"},"billing_address":{"line1":"a","city":"b","country":"c"}}')
     [ "$status" = 201 ] || { echo "bench-gateway: creating the order to read answered $status" >&2; exit 1; }
 }
@@ -75,7 +79,7 @@ measure() { # name connections wrk-arguments...
     local name=$1 load=$2
     shift 2
     echo "== $name: wrk -t$threads -c$load -d$duration $*" >&2
-    wrk -t"$threads" -c"$load" -d"$duration" --latency "$@" >"$work/$name.txt"
+    wrk -t"$threads" -c"$load" -d"$duration" --latency -H "Authorization: Bearer $token" "$@" >"$work/$name.txt"
     cat "$work/$name.txt" >&2
     awk '
         function ms(value) {
