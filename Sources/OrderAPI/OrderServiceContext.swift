@@ -11,14 +11,18 @@ public struct OrderServiceContext: Sendable {
     public var now: @Sendable () -> Timestamp
     /// Whether `ORDER_WEBHOOK_URL` is set: without it, events are recorded but not posted.
     public var webhookConfigured: Bool
+    /// The data directory of a file store, where the processes of the service share what is not an order (such as
+    /// the webhook's health); `nil` for a store in memory.
+    public var dataDirectory: String?
 
     public init(
         store: any OrderRepository, now: @escaping @Sendable () -> Timestamp = { .now() },
-        webhookConfigured: Bool = false
+        webhookConfigured: Bool = false, dataDirectory: String? = nil
     ) {
         self.store = store
         self.now = now
         self.webhookConfigured = webhookConfigured
+        self.dataDirectory = dataDirectory
     }
 
     /// The context from the process environment: the file store in `ORDER_DATA_DIR` (default `./data`).
@@ -40,6 +44,7 @@ public struct OrderServiceContext: Sendable {
                 errno: errno)
         }
         return OrderServiceContext(
-            store: try FileOrderStore(root: directory), webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil)
+            store: try FileOrderStore(root: directory), webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil,
+            dataDirectory: directory)
     }
 }
