@@ -14,15 +14,19 @@ public struct OrderServiceContext: Sendable {
     public var webhookConfigured: Bool
     /// The currency of orders created without one (`ORDER_DEFAULT_CURRENCY`, default EUR).
     public var defaultCurrency: Currency
+    /// The data directory of a file store, where the processes of the service share what is not an order (such as
+    /// the webhook's health); `nil` for a store in memory.
+    public var dataDirectory: String?
 
     public init(
         store: any OrderRepository, now: @escaping @Sendable () -> Timestamp = { .now() },
-        webhookConfigured: Bool = false, defaultCurrency: Currency = .euro
+        webhookConfigured: Bool = false, defaultCurrency: Currency = .euro, dataDirectory: String? = nil
     ) {
         self.store = store
         self.now = now
         self.webhookConfigured = webhookConfigured
         self.defaultCurrency = defaultCurrency
+        self.dataDirectory = dataDirectory
     }
 
     /// A setting of the environment that cannot work.
@@ -61,6 +65,7 @@ public struct OrderServiceContext: Sendable {
         }
         return OrderServiceContext(
             store: try FileOrderStore(root: directory, defaultCurrency: defaultCurrency),
-            webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil, defaultCurrency: defaultCurrency)
+            webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil, defaultCurrency: defaultCurrency,
+            dataDirectory: directory)
     }
 }
