@@ -1,20 +1,21 @@
 public import FunctionRuntime
 import OrderDomain
-import OrderStore
+public import OrderStore
 
 /// `GET /orders`: the orders matching the query's filters, oldest first, a page at a time.
 ///
 /// Answers `{"orders": [...], "next_cursor": "..." | null}`; see ``OrderListQuery`` for the parameters.
 public struct ListOrders: OrderFunction {
-    let context: OrderServiceContext
+    let listing: any OrderListing
 
-    public init(context: OrderServiceContext) {
-        self.context = context
+    /// Lists from `context.store`.
+    public init(context: OrderServiceContext<some OrderListing>) {
+        listing = context.store
     }
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let query = try OrderListQuery(parameters: request.queryParameters)
-        let page = try context.store.list(query.filter, after: query.after, limit: query.limit)
+        let page = try listing.list(query.filter, after: query.after, limit: query.limit)
         let body = Page(orders: page.documents.map(\.order), nextCursor: page.next.map(OrderListQuery.cursor(after:)))
         return FunctionResponse(
             statusCode: 200, headers: ["Content-Type": "application/json"], body: JSONBody.encode(body))

@@ -1,7 +1,7 @@
 public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
-import OrderStore
+public import OrderStore
 import Timestamps
 
 /// `POST /order`: validates an order, stores it at `pending_confirmation` with its `order_added` event, answers 201
@@ -13,14 +13,19 @@ import Timestamps
 /// chosen before anything is written and kept with the key, so a request that takes the key over after a crash
 /// creates that same order, or finds it, and never a second one.
 public struct CreateOrder: OrderFunction {
-    let context: OrderServiceContext
+    let store: any OrderDocumentStore & IdempotencyRecordStore
+    let now: @Sendable () -> Timestamp
     let events: EventPublisher
     let idempotency: IdempotencySettings
 
+    /// Creates orders in `context.store`, keeping there the records of their idempotency keys for as long as
+    /// `idempotency` says; `events` delivers their `order_added` events.
     public init(
-        context: OrderServiceContext, events: EventPublisher, idempotency: IdempotencySettings = IdempotencySettings()
+        context: OrderServiceContext<some OrderDocumentStore & IdempotencyRecordStore>, events: EventPublisher,
+        idempotency: IdempotencySettings = IdempotencySettings()
     ) {
-        self.context = context
+        store = context.store
+        now = context.now
         self.events = events
         self.idempotency = idempotency
     }
@@ -28,14 +33,14 @@ public struct CreateOrder: OrderFunction {
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let key = try request.header("idempotency-key").map(IdempotencyKey.init(header:))
         let draft = try OrderDraft(json: request.jsonBody())
-        let now = context.now()
+        let now = self.now()
         guard let key else {
             return try create(Order(draft: draft, id: draft.id ?? .generate(at: now), at: now), key: nil)
         }
 
         let fingerprint = IdempotencyKey.hexDigest(of: request.body)
         let owner = String(UInt64.random(in: .min ... .max), radix: 16)
-        let claim = try context.store.updateIdempotencyRecord(key.digest) { record -> Claim in
+        let claim = try store.updateIdempotencyRecord(key.digest) { record -> Claim in
             try claimKey(
                 &record, fingerprint: fingerprint, owner: owner, newID: draft.id ?? .generate(at: now), now: now)
         }
@@ -60,12 +65,12 @@ public struct CreateOrder: OrderFunction {
             // lease takes it over and finds the order.
             let written: Bool
             do {
-                written = try context.store.get(id) != nil
+                written = try store.get(id) != nil
             } catch {
                 written = true  // Unreadable: assume the worst.
             }
             if !written {
-                _ = try? context.store.updateIdempotencyRecord(key.digest) { record in
+                _ = try? store.updateIdempotencyRecord(key.digest) { record in
                     if record?.owner == owner, record?.state == .inProgress { record = nil }
                 }
             }
@@ -75,7 +80,7 @@ public struct CreateOrder: OrderFunction {
         let stored = IdempotencyRecord.StoredResponse(
             statusCode: response.statusCode, headers: response.headers, body: response.body)
         do {
-            try context.store.updateIdempotencyRecord(key.digest) { record in
+            try store.updateIdempotencyRecord(key.digest) { record in
                 guard let current = record, current.fingerprint == fingerprint, current.orderID == id,
                     current.state == .inProgress
                 else { return }
@@ -95,9 +100,9 @@ public struct CreateOrder: OrderFunction {
     private func create(_ order: Order, key: IdempotencyKeyDigest?) throws -> FunctionResponse {
         var created = order
         do {
-            try context.store.create(OrderDocument(newOrder: order, idempotencyKey: key))
+            try store.create(OrderDocument(newOrder: order, idempotencyKey: key))
         } catch let error as OrderError where error.code == .orderExists && key != nil {
-            guard let existing = try context.store.get(order.id), existing.idempotencyKey == key else { throw error }
+            guard let existing = try store.get(order.id), existing.idempotencyKey == key else { throw error }
             // The first answer carried the order as created; later changes are not part of it.
             created = existing.order.asOf(version: 1)
         }

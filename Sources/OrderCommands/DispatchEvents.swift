@@ -25,7 +25,7 @@ public struct DispatchEvents: EventHandler {
         let budget = Int64(
             invocation.budget(wanting: Int(budgetMilliseconds), margin: events.webhook.timeoutMilliseconds + 500))
         let deadline = Timestamp.monotonicNanoseconds() + budget * 1_000_000
-        var dispatcher = EventDispatcher(deliverer: deliverer, store: events.context.store)
+        var dispatcher = EventDispatcher(deliverer: deliverer, store: events.store)
         let summary = try dispatcher.run { Timestamp.monotonicNanoseconds() < deadline }
         return JSONBody.encode(Result(webhookConfigured: true, summary: summary))
     }

@@ -3,15 +3,21 @@ import FunctionRuntime
 public import OrderAPI
 import OrderDomain
 public import OrderEvents
+public import OrderStore
+import Timestamps
 
 /// Delivers the events of the changes a function makes: right after it answers, and in `dispatch-events`.
 public struct EventPublisher: Sendable {
-    let context: OrderServiceContext
+    /// The documents that hold the events, and the outbox that says which orders have some waiting.
+    let store: any OrderDocumentStore & EventOutbox
+    let now: @Sendable () -> Timestamp
     /// Where events are posted; with no URL, events are recorded but not posted.
     public let webhook: WebhookConfiguration
 
-    public init(context: OrderServiceContext, webhook: WebhookConfiguration) {
-        self.context = context
+    /// A publisher of the events kept in `context.store`, posting them to `webhook`.
+    public init(context: OrderServiceContext<some OrderDocumentStore & EventOutbox>, webhook: WebhookConfiguration) {
+        store = context.store
+        now = context.now
         self.webhook = webhook
     }
 
@@ -24,7 +30,7 @@ public struct EventPublisher: Sendable {
         configuration.timeoutMilliseconds = invocation.budget(wanting: webhook.timeoutMilliseconds)
         guard configuration.timeoutMilliseconds > 0 else { return nil }
         return EventDeliverer(
-            store: context.store, configuration: configuration, transport: try CurlHTTPClient(), now: context.now)
+            store: store, configuration: configuration, transport: try CurlHTTPClient(), now: now)
     }
 
     /// Work to run after answering a request that changed `id`: deliver its due events at once, within the

@@ -1,7 +1,8 @@
 public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
-import OrderStore
+public import OrderStore
+import Timestamps
 
 /// `PUT /order` with `{"id","status"}` and `PUT /order/{id}/status` with `{"status"}`: moves an order to the
 /// next status of the flow.
@@ -9,23 +10,26 @@ import OrderStore
 /// Repeating the current status is a successful no-op. `If-Match` makes the change conditional on the version.
 /// A real change records an `order_status_updated` event, delivered right after the answer.
 public struct UpdateOrderStatus: OrderFunction {
-    let context: OrderServiceContext
+    let orders: any OrderDocumentStore
+    let now: @Sendable () -> Timestamp
     let events: EventPublisher
 
-    public init(context: OrderServiceContext, events: EventPublisher) {
-        self.context = context
+    /// Changes orders in `context.store`; `events` delivers the events of the changes.
+    public init(context: OrderServiceContext<some OrderDocumentStore>, events: EventPublisher) {
+        orders = context.store
+        now = context.now
         self.events = events
     }
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let update = try StatusUpdate(json: request.jsonBody(), pathID: request.pathParameters["id"])
         let condition = try EntityTagCondition(header: "If-Match", value: request.header("if-match"))
-        let (order, changed) = try context.store.update(update.id) { document in
+        let (order, changed) = try orders.update(update.id) { document in
             if let condition, !condition.matchesStrongly(document.order.entityTag) {
                 throw OrderError.versionMismatch(
                     order: update.id, current: document.order.version, expected: condition.tagList)
             }
-            let changed = try document.advance(to: update.status, at: context.now())
+            let changed = try document.advance(to: update.status, at: now())
             return (document.order, changed)
         }
         var response = FunctionResponse.order(order)

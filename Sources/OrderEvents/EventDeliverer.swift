@@ -14,16 +14,16 @@ public import Timestamps
 ///   and after the last attempt it goes to the dead letters with its last error.
 /// - Retries keep the event id and are signed again with a fresh timestamp.
 public struct EventDeliverer {
-    let store: any OrderRepository
+    let store: any OrderDocumentStore & EventOutbox
     let configuration: WebhookConfiguration
     let url: String
     let transport: any WebhookTransport
     let now: () -> Timestamp
     var random: any RandomNumberGenerator
 
-    /// A deliverer for `configuration`, which must name a URL.
+    /// A deliverer for `configuration`, which must name a URL, recording outcomes in `store`.
     public init(
-        store: any OrderRepository, configuration: WebhookConfiguration, transport: any WebhookTransport,
+        store: any OrderDocumentStore & EventOutbox, configuration: WebhookConfiguration, transport: any WebhookTransport,
         now: @escaping () -> Timestamp = { .now() }, random: any RandomNumberGenerator = SystemRandomNumberGenerator()
     ) {
         self.store = store

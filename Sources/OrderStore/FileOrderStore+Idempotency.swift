@@ -5,7 +5,7 @@ public import Timestamps
 /// Idempotency records: `<root>/idempotency/<hh>/<digest>.json`, where `hh` is the digest's first two hex digits,
 /// each written like an order document (temp file, `fsync`, rename, directory `fsync`) under an OFD lock on
 /// `<digest>.lock`.
-extension FileOrderStore {
+extension FileOrderStore: IdempotencyRecordStore {
     var idempotencyRoot: String { "\(root)/idempotency" }
 
     public func updateIdempotencyRecord<Result>(

@@ -120,7 +120,7 @@ extension FileOrderStore {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: OrderListing {
     public func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage {
         let limit = max(1, limit)
         let key = Self.drivingKey(for: filter)
@@ -186,7 +186,7 @@ extension FileOrderStore {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: ReindexableStore {
     public func reindex() throws -> ReindexReport {
         var report = ReindexReport()
         var expected = Set<String>()

@@ -14,7 +14,7 @@ public import OrderDomain
 /// - Each order has a sidecar lock file `<id>.lock` next to its document; creates and updates hold it,
 ///   so many processes can write at once without losing an update.
 /// - Paths are built only from a valid ``OrderID``, which cannot contain `/` or `.`.
-public struct FileOrderStore: OrderRepository {
+public struct FileOrderStore: OrderDocumentStore {
     /// The data directory (`ORDER_DATA_DIR`).
     public let root: String
 
@@ -75,7 +75,7 @@ public struct FileOrderStore: OrderRepository {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: EventOutbox {
     public func ordersWithPendingEvents() throws -> [OrderID] {
         try FileSystem.entriesByAge(of: outbox).compactMap(OrderID.init)
     }

@@ -2,8 +2,11 @@ public import OrderDomain
 import Synchronization
 public import Timestamps
 
-/// An ``OrderRepository`` in memory, for tests and tools. Same rules as ``FileOrderStore``, no durability.
-public final class InMemoryOrderStore: OrderRepository {
+/// Orders, their outbox and idempotency records in memory, for tests and tools: the same rules as ``FileOrderStore``
+/// within one process, and no durability.
+///
+/// It has no indexes, so it is not a ``ReindexableStore``: a listing filters and sorts every order.
+public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderListing, IdempotencyRecordStore {
     private struct State {
         var documents: [OrderID: OrderDocument] = [:]
         var deliveriesInProgress: Set<OrderID> = []
@@ -13,6 +16,7 @@ public final class InMemoryOrderStore: OrderRepository {
 
     private let state = Mutex(State())
 
+    /// An empty store.
     public init() {}
 
     public func create(_ document: OrderDocument) throws {
@@ -63,13 +67,6 @@ public final class InMemoryOrderStore: OrderRepository {
     public func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage {
         let matching = state.withLock { state in state.documents.values.filter { filter.matches($0.order) } }
         return matching.page(after: position, limit: max(1, limit))
-    }
-
-    /// Nothing to rebuild; reports the number of orders.
-    public func reindex() throws -> ReindexReport {
-        var report = ReindexReport()
-        report.orders = state.withLock { $0.documents.count }
-        return report
     }
 
     public func updateIdempotencyRecord<Result>(

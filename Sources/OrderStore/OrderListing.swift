@@ -1,6 +1,19 @@
 public import OrderDomain
 public import Timestamps
 
+/// Orders a page at a time, by creation time and then id, filtered.
+public protocol OrderListing: Sendable {
+    /// One page of the orders that match `filter`, ordered by creation time and then id, starting strictly after
+    /// `position` (from the start when `nil`), at most `limit` orders (at least 1).
+    ///
+    /// Resuming from ``OrderPage/next`` neither skips nor repeats an order that existed, unchanged, for the whole
+    /// walk, whatever is created or updated meanwhile. The file store finds candidates through its indexes, so a
+    /// page costs in proportion to the index entries it reads, not to the orders stored; every candidate is checked
+    /// against its document, so a stale or damaged index makes a listing slower, never wrong.
+    /// - Throws: ``StoreError`` if the store fails or a candidate's document cannot be read.
+    func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage
+}
+
 /// Which orders a listing returns: every condition that is set must hold.
 public struct OrderFilter: Equatable, Sendable {
     /// Orders at this status.
@@ -74,33 +87,6 @@ public struct OrderPage: Equatable, Sendable {
     public init(documents: [OrderDocument], next: OrderListPosition?) {
         self.documents = documents
         self.next = next
-    }
-}
-
-/// What a rebuild of the indexes found and did.
-public struct ReindexReport: Equatable, Sendable, Encodable {
-    /// Orders read.
-    public var orders = 0
-    /// Index entries that were missing and have been written.
-    public var entriesAdded = 0
-    /// Index entries that named no order, or an order that no longer matches them, and have been removed.
-    public var entriesRemoved = 0
-    /// Orders whose documents cannot be read: they and their entries were left as they are.
-    public var unreadableOrders: [String] = []
-    /// Idempotency records past their time to live, removed.
-    public var expiredIdempotencyRecords = 0
-    /// Temp files of writes that died more than an hour ago, removed.
-    public var temporaryFilesRemoved = 0
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case orders
-        case entriesAdded = "entries_added"
-        case entriesRemoved = "entries_removed"
-        case unreadableOrders = "unreadable_orders"
-        case expiredIdempotencyRecords = "expired_idempotency_records"
-        case temporaryFilesRemoved = "temporary_files_removed"
     }
 }
 
