@@ -23,7 +23,8 @@ public struct EventDeliverer {
 
     /// A deliverer for `configuration`, which must name a URL, recording outcomes in `store`.
     public init(
-        store: any OrderDocumentStore & EventOutbox, configuration: WebhookConfiguration, transport: any WebhookTransport,
+        store: any OrderDocumentStore & EventOutbox, configuration: WebhookConfiguration,
+        transport: any WebhookTransport,
         now: @escaping () -> Timestamp = { .now() }, random: any RandomNumberGenerator = SystemRandomNumberGenerator()
     ) {
         self.store = store
