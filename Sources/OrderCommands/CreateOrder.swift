@@ -30,6 +30,11 @@ public struct CreateOrder: OrderFunction {
         ledger = IdempotencyLedger(store: context.store, settings: idempotency)
     }
 
+    /// Answers 201 with the order, or replays the first answer given for its `Idempotency-Key`.
+    ///
+    /// - Throws: `validation_failed`, `malformed_json`, `amount_mismatch`, `unsupported_media_type`,
+    ///   `invalid_header` (a bad key), `order_exists`, `idempotency_key_reused`, `request_in_progress`;
+    ///   ``StoreError`` when the store fails.
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let key = try request.header("idempotency-key").map(IdempotencyKey.init(header:))
         let draft = try OrderDraft(json: request.jsonBody())

@@ -23,6 +23,9 @@ public struct Reindex: EventHandler {
         self.idempotency = idempotency
     }
 
+    /// Rebuilds, forgets, and answers with the ``ReindexReport``.
+    ///
+    /// - Throws: ``StoreError`` when the store fails; what was repaired before stays repaired.
     public func handle(event: [UInt8], context invocation: InvocationContext) throws -> String {
         var report = try store.reindex()
         let now = self.now()

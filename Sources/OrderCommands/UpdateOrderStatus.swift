@@ -21,6 +21,11 @@ public struct UpdateOrderStatus: OrderFunction {
         self.events = events
     }
 
+    /// Answers 200 with the order as it now stands.
+    ///
+    /// - Throws: `validation_failed`, `malformed_json`, `unsupported_media_type`, `invalid_header` (a bad
+    ///   `If-Match`), `order_not_found`, `invalid_transition`, `version_mismatch`; ``StoreError`` when the store
+    ///   fails. Nothing changes when it throws.
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let update = try StatusUpdate(json: request.jsonBody(), pathID: request.pathParameters["id"])
         let condition = try EntityTagCondition(header: "If-Match", value: request.header("if-match"))

@@ -53,6 +53,7 @@ public struct OrderLine: Codable, Equatable, Sendable {
     public var price: Decimal
     public var quantity: Int
 
+    /// A line as given; ``OrderDraft`` is what checks lines.
     public init(sku: String, price: Decimal, quantity: Int) {
         self.sku = sku
         self.price = price
@@ -80,6 +81,7 @@ public struct Address: Codable, Equatable, Sendable {
         case email, company, phone, line1, line2, line3, city, country, zip
     }
 
+    /// An address with every field empty.
     public init() {}
 }
 
@@ -93,6 +95,7 @@ public struct StatusChange: Codable, Equatable, Sendable {
         case enteredAt = "entered_at"
     }
 
+    /// The order entered `status` at `enteredAt`.
     public init(status: OrderStatus, enteredAt: Timestamp) {
         self.status = status
         self.enteredAt = enteredAt

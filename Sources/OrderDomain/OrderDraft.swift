@@ -13,6 +13,7 @@ public struct OrderDraft: Equatable, Sendable {
         orderLines.reduce(Decimal(0)) { $0 + $1.price * Decimal($1.quantity) }
     }
 
+    /// A draft as given, unchecked: ``init(json:)`` is the one that validates a request.
     public init(id: OrderID?, orderLines: [OrderLine], shippingAddress: Address, billingAddress: Address) {
         self.id = id
         self.orderLines = orderLines

@@ -25,6 +25,7 @@ public enum OrderStatus: String, Codable, CaseIterable, Sendable, Comparable {
         allCases.map(\.rawValue).joined(separator: ", ")
     }
 
+    /// By position in the flow: an earlier status is less.
     public static func < (lhs: OrderStatus, rhs: OrderStatus) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }

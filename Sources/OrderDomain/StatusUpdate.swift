@@ -3,6 +3,7 @@ public struct StatusUpdate: Equatable, Sendable {
     public var id: OrderID
     public var status: OrderStatus
 
+    /// An update as given; ``init(json:pathID:)`` is the one that reads a request.
     public init(id: OrderID, status: OrderStatus) {
         self.id = id
         self.status = status

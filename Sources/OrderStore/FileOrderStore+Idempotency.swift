@@ -8,6 +8,8 @@ public import Timestamps
 extension FileOrderStore: IdempotencyRecordStore {
     var idempotencyRoot: String { "\(root)/idempotency" }
 
+    /// Holds `<digest>.lock` beside the record, so it also excludes writers in other processes; a changed record
+    /// is written atomically and durably, a removed one is unlinked and its directory synced.
     public func updateIdempotencyRecord<Result>(
         _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
     ) throws -> Result {
@@ -31,6 +33,7 @@ extension FileOrderStore: IdempotencyRecordStore {
         }
     }
 
+    /// Checks each record again under its lock before removing it; lock files stay.
     public func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int {
         var removed = 0
         for bucket in try FileSystem.entries(of: idempotencyRoot) where !bucket.hasPrefix(".") {

@@ -19,6 +19,7 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
     /// An empty store.
     public init() {}
 
+    /// Keeps `document` unless its id is taken (`order_exists`).
     public func create(_ document: OrderDocument) throws {
         try state.withLock { state in
             guard state.documents[document.order.id] == nil else { throw OrderError.exists(document.order.id) }
@@ -26,10 +27,12 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
         }
     }
 
+    /// The document kept under `id`; never throws.
     public func get(_ id: OrderID) throws -> OrderDocument? {
         state.withLock { $0.documents[id] }
     }
 
+    /// Runs `change` holding the store's one lock, which also excludes every other call meanwhile.
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
         try state.withLock { state in
             guard var document = state.documents[id] else { throw OrderError.notFound(id) }
@@ -39,6 +42,7 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
         }
     }
 
+    /// Exactly the orders with pending events, least recently updated first: there are no stale hints in memory.
     public func ordersWithPendingEvents() throws -> [OrderID] {
         state.withLock { state in
             state.documents.values.filter(\.hasPendingEvents).sorted { $0.order.updatedAt < $1.order.updatedAt }
@@ -46,6 +50,7 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
         }
     }
 
+    /// Does not wait: returns `nil` at once if another delivery of the order is under way, whatever `milliseconds`.
     public func withDeliveryLock<Result>(
         _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
     ) throws -> Result? {
@@ -55,10 +60,12 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
         return try body()
     }
 
+    /// Keeps the letter in memory; never throws.
     public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
         state.withLock { $0.deadLetters[eventID] = contents }
     }
 
+    /// The letters kept so far.
     public func deadLetters() throws -> [String: [UInt8]] {
         state.withLock { $0.deadLetters }
     }
@@ -69,6 +76,7 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
         return matching.page(after: position, limit: max(1, limit))
     }
 
+    /// Runs `change` holding the store's one lock.
     public func updateIdempotencyRecord<Result>(
         _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
     ) throws -> Result {
@@ -80,6 +88,7 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
         }
     }
 
+    /// Removes the forgettable records in one step under the store's lock.
     public func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int {
         state.withLock { state in
             let forgettable = state.idempotencyRecords.filter {

@@ -27,6 +27,7 @@ public struct OrderFilter: Equatable, Sendable {
     /// Orders created strictly before this moment.
     public var createdBefore: Timestamp?
 
+    /// A filter with the conditions that are set; with none, every order matches.
     public init(
         status: OrderStatus? = nil, shippingCity: String? = nil, shippingCountry: String? = nil,
         createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil
@@ -62,6 +63,7 @@ public struct OrderListPosition: Hashable, Comparable, Sendable {
     /// The id of the order at this position, which orders orders created in the same millisecond.
     public var id: OrderID
 
+    /// The position of an order created at `createdAt` with `id`.
     public init(createdAt: Timestamp, id: OrderID) {
         self.createdAt = createdAt
         self.id = id
@@ -72,6 +74,7 @@ public struct OrderListPosition: Hashable, Comparable, Sendable {
         self.init(createdAt: order.createdAt, id: order.id)
     }
 
+    /// Listing order: by creation time, then by id.
     public static func < (lhs: OrderListPosition, rhs: OrderListPosition) -> Bool {
         (lhs.createdAt, lhs.id) < (rhs.createdAt, rhs.id)
     }
@@ -84,6 +87,7 @@ public struct OrderPage: Equatable, Sendable {
     /// Where the next page starts (pass it as `after`), or `nil` when this is the last page.
     public var next: OrderListPosition?
 
+    /// A page of `documents`, followed by the page after `next` (`nil` on the last page).
     public init(documents: [OrderDocument], next: OrderListPosition?) {
         self.documents = documents
         self.next = next

@@ -26,6 +26,7 @@ public struct ReindexReport: Equatable, Sendable, Encodable {
     /// Temp files of writes that died more than an hour ago, removed.
     public var temporaryFilesRemoved = 0
 
+    /// A report of nothing done yet.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
