@@ -38,6 +38,10 @@ build: deps ## Build every function (debug)
 	$(SWIFT) build
 
 run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(DATA_DIR)
+	@echo "Every route needs a token from the development identity in $(DATA_DIR). In another terminal:"
+	@echo "  TOKEN=\$$($(BIN_DIR)/local-gateway token --data-dir $(DATA_DIR) --sub alice \\"
+	@echo "      --scope 'orders/create orders/read orders/update-status')"
+	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:3000/orders"
 	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
 
 test: build lint-template ## Run every test (swift test, then the contract test), and check template.yaml
@@ -75,7 +79,7 @@ bench-functions: bench-deps ## Each function per process against /bin/true and i
 bench-store: bench-deps ## The store's durable writes against temp write + fsync + rename + directory fsync
 	scripts/bench-store.sh
 
-bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, and its peak memory at 64 connections
+bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, its peak memory, and reads against a hanging webhook
 	scripts/bench-gateway.sh
 
 bench-list: bench-deps ## list-orders at 1,000 and 100,000 orders (hyperfine)

@@ -13,22 +13,26 @@ public enum FunctionLog {
         public var function: String
         public var requestID: String
         public var method: String
+        /// The request path, cut to its first ``Excerpt/loggedPathLength`` characters when written.
         public var path: String
         public var status: Int
         public var durationMilliseconds: Double
         public var errorCode: String?
         /// The internal error behind a 5xx.
         public var error: String?
+        /// Who asked (``FunctionRequest/actor``), never the token itself; absent when no authorizer ran.
+        public var actor: String?
 
         public func write(to json: inout JSONWriter) {
             json.field("function", function)
             json.field("request_id", requestID)
             json.field("method", method)
-            json.field("path", path)
+            json.field("path", Excerpt.of(path, maximumLength: Excerpt.loggedPathLength))
             json.field("status", status)
             json.field("duration_ms", durationMilliseconds)
             json.fieldIfPresent("error_code", errorCode)
             json.fieldIfPresent("error", error)
+            json.fieldIfPresent("actor", actor)
         }
     }
 

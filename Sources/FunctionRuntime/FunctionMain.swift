@@ -181,7 +181,7 @@ public enum FunctionMain {
                 function: name, requestID: context.requestID.isEmpty ? request.requestID : context.requestID,
                 method: request.method, path: request.path, status: response.statusCode,
                 durationMilliseconds: (elapsed * 1000).rounded() / 1000, errorCode: response.errorCode,
-                error: response.internalError))
+                error: response.internalError, actor: request.actor))
         response.afterResponse?(context)
     }
 

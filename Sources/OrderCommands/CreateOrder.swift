@@ -15,6 +15,7 @@ import Timestamps
 public struct CreateOrder: OrderFunction {
     let store: any OrderDocumentStore & IdempotencyRecordStore
     let now: @Sendable () -> Timestamp
+    let defaultCurrency: Currency
     let events: EventPublisher
     let ledger: IdempotencyLedger
 
@@ -26,6 +27,7 @@ public struct CreateOrder: OrderFunction {
     ) {
         store = context.store
         now = context.now
+        defaultCurrency = context.defaultCurrency
         self.events = events
         ledger = IdempotencyLedger(store: context.store, settings: idempotency)
     }
@@ -37,14 +39,16 @@ public struct CreateOrder: OrderFunction {
     ///   ``StoreError`` when the store fails.
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let key = try request.header("idempotency-key").map(IdempotencyKey.init(header:))
-        let draft = try OrderDraft(json: request.jsonBody())
+        let draft = try OrderDraft(json: request.jsonBody(), defaultCurrency: defaultCurrency)
         let now = self.now()
         let proposedID = draft.id ?? .generate(at: now)
-        guard let key else { return try create(Order(draft: draft, id: proposedID, at: now), key: nil) }
+        guard let key else {
+            return try create(Order(draft: draft, id: proposedID, at: now, by: request.actor), key: nil)
+        }
         return try ledger.answer(
             key: key.digest, fingerprint: IdempotencyKey.hexDigest(of: request.body), proposing: proposedID, at: now
         ) { id in
-            try create(Order(draft: draft, id: id, at: now), key: key.digest)
+            try create(Order(draft: draft, id: id, at: now, by: request.actor), key: key.digest)
         }
     }
 

@@ -98,6 +98,16 @@ extension OrderError {
     public static func invalidTransition(order id: OrderID, from current: OrderStatus, to target: OrderStatus)
         -> OrderError
     {
+        if current == .cancelled {
+            return OrderError(
+                .invalidTransition,
+                "Order '\(id)' is cancelled, which is final; it cannot move to \(target.rawValue).")
+        }
+        if target == .cancelled {
+            return OrderError(
+                .invalidTransition,
+                "Order '\(id)' has shipped (it is \(current.rawValue)), so it can no longer be cancelled.")
+        }
         guard let next = current.next else {
             return OrderError(
                 .invalidTransition,
@@ -109,11 +119,20 @@ extension OrderError {
             "Order '\(id)' is \(current.rawValue) and can only move to \(next.rawValue), not to \(target.rawValue).")
     }
 
+    /// A shipment sent again with the status the order already has, but with other fields: only the move to the
+    /// next status may change a shipment.
+    public static func shipmentNotChangeable(order id: OrderID, status: OrderStatus) -> OrderError {
+        OrderError(
+            .invalidTransition,
+            "Order '\(id)' is \(status.rawValue) already, and its shipment changes only with the move to "
+                + "\(status.next.map(\.rawValue) ?? "the next status"); send the shipment as it is, or none.")
+    }
+
     /// `If-Match` named `expected`, but the order is at version `current`.
     public static func versionMismatch(order id: OrderID, current: Int, expected: [String]) -> OrderError {
         OrderError(
             .versionMismatch,
-            "Order '\(id)' is at version \(current), but If-Match asked for \(expected.joined(separator: " or ")); "
+            "Order '\(id)' is at version \(current), but If-Match asked for \(TextRules.excerpt(expected.joined(separator: " or "))); "
                 + "read the order again and retry with If-Match: \"\(current)\".")
     }
 }

@@ -15,7 +15,8 @@ extension FileOrderStore: IdempotencyRecordStore {
     ) throws -> Result {
         let directory = "\(idempotencyRoot)/\(key.hex.prefix(2))"
         try FileSystem.makeDirectories(directory)
-        return try FileLock.withLock(on: "\(directory)/\(key.hex).lock") {
+        let lockPath = "\(directory)/\(key.hex).lock"
+        return try FileLock.withLock(on: lockPath) {
             let path = "\(directory)/\(key.hex).json"
             let original = try readIdempotencyRecord(at: path)
             var record = original
@@ -29,6 +30,12 @@ extension FileOrderStore: IdempotencyRecordStore {
                     try FileSystem.syncDirectory(directory)
                 }
             }
+            if record == nil {
+                // A key without a record needs no lock file: removed while the lock is held, which FileLock's
+                // check after locking makes safe for anyone waiting on it or about to open it. Not synced: a lock
+                // file that comes back after a crash is an empty file, removed again by the next sweep.
+                FileSystem.remove(lockPath)
+            }
             return result
         }
     }
@@ -39,10 +46,14 @@ extension FileOrderStore: IdempotencyRecordStore {
         for bucket in try FileSystem.entries(of: idempotencyRoot) where !bucket.hasPrefix(".") {
             let directory = "\(idempotencyRoot)/\(bucket)"
             guard FileSystem.isDirectory(directory) else { continue }
-            for name in try FileSystem.entries(of: directory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
-                guard let key = IdempotencyKeyDigest(hex: String(name.dropLast(5))) else { continue }
-                // Lock files stay: removing one while another process may hold it would let two processes lock
-                // two different files under one name.
+            let names = try FileSystem.entries(of: directory)
+            var keys = Set<IdempotencyKeyDigest>()
+            for name in names where !name.hasPrefix(".") && (name.hasSuffix(".json") || name.hasSuffix(".lock")) {
+                if let key = IdempotencyKeyDigest(hex: String(name.dropLast(5))) { keys.insert(key) }
+            }
+            // Every key with a record or a lock file: an expired record goes, and with it (or without one, as
+            // earlier versions of the service left them) its lock file, under its lock (see updateIdempotencyRecord).
+            for key in keys {
                 removed += try updateIdempotencyRecord(key) { record in
                     guard let current = record, current.isForgettable(createdBefore: cutoff, now: now) else { return 0 }
                     record = nil

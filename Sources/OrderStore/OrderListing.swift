@@ -26,17 +26,20 @@ public struct OrderFilter: Equatable, Sendable {
     public var createdFrom: Timestamp?
     /// Orders created strictly before this moment.
     public var createdBefore: Timestamp?
+    /// Orders of the customer with exactly this id.
+    public var customerID: String?
 
     /// A filter with the conditions that are set; with none, every order matches.
     public init(
         status: OrderStatus? = nil, shippingCity: String? = nil, shippingCountry: String? = nil,
-        createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil
+        createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil, customerID: String? = nil
     ) {
         self.status = status
         self.shippingCity = shippingCity
         self.shippingCountry = shippingCountry
         self.createdFrom = createdFrom
         self.createdBefore = createdBefore
+        self.customerID = customerID
     }
 
     /// Whether `order` meets every condition.
@@ -46,6 +49,7 @@ public struct OrderFilter: Equatable, Sendable {
         if let shippingCountry, Self.fold(order.shippingAddress.country) != Self.fold(shippingCountry) { return false }
         if let createdFrom, order.createdAt < createdFrom { return false }
         if let createdBefore, !(order.createdAt < createdBefore) { return false }
+        if let customerID, order.customer?.id != customerID { return false }
         return true
     }
 
@@ -86,11 +90,40 @@ public struct OrderPage: Equatable, Sendable {
     public var documents: [OrderDocument]
     /// Where the next page starts (pass it as `after`), or `nil` when this is the last page.
     public var next: OrderListPosition?
+    /// The orders the page met but could not list, in listing order. They count towards the page's limit, so a page
+    /// of them still ends, and ``next`` goes past them.
+    public var skipped: [SkippedOrder]
 
     /// A page of `documents`, followed by the page after `next` (`nil` on the last page).
-    public init(documents: [OrderDocument], next: OrderListPosition?) {
+    public init(documents: [OrderDocument], next: OrderListPosition?, skipped: [SkippedOrder] = []) {
         self.documents = documents
         self.next = next
+        self.skipped = skipped
+    }
+}
+
+/// An order a listing met and could not list, so that the listing can say so and go on past it.
+public struct SkippedOrder: Equatable, Sendable {
+    /// Why it is not on the page.
+    public enum Reason: String, Equatable, Sendable {
+        /// Its document cannot be read (it does not parse, holds another order, or the store failed to read it).
+        /// Reading the order by its id fails the same way, until someone repairs the document.
+        case unreadable
+        /// It is larger than a listing's answer may be; it can still be read by its id.
+        case tooLarge = "too_large"
+    }
+
+    /// Where it is in the listing: an unreadable order is known by its index entry, not by its document.
+    public var position: OrderListPosition
+    public var reason: Reason
+    /// What went wrong, naming the file: for the log, never for clients.
+    public var error: String
+
+    /// The order at `position`, not listed for `reason`; `error` names the file, for the log.
+    public init(position: OrderListPosition, reason: Reason, error: String) {
+        self.position = position
+        self.reason = reason
+        self.error = error
     }
 }
 

@@ -7,11 +7,17 @@ import FunctionRuntime
 /// Every request gets an answer: the gateway's own errors (404, 405, 413, 502, 504) use the service's error
 /// envelope. Each request writes one access-log line on standard error. With an ``openAPIDocument``, the gateway
 /// also answers `GET /openapi.yaml` itself, before looking at the template's routes.
+///
+/// A route with an authorizer runs its function only for a request whose token ``authorizer`` accepts; any other
+/// gets API Gateway's 401 or 403 and a `request refused` log line saying why.
 public struct Gateway: Sendable {
     public let template: ServerlessTemplate
     public let routes: RouteTable
     public let invoker: any FunctionInvoker
     public var eventBuilder = ProxyEventBuilder()
+    /// Checks the tokens of routes that have an authorizer. By default no key is trusted, so such routes refuse
+    /// every request; `nil` turns authorizers off (`--no-auth`): every route is open and functions see no claims.
+    public var authorizer: JWTAuthorizer? = JWTAuthorizer(keys: .none)
     /// The API's description, served at ``OpenAPIDocument/path``; `nil` serves nothing there.
     public var openAPIDocument: OpenAPIDocument?
     /// The clock for event times, passed in so tests can fix it.
@@ -66,9 +72,26 @@ public struct Gateway: Sendable {
             match = found
         }
 
+        var grant: JWTAuthorizer.Grant?
+        if let authorization = match.route.definition.authorization, let authorizer {
+            switch await authorizer.authorize(request, for: authorization) {
+            case .success(let granted):
+                grant = granted
+            case .failure(let refusal):
+                log(
+                    .notice(
+                        "request refused",
+                        fields: [
+                            "request_id": requestID, "route": match.route.definition.routeKey,
+                            "status": String(refusal.status), "reason": refusal.description,
+                        ]))
+                return GatewayResponse(refusal)
+            }
+        }
+
         let function = match.route.function
         functionID = function.logicalID
-        let event = eventBuilder.event(for: request, match: match, requestID: requestID, time: now())
+        let event = eventBuilder.event(for: request, match: match, requestID: requestID, time: now(), grant: grant)
         let output: [UInt8]
         do {
             output = try await invoker.invoke(

@@ -9,8 +9,10 @@ public struct OrderEvent: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable {
         /// The order was created.
         case orderAdded = "order_added"
-        /// The order moved to another status.
+        /// The order moved to another status of the flow.
         case orderStatusUpdated = "order_status_updated"
+        /// The order was cancelled; ``OrderEvent/reason`` says why.
+        case orderCancelled = "order_cancelled"
     }
 
     /// Unique, and the same on every delivery attempt: subscribers de-duplicate on it.
@@ -22,6 +24,8 @@ public struct OrderEvent: Codable, Equatable, Sendable {
     public let status: OrderStatus
     /// The status before the change; `nil` for ``Kind/orderAdded``.
     public let previousStatus: OrderStatus?
+    /// Why the order was cancelled, for ``Kind/orderCancelled``; `nil` for the others.
+    public let reason: Cancellation.Reason?
     public let occurredAt: Timestamp
     public var delivery: EventDelivery
 
@@ -30,6 +34,7 @@ public struct OrderEvent: Codable, Equatable, Sendable {
         case orderID = "order_id"
         case version, status
         case previousStatus = "previous_status"
+        case reason
         case occurredAt = "occurred_at"
         case delivery
     }
@@ -38,15 +43,18 @@ public struct OrderEvent: Codable, Equatable, Sendable {
     public static func added(_ order: Order) -> OrderEvent {
         OrderEvent(
             id: "evt_" + ULID.generate(at: order.createdAt), type: .orderAdded, orderID: order.id,
-            version: order.version, status: order.status, previousStatus: nil, occurredAt: order.createdAt,
-            delivery: .pending(dueAt: order.createdAt))
+            version: order.version, status: order.status, previousStatus: nil, reason: nil,
+            occurredAt: order.createdAt, delivery: .pending(dueAt: order.createdAt))
     }
 
-    /// The event for an order that just moved from `previous` to its current status.
-    public static func statusUpdated(_ order: Order, from previous: OrderStatus) -> OrderEvent {
+    /// The event for an order that just moved from `previous` to its current status: `order_cancelled` with its
+    /// reason when that status is `cancelled`, `order_status_updated` otherwise.
+    public static func statusChanged(_ order: Order, from previous: OrderStatus) -> OrderEvent {
         OrderEvent(
-            id: "evt_" + ULID.generate(at: order.updatedAt), type: .orderStatusUpdated, orderID: order.id,
-            version: order.version, status: order.status, previousStatus: previous, occurredAt: order.updatedAt,
+            id: "evt_" + ULID.generate(at: order.updatedAt),
+            type: order.status == .cancelled ? .orderCancelled : .orderStatusUpdated, orderID: order.id,
+            version: order.version, status: order.status, previousStatus: previous,
+            reason: order.status == .cancelled ? order.cancellation?.reason : nil, occurredAt: order.updatedAt,
             delivery: .pending(dueAt: order.updatedAt))
     }
 
@@ -60,6 +68,7 @@ public struct OrderEvent: Codable, Equatable, Sendable {
         try container.encode(status, forKey: .status)
         // Written even when nil: `"previous_status": null` says "none", a missing key says nothing.
         try container.encode(previousStatus, forKey: .previousStatus)
+        try container.encodeIfPresent(reason, forKey: .reason)
         try container.encode(occurredAt, forKey: .occurredAt)
         try container.encode(delivery, forKey: .delivery)
     }
