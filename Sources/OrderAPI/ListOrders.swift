@@ -1,6 +1,6 @@
 public import FunctionRuntime
 import OrderDomain
-import OrderStore
+public import OrderStore
 
 /// `GET /orders`: the orders matching the query's filters, oldest first, a page at a time.
 ///
@@ -10,7 +10,7 @@ import OrderStore
 /// A page stops early, with its `next_cursor`, before its answer would pass ``answerBudget``: so no set of stored
 /// orders can make a listing larger than a function may answer (6 MB on Lambda, for the whole proxy response).
 public struct ListOrders: OrderFunction {
-    let context: OrderServiceContext
+    let listing: any OrderListing
 
     /// The most bytes a page's body may take once written into the proxy response (where each `"` and `\` takes
     /// two): 4 MiB, well under Lambda's 6 MB for the whole response, headers and envelope included.
@@ -20,13 +20,14 @@ public struct ListOrders: OrderFunction {
     /// with the reason `too_large`, and the page goes on; it can still be read at `/order/{id}`.
     public static let answerBudget = 4 << 20
 
-    public init(context: OrderServiceContext) {
-        self.context = context
+    /// Lists from `context.store`.
+    public init(context: OrderServiceContext<some OrderListing>) {
+        listing = context.store
     }
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let query = try OrderListQuery(parameters: request.queryParameters)
-        let page = try context.store.list(query.filter, after: query.after, limit: query.limit)
+        let page = try listing.list(query.filter, after: query.after, limit: query.limit)
         var answer = PageAnswer()
         var documents = page.documents[...]
         var skipped = page.skipped[...]

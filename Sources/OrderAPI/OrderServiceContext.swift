@@ -7,8 +7,11 @@ public import Timestamps
 #endif
 
 /// What every order function needs: the store and a clock. Passed in, so tests can choose them.
-public struct OrderServiceContext: Sendable {
-    public var store: any OrderRepository
+///
+/// `Store` is the store's own type: each function takes from it only the roles it uses (``OrderDocumentStore``,
+/// ``OrderListing``, ...), so a test can give it a store that has those alone.
+public struct OrderServiceContext<Store: Sendable>: Sendable {
+    public var store: Store
     public var now: @Sendable () -> Timestamp
     /// Whether `ORDER_WEBHOOK_URL` is set: without it, events are recorded but not posted.
     public var webhookConfigured: Bool
@@ -18,8 +21,9 @@ public struct OrderServiceContext: Sendable {
     /// the webhook's health); `nil` for a store in memory.
     public var dataDirectory: String?
 
+    /// A context on `store`, with `now` as its clock.
     public init(
-        store: any OrderRepository, now: @escaping @Sendable () -> Timestamp = { .now() },
+        store: Store, now: @escaping @Sendable () -> Timestamp = { .now() },
         webhookConfigured: Bool = false, defaultCurrency: Currency = .euro, dataDirectory: String? = nil
     ) {
         self.store = store
@@ -28,7 +32,9 @@ public struct OrderServiceContext: Sendable {
         self.defaultCurrency = defaultCurrency
         self.dataDirectory = dataDirectory
     }
+}
 
+extension OrderServiceContext where Store == FileOrderStore {
     /// A setting of the environment that cannot work.
     public struct InvalidSetting: Error, CustomStringConvertible {
         public var description: String
@@ -43,7 +49,7 @@ public struct OrderServiceContext: Sendable {
     ///
     /// - Throws: ``StoreError`` when the data directory cannot be created or used; ``InvalidSetting`` when
     ///   `ORDER_DEFAULT_CURRENCY` is not an ISO 4217 code.
-    public static func fromEnvironment() throws -> OrderServiceContext {
+    public static func fromEnvironment() throws -> OrderServiceContext<FileOrderStore> {
         func variable(_ name: String) -> String? {
             getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
         }

@@ -2,12 +2,20 @@ public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
 import OrderStore
+import Timestamps
 
 /// A change of one order's status, as the status and cancellation requests make it: `If-Match` checked under the
 /// order's lock, the change applied, the order answered with its `ETag`, and the change's event delivered after.
 struct OrderChange {
-    let context: OrderServiceContext
+    let orders: any OrderDocumentStore
+    let now: @Sendable () -> Timestamp
     let events: EventPublisher
+
+    init(context: OrderServiceContext<some OrderDocumentStore>, events: EventPublisher) {
+        orders = context.store
+        now = context.now
+        self.events = events
+    }
 
     /// Applies `change` to the order with `id` if `If-Match` (when sent) names its current version.
     ///
@@ -18,7 +26,7 @@ struct OrderChange {
         to id: OrderID, request: FunctionRequest, _ change: (inout OrderDocument) throws(OrderError) -> Bool
     ) throws -> FunctionResponse {
         let condition = try EntityTagCondition(header: "If-Match", value: request.header("if-match"))
-        let (order, changed) = try context.store.update(id) { document in
+        let (order, changed) = try orders.update(id) { document in
             if let condition, !condition.matchesStrongly(document.order.entityTag) {
                 throw OrderError.versionMismatch(
                     order: id, current: document.order.version, expected: condition.tagList)

@@ -5,6 +5,7 @@ public struct Customer: Codable, Equatable, Sendable {
     /// A valid address of at most 254 characters, when the shop sends one.
     public var email: String?
 
+    /// A customer as given, unchecked: ``OrderDraft/init(json:defaultCurrency:)`` is what validates a request.
     public init(id: String, email: String? = nil) {
         self.id = id
         self.email = email

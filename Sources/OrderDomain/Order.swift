@@ -91,6 +91,7 @@ public struct OrderLine: Codable, Equatable, Sendable {
     public var price: Decimal
     public var quantity: Int
 
+    /// A line as given; ``OrderDraft`` is what checks lines.
     public init(sku: String, price: Decimal, quantity: Int) {
         self.sku = sku
         self.price = price
@@ -118,6 +119,7 @@ public struct Address: Codable, Equatable, Sendable {
         case email, company, phone, line1, line2, line3, city, country, zip
     }
 
+    /// An address with every field empty.
     public init() {}
 }
 
@@ -138,6 +140,7 @@ public struct StatusChange: Codable, Equatable, Sendable {
         case actor
     }
 
+    /// The order entered `status` at `enteredAt`.
     public init(status: OrderStatus, enteredAt: Timestamp, shipment: Shipment? = nil, actor: String? = nil) {
         self.status = status
         self.enteredAt = enteredAt
@@ -145,6 +148,7 @@ public struct StatusChange: Codable, Equatable, Sendable {
         self.actor = actor
     }
 
+    /// Reads a stored entry; one stored before changes were attributed reads with `actor` `nil`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         status = try container.decode(OrderStatus.self, forKey: .status)
@@ -154,6 +158,7 @@ public struct StatusChange: Codable, Equatable, Sendable {
         actor = try container.decodeIfPresent(String.self, forKey: .actor)
     }
 
+    /// Writes the entry, `actor` as `null` when no authorizer ran.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(status, forKey: .status)

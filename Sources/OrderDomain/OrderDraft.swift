@@ -16,6 +16,7 @@ public struct OrderDraft: Equatable, Sendable {
         orderLines.reduce(Decimal(0)) { $0 + $1.price * Decimal($1.quantity) }
     }
 
+    /// A draft as given, unchecked: ``init(json:defaultCurrency:)`` is the one that validates a request.
     public init(
         id: OrderID?, currency: Currency = .euro, orderLines: [OrderLine], shippingAddress: Address,
         billingAddress: Address, customer: Customer? = nil, metadata: [String: String]? = nil

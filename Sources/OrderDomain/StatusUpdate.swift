@@ -5,6 +5,7 @@ public struct StatusUpdate: Equatable, Sendable {
     /// The carrier and tracking, sent with `shipped` or `in_transit` only.
     public var shipment: Shipment?
 
+    /// An update as given; ``init(json:pathID:)`` is the one that reads a request.
     public init(id: OrderID, status: OrderStatus, shipment: Shipment? = nil) {
         self.id = id
         self.status = status

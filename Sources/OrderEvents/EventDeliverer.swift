@@ -14,7 +14,7 @@ public import Timestamps
 ///   and after the last attempt it goes to the dead letters with its last error.
 /// - Retries keep the event id and are signed again with a fresh timestamp.
 public struct EventDeliverer {
-    let store: any OrderRepository
+    let store: any OrderDocumentStore & EventOutbox
     let configuration: WebhookConfiguration
     let url: String
     let transport: any WebhookTransport
@@ -27,7 +27,8 @@ public struct EventDeliverer {
     /// unhealthy when it times out and clears the mark otherwise; the deliverer itself attempts regardless (whoever
     /// calls it decides whether to, with ``WebhookHealth/verdict(urlHost:probeMilliseconds:now:)``).
     public init(
-        store: any OrderRepository, configuration: WebhookConfiguration, transport: any WebhookTransport,
+        store: any OrderDocumentStore & EventOutbox, configuration: WebhookConfiguration,
+        transport: any WebhookTransport,
         health: WebhookHealth? = nil, now: @escaping () -> Timestamp = { .now() },
         random: any RandomNumberGenerator = SystemRandomNumberGenerator()
     ) {

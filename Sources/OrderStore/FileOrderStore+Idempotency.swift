@@ -5,9 +5,11 @@ public import Timestamps
 /// Idempotency records: `<root>/idempotency/<hh>/<digest>.json`, where `hh` is the digest's first two hex digits,
 /// each written like an order document (temp file, `fsync`, rename, directory `fsync`) under an OFD lock on
 /// `<digest>.lock`.
-extension FileOrderStore {
+extension FileOrderStore: IdempotencyRecordStore {
     var idempotencyRoot: String { "\(root)/idempotency" }
 
+    /// Holds `<digest>.lock` beside the record, so it also excludes writers in other processes; a changed record
+    /// is written atomically and durably, a removed one is unlinked and its directory synced.
     public func updateIdempotencyRecord<Result>(
         _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
     ) throws -> Result {
@@ -38,6 +40,7 @@ extension FileOrderStore {
         }
     }
 
+    /// Checks each record again under its lock before removing it; lock files stay.
     public func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int {
         var removed = 0
         for bucket in try FileSystem.entries(of: idempotencyRoot) where !bucket.hasPrefix(".") {

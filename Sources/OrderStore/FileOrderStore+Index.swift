@@ -123,7 +123,10 @@ extension FileOrderStore {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: OrderListing {
+    /// Walks the day directories of one index (city, else status, else country, else all orders), oldest first,
+    /// reads the document of each candidate and checks it against the filter; an entry the document does not bear
+    /// out is removed.
     public func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage {
         let limit = max(1, limit)
         let key = Self.drivingKey(for: filter)
@@ -237,7 +240,8 @@ extension FileOrderStore {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: ReindexableStore {
+    /// Takes each order's lock in turn, never more than one at a time, so requests wait at most for one order.
     public func reindex() throws -> ReindexReport {
         var report = ReindexReport()
         var expected = Set<String>()

@@ -14,7 +14,7 @@ public import OrderDomain
 /// - Each order has a sidecar lock file `<id>.lock` next to its document; creates and updates hold it,
 ///   so many processes can write at once without losing an update.
 /// - Paths are built only from a valid ``OrderID``, which cannot contain `/` or `.`.
-public struct FileOrderStore: OrderRepository {
+public struct FileOrderStore: OrderDocumentStore {
     /// The data directory (`ORDER_DATA_DIR`).
     public let root: String
     /// The currency of orders stored before orders had one (`ORDER_DEFAULT_CURRENCY`).
@@ -43,6 +43,8 @@ public struct FileOrderStore: OrderRepository {
     private var outbox: String { "\(root)/outbox" }
     var deadLetterDirectory: String { "\(root)/dead-letters" }
 
+    /// Writes, under the order's lock and each durably, its index entries, its outbox hint, then its document: a
+    /// crash before the document's rename leaves no order, only hints that later reads clear.
     public func create(_ document: OrderDocument) throws {
         let location = location(of: document.order.id)
         try FileSystem.makeDirectories(location.directory)
@@ -52,14 +54,19 @@ public struct FileOrderStore: OrderRepository {
         }
     }
 
+    /// Reads and decodes the whole document: the cost grows with the order's events. Takes no lock, since writes
+    /// replace documents atomically.
     public func get(_ id: OrderID) throws -> OrderDocument? {
         try read(at: location(of: id))
     }
 
+    /// Reads the document but decodes the order alone, skipping its events.
     public func order(_ id: OrderID) throws -> Order? {
         try read(OrderDocument.OrderOnly.self, at: location(of: id))?.document.order
     }
 
+    /// Holds the order's lock file from the read to the commit, so it also excludes writers in other processes.
+    /// An unchanged document is not written; its stale outbox hint, if any, is cleared.
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
         let location = location(of: id)
         // Checked before locking so that updates of unknown ids leave no lock files behind; the check
@@ -83,11 +90,13 @@ public struct FileOrderStore: OrderRepository {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: EventOutbox {
+    /// The names in `outbox/`, oldest file first: one directory read, no document read.
     public func ordersWithPendingEvents() throws -> [OrderID] {
         try FileSystem.entriesByAge(of: outbox).compactMap(OrderID.init)
     }
 
+    /// Holds `<id>.delivery.lock` beside the document, polling every millisecond while another process has it.
     public func withDeliveryLock<Result>(
         _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
     ) throws -> Result? {
@@ -98,11 +107,13 @@ extension FileOrderStore {
             on: "\(location.directory)/\(location.name).delivery.lock", waitingAtMost: milliseconds, body)
     }
 
+    /// Writes `dead-letters/<event id>.json` atomically and durably.
     public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
         try FileSystem.makeDirectories(deadLetterDirectory)
         try FileSystem.writeAtomically(contents, directory: deadLetterDirectory, name: "\(eventID).json")
     }
 
+    /// Reads every file in `dead-letters/`.
     public func deadLetters() throws -> [String: [UInt8]] {
         var letters: [String: [UInt8]] = [:]
         for name in try FileSystem.entries(of: deadLetterDirectory)

@@ -70,6 +70,10 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         case idempotencyKey = "idempotency_key"
     }
 
+    /// Reads a stored document of any schema version up to ``currentSchemaVersion``.
+    ///
+    /// - Throws: for a document written by a newer version of the service, an error the store reports as
+    ///   `unsupported_schema` rather than `corrupt_document`; `DecodingError` for anything else unreadable.
     public init(from decoder: any Decoder) throws {
         let container = try Self.container(decoder)
         order = try container.decode(Order.self, forKey: .order)
@@ -79,6 +83,7 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         }
     }
 
+    /// Writes the document at ``currentSchemaVersion``.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.currentSchemaVersion, forKey: .schemaVersion)

@@ -5,6 +5,7 @@ public import Timestamps
 /// Events are recorded in the same write as the change they describe, so a change never exists without its
 /// event, nor an event without its change.
 public struct OrderEvent: Codable, Equatable, Sendable {
+    /// What happened, as the event's `type`.
     public enum Kind: String, Codable, Sendable {
         /// The order was created.
         case orderAdded = "order_added"
@@ -57,6 +58,7 @@ public struct OrderEvent: Codable, Equatable, Sendable {
             delivery: .pending(dueAt: order.updatedAt))
     }
 
+    /// Writes every field, `null` included where a value is absent, so subscribers see the same keys each time.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -74,6 +76,7 @@ public struct OrderEvent: Codable, Equatable, Sendable {
 
 /// Where an event stands on its way to the webhook.
 public struct EventDelivery: Codable, Equatable, Sendable {
+    /// Where the delivery stands.
     public enum State: String, Codable, Sendable {
         /// Not delivered yet; more attempts will be made.
         case pending
@@ -102,6 +105,7 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         case lastError = "last_error"
     }
 
+    /// A delivery state as given; ``pending(dueAt:)`` is the one a new event starts with.
     public init(
         state: State, attempts: Int, nextAttemptAt: Timestamp?, deliveredAt: Timestamp? = nil, lastStatus: Int? = nil,
         lastError: String? = nil
@@ -119,6 +123,7 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         EventDelivery(state: .pending, attempts: 0, nextAttemptAt: time)
     }
 
+    /// Writes every field, `null` included where a value is absent, so subscribers see the same keys each time.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(state, forKey: .state)

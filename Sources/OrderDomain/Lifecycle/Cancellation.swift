@@ -24,6 +24,7 @@ public struct Cancellation: Codable, Equatable, Sendable {
         case cancelledAt = "cancelled_at"
     }
 
+    /// A cancellation as given, unchecked.
     public init(reason: Reason, note: String?, cancelledAt: Timestamp) {
         self.reason = reason
         self.note = note
@@ -41,6 +42,7 @@ public struct CancellationRequest: Equatable, Sendable {
     public var reason: Cancellation.Reason
     public var note: String?
 
+    /// A request as given, unchecked: ``init(json:pathID:)`` is the one that reads a request.
     public init(id: OrderID, reason: Cancellation.Reason, note: String? = nil) {
         self.id = id
         self.reason = reason

@@ -11,6 +11,7 @@ public struct Shipment: Codable, Equatable, Sendable {
         case trackingURL = "tracking_url"
     }
 
+    /// A shipment as given, unchecked: the status update that carries it validates it.
     public init(carrier: String? = nil, trackingNumber: String? = nil, trackingURL: String? = nil) {
         self.carrier = carrier
         self.trackingNumber = trackingNumber

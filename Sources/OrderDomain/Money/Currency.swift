@@ -20,6 +20,7 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Which edition of ISO 4217 the known currencies come from.
     public static var edition: String { CurrencyTable.edition }
 
+    /// The ISO 4217 code, such as `EUR`.
     public var description: String { code }
 
     /// Every known code with its minor units, read once from the table.
@@ -32,6 +33,8 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
         return known
     }()
 
+    /// Reads a code from a stored order; a code no longer in the table is still read, with two minor units, so
+    /// old orders never fail to load.
     public init(from decoder: any Decoder) throws {
         let code = try decoder.singleValueContainer().decode(String.self)
         // A stored order keeps the minor units of its day; a code later withdrawn is still read.
@@ -43,6 +46,7 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
         minorUnits = 2
     }
 
+    /// Writes the code as a JSON string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(code)
