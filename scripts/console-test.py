@@ -185,6 +185,9 @@ def main():
             browser.find_element(By.ID, "cancel-order").click()
             wait_notice("Order ORD-C2 is cancelled")
             wait.until(lambda _: "customer" in browser.find_element(By.ID, "cancellation").text)
+            assert "status-cancelled" in browser.find_element(By.CSS_SELECTOR, "#order-status .label").get_attribute("class")
+            assert not browser.find_element(By.ID, "advance").is_enabled(), "a cancelled order has no next status"
+            assert not browser.find_element(By.ID, "cancel-order").is_enabled()
             shot("4-cancelled")
             print("console-test: cancelling ORD-C2 shows its cancellation")
 

@@ -355,7 +355,9 @@ function showOrder() {
   $("order-created").replaceChildren(time(order.created_at));
   $("order-updated").replaceChildren(time(order.updated_at));
 
-  const next = STATUSES[STATUSES.indexOf(order.status) + 1];
+  // A cancelled order is not in the flow, and has no next status.
+  const position = STATUSES.indexOf(order.status);
+  const next = position >= 0 ? STATUSES[position + 1] : undefined;
   const advance = $("advance");
   advance.disabled = !next;
   advance.dataset.next = next ?? "";
