@@ -44,6 +44,7 @@ run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(
 	@echo "  TOKEN=\$$($(BIN_DIR)/local-gateway token --data-dir $(DATA_DIR) --sub alice \\"
 	@echo "      --scope 'orders/create orders/read orders/update-status')"
 	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:3000/orders"
+	@echo "The order console, which asks for such a token: http://127.0.0.1:3000/console"
 	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
 
 test: build lint-template ## Run every test (swift test, the contract test, the console in a browser), check template.yaml
