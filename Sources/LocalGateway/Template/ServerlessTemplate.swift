@@ -88,13 +88,16 @@ public struct RouteDefinition: Sendable, Equatable {
     public var authorization: RouteAuthorization?
     /// `HttpApi` or `Api`.
     public var api: APIKind
+    /// The `CorsConfiguration` of the route's HTTP API; `nil` when it has none, and for REST API routes.
+    public var cors: CORSConfiguration?
 
     /// - Parameter api: by default, a REST API for payload 1.0 and an HTTP API for 2.0, as SAM's event types give
     ///   them; an `HttpApi` event with `PayloadFormatVersion: "1.0"` is `.httpAPI` with `.v1`.
     public init(
         eventName: String, method: String?, path: String, payloadVersion: PayloadVersion,
-        authorization: RouteAuthorization? = nil, api: APIKind? = nil
+        authorization: RouteAuthorization? = nil, api: APIKind? = nil, cors: CORSConfiguration? = nil
     ) {
+        self.cors = cors
         self.eventName = eventName
         self.method = method
         self.path = path
