@@ -79,7 +79,7 @@ bench-functions: bench-deps ## Each function per process against /bin/true and i
 bench-store: bench-deps ## The store's durable writes against temp write + fsync + rename + directory fsync
 	scripts/bench-store.sh
 
-bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, and its peak memory at 64 connections
+bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, its peak memory, and reads against a hanging webhook
 	scripts/bench-gateway.sh
 
 bench-list: bench-deps ## list-orders at 1,000 and 100,000 orders (hyperfine)

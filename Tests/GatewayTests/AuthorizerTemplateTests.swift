@@ -24,6 +24,7 @@ struct AuthorizerTemplateTests {
                 "POST /order": ["orders/create"], "GET /order/{id}": ["orders/read"], "GET /orders": ["orders/read"],
                 "GET /order/{id}/events": ["orders/read"], "PUT /order": ["orders/update-status"],
                 "PUT /order/{id}/status": ["orders/update-status"],
+                "POST /order/{id}/cancel": ["orders/update-status"],
             ])
         #expect(
             template.authorizers == [

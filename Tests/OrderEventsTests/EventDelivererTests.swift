@@ -217,11 +217,35 @@ struct EventDelivererTests {
         #expect(String(decoding: transport.requests[2].body, as: UTF8.self).contains(#""actor":null"#))
     }
 
-    @Test("only the URL's host is fit to log")
-    func loggedHost() {
-        #expect(
-            EventDeliverer.host(of: "https://user:secret@hooks.example.com:8443/orders?token=x")
-                == "hooks.example.com:8443")
+    @Test(
+        "only the URL's host is fit to log; credentials with / ? # or @ unencoded never show",
+        arguments: [
+            ("https://user:secret@hooks.example.com:8443/orders?token=x", "hooks.example.com:8443"),
+            ("https://hooks.example.com/orders", "hooks.example.com"),
+            ("http://[::1]:8080/hook", "[::1]:8080"),
+            ("https://user:pa?ss@hooks.example.com/orders", "unknown"),
+            ("https://user:pa#ss@hooks.example.com/orders", "unknown"),
+            ("https://user:12?ss@hooks.example.com/orders", "unknown"),
+            ("https://user:12/ss@hooks.example.com/orders", "unknown"),
+            ("https://tok?en@hooks.example.com/orders", "unknown"),
+            ("https://user:p@ss@hooks.example.com/orders", "unknown"),
+        ])
+    func loggedHost(url: String, logged: String) {
+        #expect(WebhookConfiguration(url: url).loggableHost == logged)
+    }
+
+    @Test(
+        "a webhook URL whose host or port is not valid is refused, without repeating it",
+        arguments: [
+            "https://user:pa?ss@hooks.example.com/orders", "https://user:pa/ss@h/", "https://h:80x/", "http://",
+        ])
+    func invalidURL(url: String) {
+        #expect {
+            try WebhookConfiguration.fromEnvironment(["ORDER_WEBHOOK_URL": url])
+        } throws: { error in
+            let description = "\(error)"
+            return description.contains("Percent-encode") && !description.contains("pa?ss")
+        }
     }
 }
 
