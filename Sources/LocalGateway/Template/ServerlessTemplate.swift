@@ -1,7 +1,7 @@
 /// The functions of an AWS SAM template, as the gateway serves them: settings, routes and schedules.
 ///
-/// Only `AWS::Serverless::Function` resources are read, with the JWT authorizers and CORS of the `AWS::Serverless::HttpApi`
-/// resources their routes belong to; `Globals.Function` is already applied to each one.
+/// Only `AWS::Serverless::Function` resources are read, with the JWT authorizers and CORS of the
+/// `AWS::Serverless::HttpApi` resources their routes belong to; `Globals.Function` is already applied to each one.
 public struct ServerlessTemplate: Sendable, Equatable {
     /// The functions, in the template's order of logical ids.
     public var functions: [FunctionDefinition]
