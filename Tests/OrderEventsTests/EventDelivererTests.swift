@@ -26,14 +26,7 @@ struct EventDelivererTests {
     }
 
     func createOrder() throws {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: id, orderLines: [OrderLine(sku: "A", price: 1, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
-        try store.create(OrderDocument(newOrder: Order(draft: draft, id: id, at: clock.now)))
+        try store.create(OrderDocument(newOrder: .sample(id, at: clock.now)))
     }
 
     func confirm() throws {
@@ -196,14 +189,7 @@ struct EventDelivererTests {
 
     @Test("each event's data names the actor of its change, as the order's history records it; null for none")
     func actors() throws {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: id, orderLines: [OrderLine(sku: "A", price: 1, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
-        try store.create(OrderDocument(newOrder: Order(draft: draft, id: id, at: clock.now, by: "alice")))
+        try store.create(OrderDocument(newOrder: .sample(id, at: clock.now, by: "alice")))
         clock.advance(1000)
         _ = try store.update(id) { try $0.advance(to: .confirmed, at: clock.now, by: "warehouse-client") }
         clock.advance(1000)

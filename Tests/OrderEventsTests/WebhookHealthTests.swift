@@ -67,14 +67,7 @@ struct WebhookHealthTests {
     func delivererRecords() throws {
         let store = InMemoryOrderStore()
         let id = OrderID("ORD-1")!
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: id, orderLines: [OrderLine(sku: "A", price: 1, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
-        try store.create(OrderDocument(newOrder: Order(draft: draft, id: id, at: now)))
+        try store.create(OrderDocument(newOrder: .sample(id, at: now)))
         let transport = ScriptedTransport()
         transport.replies = [
             .failure(HTTPTransportError(code: "timeout", message: "Timeout was reached")),
