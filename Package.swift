@@ -41,11 +41,13 @@ let package = Package(
     products: [
         .executable(name: "create-order", targets: ["create-order"]),
         .executable(name: "update-order-status", targets: ["update-order-status"]),
+        .executable(name: "cancel-order", targets: ["cancel-order"]),
         .executable(name: "get-order", targets: ["get-order"]),
         .executable(name: "get-order-events", targets: ["get-order-events"]),
         .executable(name: "dispatch-events", targets: ["dispatch-events"]),
         .executable(name: "list-orders", targets: ["list-orders"]),
         .executable(name: "reindex", targets: ["reindex"]),
+        .executable(name: "order-console", targets: ["order-console"]),
         .executable(name: "local-gateway", targets: ["local-gateway"]),
     ],
     dependencies: [
@@ -62,6 +64,8 @@ let package = Package(
         // Spelled as Hummingbird spells them, so that SwiftPM sees one package each.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        // JWT verification for the gateway's authorizers; the function executables never link it.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // Keeps the function executables loadable on provided.al2023 (glibc 2.34); see its header.
@@ -128,11 +132,15 @@ let package = Package(
 
         function("create-order", dependencies: ["OrderCommands", "OrderEvents"]),
         function("update-order-status", dependencies: ["OrderCommands", "OrderEvents"]),
+        function("cancel-order", dependencies: ["OrderCommands", "OrderEvents"]),
         function("get-order"),
         function("get-order-events"),
         function("dispatch-events", dependencies: ["OrderCommands", "OrderEvents"]),
         function("list-orders"),
         function("reindex", dependencies: ["OrderCommands"]),
+        // The operators' page in the browser (`GET /console`): the page alone; it reads orders through the API.
+        .target(name: "OrderConsole", dependencies: ["FunctionRuntime"], swiftSettings: swiftSettings),
+        function("order-console", dependencies: ["OrderConsole"]),
         // Fills a data directory with generated orders through the store library, for benchmarks.
         .executableTarget(
             name: "seed-orders", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings
@@ -156,16 +164,22 @@ let package = Package(
                 // entry point.
                 "FunctionRuntime", "OrderHTTP", "StructuredLog", "SystemSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                // The development identity's RSA key and its id.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -218,7 +232,12 @@ let package = Package(
         // The local gateway: routing, events and responses in-process, then the built command over real sockets.
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["LocalGateway", "FunctionRuntime", "OrderHTTP", "StructuredLog", "FixtureSupport"],
+            dependencies: [
+                "LocalGateway", "FunctionRuntime", "OrderHTTP", "StructuredLog", "FixtureSupport",
+                // Test keys and tokens, good and forged.
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The contract test: the service, served by the local gateway from the debug build, against its own openapi.yaml.
 # schemathesis generates requests for every operation (valid ones and invalid ones), then chains of requests along
-# the description's links (create, read, update, read again). It fails on any 5xx, and on any answer the description
+# the description's links (create, read, update, read again), every request with a token. It fails on any 5xx, and on any answer the description
 # does not allow: an undocumented status code, content type or header, a body that does not match its schema, invalid
 # data accepted, a 405 without `Allow`. Afterwards the data directory must hold nothing unreadable.
 #
@@ -66,6 +66,11 @@ base="http://127.0.0.1:$port"
 curl --silent --show-error --fail --retry 20 --retry-connrefused --retry-delay 0 --max-time 5 \
     --output /dev/null "$base/openapi.yaml"
 
+# Every operation needs a token: one with every scope, from the gateway's development identity. schemathesis sends
+# it with each request, and its ignored_auth check sends requests without it, which must be refused.
+token=$("$bin_dir/local-gateway" token --template template.yaml --data-dir "$work/data" --sub contract-test \
+    --scope "orders/create orders/read orders/update-status" --ttl 7200)
+
 # Every check but positive_data_acceptance: a request can match the schema and still be refused by rules a schema
 # cannot state (an amount that is not the sum of the lines, an id already taken, a status that is not the next one),
 # and those refusals are documented answers.
@@ -75,6 +80,7 @@ printf '[cache]\ndirectory = "%s"\n' "$PWD/$tools/cache" >"$work/schemathesis.to
 echo "contract-test: schemathesis $SCHEMATHESIS_VERSION against $base, $max_examples examples per operation"
 status=0
 "$tools/bin/st" --config-file "$work/schemathesis.toml" run "$base/openapi.yaml" --url "$base" \
+    --header "Authorization: Bearer $token" \
     --checks all --exclude-checks positive_data_acceptance \
     --max-examples "$max_examples" ${CONTRACT_SEED:+--seed "$CONTRACT_SEED"} \
     --workers 2 --request-timeout 30 --no-color \

@@ -24,6 +24,18 @@ struct ProxyEvent: Decodable {
     struct RequestContext: Decodable {
         var requestId: String?
         var http: HTTP?
+        var authorizer: Authorizer?
+
+        /// What the API's authorizer verified: payload 2.0 JWT authorizers put the token's claims (as strings) at
+        /// `authorizer.jwt.claims`, payload 1.0 Cognito authorizers at `authorizer.claims`.
+        struct Authorizer: Decodable {
+            var jwt: JWT?
+            var claims: [String: String]?
+
+            struct JWT: Decodable {
+                var claims: [String: String]?
+            }
+        }
 
         struct HTTP: Decodable {
             var method: String
@@ -74,6 +86,8 @@ extension FunctionRequest {
             headers["cookie"] = cookies.joined(separator: "; ")
         }
         let requestID = event.requestContext?.requestId ?? ""
+        let authorizer = event.requestContext?.authorizer
+        let claims = authorizer?.jwt?.claims ?? authorizer?.claims ?? [:]
 
         if event.version == "2.0" {
             guard let method = event.requestContext?.http?.method, let path = event.rawPath else {
@@ -83,7 +97,7 @@ extension FunctionRequest {
             self.init(
                 payloadVersion: .v2, method: method, path: path, headers: headers,
                 queryParameters: event.queryStringParameters ?? [:], pathParameters: event.pathParameters ?? [:],
-                body: body, requestID: requestID)
+                body: body, requestID: requestID, claims: claims)
         } else {
             guard let method = event.httpMethod, let path = event.path else {
                 throw ProxyEvent.Invalid(
@@ -99,7 +113,7 @@ extension FunctionRequest {
             }
             self.init(
                 payloadVersion: .v1, method: method, path: path, headers: headers, queryParameters: query,
-                pathParameters: event.pathParameters ?? [:], body: body, requestID: requestID)
+                pathParameters: event.pathParameters ?? [:], body: body, requestID: requestID, claims: claims)
         }
     }
 }

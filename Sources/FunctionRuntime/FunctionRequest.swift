@@ -18,13 +18,16 @@ public struct FunctionRequest: Sendable {
     public var body: [UInt8]
     /// API Gateway's id for this request, for logs.
     public var requestID: String
+    /// The claims of the token API Gateway's authorizer verified, as strings; empty when no authorizer ran. The
+    /// function trusts them as they come: API Gateway checked the token, the function never sees it.
+    public var claims: [String: String]
 
     /// A request as a test or the event reader builds it. Header names are lower-cased; two names that differ only
     /// in case are joined with a comma, as repeated headers are.
     public init(
         payloadVersion: PayloadVersion = .v2, method: String, path: String, headers: [String: String] = [:],
         queryParameters: [String: String] = [:], pathParameters: [String: String] = [:], body: [UInt8] = [],
-        requestID: String = "local"
+        requestID: String = "local", claims: [String: String] = [:]
     ) {
         self.payloadVersion = payloadVersion
         self.method = method
@@ -34,6 +37,13 @@ public struct FunctionRequest: Sendable {
         self.pathParameters = pathParameters
         self.body = body
         self.requestID = requestID
+        self.claims = claims
+    }
+
+    /// Who is asking: the token's `sub`, or for a machine client without one its `client_id`; `nil` when no
+    /// authorizer ran. Recorded with every change the request makes, and named in the invocation's log line.
+    public var actor: String? {
+        claims["sub"] ?? claims["client_id"]
     }
 
     /// The value of a header, by case-insensitive name.

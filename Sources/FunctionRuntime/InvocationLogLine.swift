@@ -1,10 +1,12 @@
+import OrderHTTP
 import StructuredLog
 import Timestamps
 
 /// The line written once per invocation (`"msg":"invocation"`), by HTTP and event functions alike.
 ///
 /// Fields, in this order: `function`, `request_id`, then for HTTP `method`, `path` and `status`, then `duration_ms`,
-/// and when there was one `error_code` and the internal `error`. Bodies are never logged.
+/// and when there was one `error_code`, the internal `error` and the `actor`. Bodies are never logged; the path is
+/// cut to its first ``Excerpt/loggedPathLength`` characters.
 struct InvocationLogLine: LogFields {
     var function: String
     var requestID: String?
@@ -14,6 +16,8 @@ struct InvocationLogLine: LogFields {
     var durationMilliseconds: Double
     var errorCode: String?
     var error: String?
+    /// Who asked (``FunctionRequest/actor``), never the token itself; absent when no authorizer ran.
+    var actor: String?
     /// `error` for a failed invocation or a 5xx answer, otherwise `info`.
     var level: String
 
@@ -30,6 +34,7 @@ struct InvocationLogLine: LogFields {
         durationMilliseconds = Self.milliseconds(since: started)
         errorCode = response.errorCode
         error = response.internalError
+        actor = request.actor
         level = response.statusCode >= 500 ? "error" : "info"
     }
 
@@ -46,11 +51,12 @@ struct InvocationLogLine: LogFields {
         json.field("function", function)
         json.fieldIfPresent("request_id", requestID)
         json.fieldIfPresent("method", method)
-        json.fieldIfPresent("path", path)
+        json.fieldIfPresent("path", path.map { Excerpt.of($0, maximumLength: Excerpt.loggedPathLength) })
         json.fieldIfPresent("status", status)
         json.field("duration_ms", durationMilliseconds)
         json.fieldIfPresent("error_code", errorCode)
         json.fieldIfPresent("error", error)
+        json.fieldIfPresent("actor", actor)
     }
 
     /// Writes the line.

@@ -2,7 +2,9 @@
 /// running it.
 public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
     /// `template_unreadable`, `template_invalid`, `env_vars_invalid`, `executable_missing`, `event_unreadable`,
-    /// `function_not_found`, `listen_failed`, `openapi_unreadable`.
+    /// `function_not_found`, `listen_failed`, `openapi_unreadable`, `parameter_unknown`,
+    /// `parameter_overrides_invalid`, `jwks_unreadable`, `jwks_invalid`, `identity_unusable`, `token_invalid`,
+    /// `authorizer_not_found`.
     public var code: String
     public var message: String
 

@@ -8,7 +8,8 @@ import Timestamps
 /// ```json
 /// {"specversion":"1.0","id":"evt_…","source":"/order-service","type":"order_status_updated","subject":"2",
 ///  "time":"2026-11-25T09:31:00.000Z","datacontenttype":"application/json",
-///  "data":{"order_id":"2","status":"confirmed","previous_status":"pending_confirmation","version":2,"order":{…}}}
+///  "data":{"order_id":"2","status":"confirmed","previous_status":"pending_confirmation","version":2,"actor":"alice",
+///           "order":{…}}}
 /// ```
 public struct CloudEvent: Encodable, Sendable {
     public static let contentType = "application/cloudevents+json"
@@ -26,14 +27,18 @@ public struct CloudEvent: Encodable, Sendable {
         var orderID: OrderID
         var status: OrderStatus
         var previousStatus: OrderStatus?
+        /// Why the order was cancelled, in `order_cancelled` events only.
+        var reason: Cancellation.Reason?
         var version: Int
+        /// Who made the change, as its `status_history` entry records it; `null` when no authorizer ran.
+        var actor: String?
         var order: Order
 
         enum CodingKeys: String, CodingKey {
             case orderID = "order_id"
             case status
             case previousStatus = "previous_status"
-            case version, order
+            case reason, version, actor, order
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -41,7 +46,9 @@ public struct CloudEvent: Encodable, Sendable {
             try container.encode(orderID, forKey: .orderID)
             try container.encode(status, forKey: .status)
             try container.encode(previousStatus, forKey: .previousStatus)  // null for order_added, not absent
+            try container.encodeIfPresent(reason, forKey: .reason)
             try container.encode(version, forKey: .version)
+            try container.encode(actor, forKey: .actor)  // null when unattributed, not absent
             try container.encode(order, forKey: .order)
         }
     }
@@ -53,9 +60,10 @@ public struct CloudEvent: Encodable, Sendable {
         type = event.type.rawValue
         subject = event.orderID.rawValue
         time = event.occurredAt.description
+        let order = currentOrder.asOf(version: event.version)
         data = Payload(
-            orderID: event.orderID, status: event.status, previousStatus: event.previousStatus, version: event.version,
-            order: currentOrder.asOf(version: event.version))
+            orderID: event.orderID, status: event.status, previousStatus: event.previousStatus, reason: event.reason,
+            version: event.version, actor: order.statusHistory.last?.actor, order: order)
     }
 
     /// The JSON bytes sent as the request body.

@@ -9,7 +9,7 @@ struct LocalGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local-gateway",
         abstract: "Serve the functions of an AWS SAM template locally, a process per invocation or kept warm.",
-        subcommands: [StartAPI.self, Invoke.self],
+        subcommands: [StartAPI.self, Invoke.self, Token.self],
         defaultSubcommand: StartAPI.self
     )
 }
@@ -28,11 +28,27 @@ struct FunctionOptions: ParsableArguments {
     @Option(help: "A JSON file of environment variables: {\"Parameters\": {...}, \"<LogicalId>\": {...}}.")
     var envVars: String?
 
+    @OptionGroup var parameters: ParameterOptions
+
     func setup() throws(GatewayError) -> GatewaySetup {
         let setup = try GatewaySetup(
-            templatePath: template, functionsDirectory: functionsDir, dataDirectory: dataDir, envVarsFile: envVars)
+            templatePath: template, functionsDirectory: functionsDir, dataDirectory: dataDir, envVarsFile: envVars,
+            parameterOverrides: try parameters.overrides())
         try setup.checkExecutables()
         return setup
+    }
+}
+
+/// `--parameter-overrides`, as `sam local` takes it.
+struct ParameterOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Template parameters replacing their defaults: \"Key=Value Key2=Value2\" (JwtIssuer, JwtAudience, ...).",
+            valueName: "pairs"))
+    var parameterOverrides: [String] = []
+
+    func overrides() throws(GatewayError) -> [String: String] {
+        try GatewaySetup.parameterOverrides(parameterOverrides)
     }
 }
 
@@ -50,7 +66,8 @@ struct StartAPI: AsyncParsableCommand {
 
     @Option(
         help:
-            "How many function processes may run at once (with --warm: per function); more requests wait their turn.")
+            "How many function processes may run at once, not counting one that has answered and only finishes its after-response work (with --warm: workers per function, busy until they ask for the next invocation); more requests wait their turn."
+    )
     var maxConcurrency = ProcessInfo.processInfo.activeProcessorCount * 4
 
     @Flag(
@@ -65,6 +82,22 @@ struct StartAPI: AsyncParsableCommand {
     )
     var openapi: String?
 
+    @Option(
+        help:
+            "A JSON Web Key Set file: the keys the authorizers trust (default: the development identity in the data directory)."
+    )
+    var jwks: String?
+
+    @Flag(help: "Turn every authorizer off for this run: every route is open and functions see no claims.")
+    var noAuth = false
+
+    @Option(help: "Seconds a client has to finish a request's headers once it has started them.")
+    var headerTimeout = 10.0
+
+    @Option(
+        help: "Seconds a client connection may send nothing, between requests or within a body, before it is closed.")
+    var idleTimeout = 30.0
+
     func run() async throws {
         // One event loop thread serves every socket of the gateway, its clients' and its workers' alike: the gateway's
         // own I/O is small, one wakeup then serves many sockets, and the cores are left to the functions. With one
@@ -72,6 +105,9 @@ struct StartAPI: AsyncParsableCommand {
         // decides when it is set.
         if ProcessInfo.processInfo.environment["NIO_SINGLETON_GROUP_LOOP_COUNT"] == nil {
             NIOSingletons.groupLoopCountSuggestion = 1
+        }
+        guard headerTimeout > 0, idleTimeout > 0 else {
+            throw fail("--header-timeout and --idle-timeout must be more than 0 seconds")
         }
         var gateway: Gateway
         let scheduler: ScheduleRunner
@@ -91,13 +127,109 @@ struct StartAPI: AsyncParsableCommand {
             }
             scheduler = ScheduleRunner(template: setup.template, invoker: invoker)
             _ = try scheduler.jobs()
+            gateway.authorizer = try await authorizer(for: setup.template, log: gateway.log)
         } catch {
             throw fail(error.message)
         }
         do {
-            try await GatewayServer(gateway: gateway, host: host, port: port, scheduler: scheduler).run()
+            let limits = ConnectionLimits(
+                headerTimeout: .milliseconds(Int64(headerTimeout * 1000)),
+                idleTimeout: .milliseconds(Int64(idleTimeout * 1000)))
+            try await GatewayServer(
+                gateway: gateway, host: host, port: port, scheduler: scheduler, connectionLimits: limits
+            ).run()
         } catch {
             throw fail("cannot serve on \(host):\(port): \(error)")
+        }
+    }
+}
+
+extension StartAPI {
+    /// The authorizer of this run, and a log line saying what it trusts: `nil` with a warning for `--no-auth`; the
+    /// keys of `--jwks`; else, when some route has an authorizer, the data directory's development identity.
+    func authorizer(for template: ServerlessTemplate, log: @Sendable (GatewayLogLine) -> Void)
+        async throws(GatewayError)
+        -> JWTAuthorizer?
+    {
+        if noAuth {
+            log(
+                .notice(
+                    "authorizers are off (--no-auth): every route is open to anyone, and functions see no claims",
+                    level: "warn"))
+            return nil
+        }
+        if let jwks {
+            let keys = try await TrustedKeys.load(fromFile: jwks)
+            log(.notice("authorizers trust the keys of \(jwks)", fields: ["kids": keys.keyIDs.joined(separator: ",")]))
+            return JWTAuthorizer(keys: keys)
+        }
+        guard !template.authorizers.isEmpty else { return JWTAuthorizer(keys: .none) }
+        let identity = try DevelopmentIdentity.loadOrCreate(dataDirectory: options.dataDir)
+        log(
+            .notice(
+                "authorizers trust the development identity",
+                fields: [
+                    "key": DevelopmentIdentity.keyPath(dataDirectory: options.dataDir), "kid": identity.keyID,
+                    "get_a_token":
+                        "local-gateway token --data-dir \(options.dataDir) --sub alice "
+                        + "--scope \"orders/create orders/read orders/update-status\"",
+                ]))
+        return JWTAuthorizer(keys: try await identity.trustedKeys())
+    }
+}
+
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Print a token signed by the development identity of a data directory, for the template's authorizer.",
+        discussion: """
+            The token carries the authorizer's issuer and first audience, the subject and the scopes given, and \
+            expires after --ttl seconds. `start-api` without --jwks trusts it; send it as `Authorization: Bearer <token>`.
+            """)
+
+    @Option(help: "The scopes, separated by spaces: \"orders/create orders/read\".")
+    var scope = ""
+
+    @Option(help: "The subject (`sub`): who the token speaks for, recorded as the actor of every change.")
+    var sub: String
+
+    @Option(help: "The data directory whose development identity signs the token (made if there is none).")
+    var dataDir = "./data"
+
+    @Option(help: "Seconds until the token expires.")
+    var ttl = 3600
+
+    @Option(name: [.customShort("t"), .long], help: "The AWS SAM template whose authorizer the token is for.")
+    var template = "./template.yaml"
+
+    @Option(help: "The authorizer, when the template has several (default: the first a route uses).")
+    var authorizer: String?
+
+    @OptionGroup var parameters: ParameterOptions
+
+    func run() async throws {
+        do throws(GatewayError) {
+            guard ttl > 0 else {
+                throw GatewayError(code: "token_invalid", message: "--ttl must be a positive number of seconds")
+            }
+            guard !sub.isEmpty else { throw GatewayError(code: "token_invalid", message: "--sub must not be empty") }
+            let loaded = try ServerlessTemplate.load(fromFile: template, parameterOverrides: try parameters.overrides())
+            let names = loaded.authorizers.map(\.name).joined(separator: ", ")
+            let chosen =
+                authorizer == nil ? loaded.authorizers.first : loaded.authorizers.first { $0.name == authorizer }
+            guard let chosen else {
+                throw GatewayError(
+                    code: "authorizer_not_found",
+                    message: loaded.authorizers.isEmpty
+                        ? "no route of \(template) has an authorizer"
+                        : "\(template) has no authorizer \(authorizer ?? ""); it has \(names)")
+            }
+            let identity = try DevelopmentIdentity.loadOrCreate(dataDirectory: dataDir)
+            let token = try await identity.token(
+                for: chosen, subject: sub, scopes: scope.split(separator: " ").map(String.init), lifetime: ttl)
+            print(token)
+        } catch {
+            throw fail(error.message)
         }
     }
 }
@@ -135,9 +267,12 @@ struct Invoke: AsyncParsableCommand {
             throw fail("cannot read the event \(event): \(error.localizedDescription)")
         }
         do {
-            let output = try await setup.processInvoker.invoke(
-                definition, event: bytes, requestID: UUID().uuidString.lowercased())
+            let invoker = setup.processInvoker
+            let output = try await invoker.invoke(definition, event: bytes, requestID: UUID().uuidString.lowercased())
             FileHandle.standardOutput.write(Data(output))
+            // The process may still be delivering its events: as `sam local invoke`, wait for it (its Timeout at most),
+            // so that its delivery is not cut short and its log lines are written.
+            await invoker.waitForExits()
         } catch {
             throw fail(error.message)
         }

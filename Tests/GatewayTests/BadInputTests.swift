@@ -26,23 +26,28 @@ struct BadInputTests {
             try? FileManager.default.removeItem(at: sandbox)
         }
         let client = RawHTTPExchange(port: gateway.port)
+        // With a token that has every scope, each case reaches the check it is about.
+        let authorization = (
+            name: "Authorization", value: Array("Bearer \(try DevelopmentTokens.token(dataDirectory: data))".utf8)
+        )
 
         // One harmless request first, so the snapshot includes what opening the store creates.
         let warmUp = try client.send(
-            method: Array("GET".utf8), target: Array("/order/none".utf8), headers: [], body: [])
+            method: Array("GET".utf8), target: Array("/order/none".utf8), headers: [authorization], body: [])
         #expect(warmUp.status == 404)
         let before = try Self.tree(sandbox)
 
         for badInput in cases {
             let request = badInput.request
-            let headers = (request.headers ?? [:]).sorted { $0.key < $1.key }.map {
-                (name: $0.key, value: $0.value.bytes)
-            }
+            let sent = (request.headers ?? [:]).sorted { $0.key < $1.key }
+            let headers =
+                sent.compactMap { field in field.value.map { (name: field.key, value: $0.bytes) } } + [authorization]
+            let omitted = Set(sent.filter { $0.value == nil }.map(\.key))
             let response: RawHTTPExchange.Response
             do {
                 response = try client.send(
                     method: request.method.bytes, target: request.path.bytes, headers: headers,
-                    body: request.bodyBytes)
+                    body: request.bodyBytes, omitted: omitted)
             } catch {
                 Issue.record("\(badInput.file): \(error)")
                 continue

@@ -5,7 +5,8 @@ import Testing
 /// Each test runs in both modes: a process per request, and `--warm`, the functions' own Runtime API loop.
 @Suite("End to end: the order service through the gateway", .serialized)
 struct OrderServiceEndToEndTests {
-    /// A gateway for one test, with an empty data directory; the caller stops it and removes `data`.
+    /// A gateway for one test, with an empty data directory and its authorizer on, and a client that sends a token
+    /// with every scope from its development identity; the caller stops it and removes `data`.
     static func start(_ mode: GatewayMode) throws -> (data: URL, gateway: GatewayProcess, client: HTTPClient) {
         let data = try Paths.temporaryDirectory()
         let gateway = try GatewayProcess(
@@ -13,7 +14,46 @@ struct OrderServiceEndToEndTests {
                 "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
                 "--functions-dir", Paths.binaries.path, "--data-dir", data.path, "--max-concurrency", "8",
             ] + mode.arguments)
-        return (data, gateway, HTTPClient(port: gateway.port))
+        let token = try DevelopmentTokens.token(dataDirectory: data)
+        return (data, gateway, HTTPClient(port: gateway.port, token: token))
+    }
+
+    @Test(
+        "a webhook that never answers delays no client: with one slot, a read is answered while a create delivers",
+        arguments: GatewayMode.allCases)
+    func hangingWebhook(mode: GatewayMode) async throws {
+        let webhook = try SilentWebhook()
+        let data = try Paths.temporaryDirectory()
+        let variables = data.appendingPathComponent("env-vars.json")
+        try JSONSerialization.data(withJSONObject: [
+            "Parameters": ["ORDER_WEBHOOK_URL": webhook.url, "ORDER_WEBHOOK_TIMEOUT_MS": "30000"]
+        ]).write(to: variables)
+        let gateway = try GatewayProcess(
+            [
+                "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
+                "--functions-dir", Paths.binaries.path, "--data-dir", data.appendingPathComponent("orders").path,
+                "--env-vars", variables.path, "--max-concurrency", "1",
+            ] + mode.arguments)
+        let token = try DevelopmentTokens.token(dataDirectory: data.appendingPathComponent("orders"))
+        let client = HTTPClient(port: gateway.port, token: token)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: data)
+        }
+
+        let created = try await client.send("POST", "/order", json: Orders.create(id: "HANG-1"))
+        #expect(created.status == 201, "\(created.text)")
+        let read = try await client.send("GET", "/order/HANG-1")
+        #expect(read.status == 200)
+        let answered = Date()
+        // Both answers came while the create's attempt still waited for the webhook: any outcome it has logged was
+        // logged after them.
+        let timestamps = ISO8601DateFormatter()
+        timestamps.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for line in gateway.logLines("webhook_delivery") {
+            let ended = try #require((line["time"] as? String).flatMap(timestamps.date(from:)), "\(line)")
+            #expect(ended > answered, "the create's delivery ended before the answers: \(line)")
+        }
     }
 
     @Test(
@@ -284,6 +324,75 @@ struct MisbehavingFunctionTests {
         #expect(event["multiValueQueryStringParameters"] as? [String: [String]] == ["tag": ["a", "b"]])
         #expect(event["pathParameters"] as? [String: String] == ["id": "7"])
         #expect(response.header("X-Multi") == "a, b" || response.header("X-Multi") == "a,b")
+    }
+
+    @Test(
+        "events carry the client's Host, and domainName from it; an HttpApi route at payload 1.0 says so, stage $default",
+        arguments: GatewayMode.allCases)
+    func eventsAsAPIGatewaySendsThem(mode: GatewayMode) async throws {
+        let (functions, gateway, client) = try Self.start(mode)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
+        let host = "127.0.0.1:\(gateway.port)"
+        let v2 = try await client.send("GET", "/echo/items/1").json
+        #expect((v2["headers"] as? [String: String])?["host"] == host)
+        let v2Context = try #require(v2["requestContext"] as? [String: Any])
+        #expect(v2Context["domainName"] as? String == "127.0.0.1")
+
+        func v1Event(_ path: String) async throws -> [String: Any] {
+            let response = try await client.send("GET", path)
+            return try #require(try JSONSerialization.jsonObject(with: response.body) as? [String: Any])
+        }
+        let http = try await v1Event("/v1-http/echo/7")
+        #expect(http["version"] as? String == "1.0")
+        #expect(http["resource"] as? String == "/v1-http/echo/{id}")
+        #expect((http["headers"] as? [String: String])?["Host"] == host)
+        let httpContext = try #require(http["requestContext"] as? [String: Any])
+        #expect(httpContext["stage"] as? String == "$default")
+        #expect(httpContext["domainName"] as? String == "127.0.0.1")
+
+        // A REST API's event names no version, and SAM's stage.
+        let rest = try await v1Event("/v1/echo/7")
+        #expect(rest["version"] == nil)
+        #expect((rest["requestContext"] as? [String: Any])?["stage"] as? String == "Prod")
+    }
+
+    @Test("warm: another process that calls a worker's Runtime API is refused and gets no event; the worker does")
+    func runtimeAPIOnlyForItsWorker() async throws {
+        let (functions, gateway, client) = try Self.start(.warm)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: functions)
+        }
+        // The worker's handler reports its endpoint; the worker is then back in invocation/next.
+        let endpoint = try #require(try await client.send("GET", "/env").json["AWS_LAMBDA_RUNTIME_API"] as? String)
+        #expect(endpoint.hasPrefix("127.0.0.1:"))
+
+        // A second process, not the worker's, asks for the next invocation, as any local user could.
+        let intruder = Process()
+        intruder.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        intruder.arguments = [
+            "-sS", "-m", "8", "-D", "-", "http://\(endpoint)/2018-06-01/runtime/invocation/next",
+        ]
+        let output = Pipe()
+        intruder.standardOutput = output
+        intruder.standardError = FileHandle.nullDevice
+        try intruder.run()
+        try await Task.sleep(for: .milliseconds(500))
+
+        // The next request is the worker's to answer, not the intruder's.
+        let response = try await client.send("GET", "/env", headers: ["Authorization": "Bearer secret-token"])
+        #expect(response.status == 200, "\(response.text)")
+        #expect(response.json["AWS_LAMBDA_FUNCTION_NAME"] as? String == "EnvReportFunction")
+
+        intruder.waitUntilExit()
+        let taken = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(intruder.terminationStatus != 0, "the intruder was answered: \(taken)")
+        #expect(!taken.lowercased().contains("lambda-runtime-aws-request-id"), "\(taken)")
+        #expect(!taken.contains("secret-token"))
+        #expect(!gateway.logLines("runtime api connection refused").isEmpty)
     }
 
     @Test(

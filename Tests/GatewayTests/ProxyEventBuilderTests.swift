@@ -14,12 +14,21 @@ struct ProxyEventBuilderTests {
         let function = FunctionDefinition(
             logicalID: "GetOrderFunction", codeURI: "functions/get-order", routes: [route])
         let table = try RouteTable(template: ServerlessTemplate(functions: [function]))
-        let route = try #require(table.routes.first)
-        let bytes = ProxyEventBuilder().event(
-            for: request, match: RouteTable.Match(route: route, pathParameters: parameters), requestID: "req-1",
-            time: Self.time)
+        // A $default route is matched by any path the others do not take.
+        let match: RouteTable.Match
+        if let route = table.routes.first {
+            match = RouteTable.Match(route: route, pathParameters: parameters)
+        } else {
+            guard case .matched(let fallback) = table.lookup(method: request.method, path: request.path) else {
+                throw RouteNotMatched()
+            }
+            match = fallback
+        }
+        let bytes = ProxyEventBuilder().event(for: request, match: match, requestID: "req-1", time: Self.time)
         return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
     }
+
+    struct RouteNotMatched: Error {}
 
     static let request = GatewayRequest(
         method: "GET", path: "/order/caf%C3%A9", rawQuery: "tag=a&tag=b&q=x+y%21",
@@ -96,6 +105,32 @@ struct ProxyEventBuilderTests {
         #expect(context["requestTime"] as? String == "25/Nov/2026:09:30:00 +0000")
         #expect((context["requestTimeEpoch"] as? NSNumber)?.int64Value == 1_795_599_000_123)
         #expect(context["identity"] as? [String: String] == ["sourceIp": "127.0.0.9", "userAgent": "curl/8"])
+    }
+
+    @Test("payload 1.0 for an HttpApi route names its version, the $default stage and the domain prefix")
+    func payloadV1ForHTTPAPI() throws {
+        let route = RouteDefinition(
+            eventName: "E", method: "GET", path: "/order/{id}", payloadVersion: .v1, api: .httpAPI)
+        let event = try self.event(Self.request, route: route, parameters: ["id": "café"])
+        #expect(event["version"] as? String == "1.0")
+        let context = try #require(event["requestContext"] as? [String: Any])
+        #expect(context["stage"] as? String == "$default")
+        #expect(context["domainName"] as? String == "localhost")
+        #expect(context["domainPrefix"] as? String == "localhost")
+
+        // Its $default route is named so, as the resource and the resource path.
+        let fallback = try self.event(
+            Self.request,
+            route: RouteDefinition(eventName: "D", method: nil, path: "$default", payloadVersion: .v1, api: .httpAPI))
+        #expect(fallback["resource"] as? String == "$default")
+        #expect((fallback["requestContext"] as? [String: Any])?["resourcePath"] as? String == "$default")
+
+        // A REST API's event names neither.
+        let rest = try self.event(
+            Self.request,
+            route: RouteDefinition(eventName: "E", method: "GET", path: "/order/{id}", payloadVersion: .v1))
+        #expect(rest["version"] == nil)
+        #expect((rest["requestContext"] as? [String: Any])?["stage"] as? String == "Prod")
     }
 
     @Test("payload 1.0 without a query has null query fields")

@@ -21,6 +21,8 @@ struct TemplateTests {
             template.function(named: "update-order-status")?.routes.map(\.routeKey) == [
                 "PUT /order", "PUT /order/{id}/status",
             ])
+        #expect(template.function(named: "cancel-order")?.routes.map(\.routeKey) == ["POST /order/{id}/cancel"])
+        #expect(create.environment["ORDER_DEFAULT_CURRENCY"] == "EUR")
         #expect(template.function(named: "get-order")?.routes.map(\.routeKey) == ["GET /order/{id}"])
         #expect(try RouteTable(template: template).routes.count >= 4)
     }
@@ -128,7 +130,8 @@ struct TemplateTests {
             api.routes == [
                 RouteDefinition(eventName: "Rest", method: "GET", path: "/rest/{id}", payloadVersion: .v1),
                 RouteDefinition(eventName: "Http", method: nil, path: "/http", payloadVersion: .v2),
-                RouteDefinition(eventName: "Legacy", method: "POST", path: "/legacy", payloadVersion: .v1),
+                RouteDefinition(
+                    eventName: "Legacy", method: "POST", path: "/legacy", payloadVersion: .v1, api: .httpAPI),
                 RouteDefinition(eventName: "Default", method: nil, path: "$default", payloadVersion: .v2),
             ])
         #expect(api.routes.map(\.routeKey) == ["GET /rest/{id}", "ANY /http", "POST /legacy", "$default"])

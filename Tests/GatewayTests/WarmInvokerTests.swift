@@ -207,6 +207,8 @@ struct WarmInvokerTests {
             log: workers.log.sink)
         let endpoint = try await RuntimeAPIEndpoint.start(pool: pool, worker: 99)
         defer { endpoint.stop() }
+        // This process plays the worker: the endpoint lets in no other.
+        endpoint.admit(processID: getpid())
         // `Connection: close`, and the answer read until the endpoint closes: it must close when asked to.
         let answer = try RawHTTPExchange(port: endpoint.port).send(
             method: Array(method.utf8), target: Array(path.utf8), headers: [], body: Array("{}".utf8))

@@ -13,7 +13,7 @@ struct FileOrderStoreTests {
         let path = "\(root)/orders/d5/2.json"
         let json =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
-        #expect(json?["schema_version"] as? Int == 1)
+        #expect(json?["schema_version"] as? Int == OrderDocument.currentSchemaVersion)
         #expect((json?["order"] as? [String: Any])?["id"] as? String == "2")
     }
 
@@ -111,12 +111,33 @@ struct FileOrderStoreTests {
         try store.create(Fixtures.document(id: "ORD-1"))
         let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)
-            .replacingOccurrences(of: "\"schema_version\":1", with: "\"schema_version\":99")
+            .replacingOccurrences(
+                of: "\"schema_version\":\(OrderDocument.currentSchemaVersion)", with: "\"schema_version\":99")
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         let error = #expect(throws: StoreError.self) { try store.get(OrderID("ORD-1")!) }
         #expect(error?.code == .unsupportedSchema)
         let orderError = #expect(throws: StoreError.self) { try store.order(OrderID("ORD-1")!) }
         #expect(orderError?.code == .unsupportedSchema)
+    }
+
+    @Test("a document written before actors were recorded reads, updates, and keeps its old entries unattributed")
+    func documentWithoutActors() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        try store.create(Fixtures.document(id: "ORD-1"))
+        let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains(#""actor":null"#))
+        // As the service wrote it before: no `actor` key at all.
+        let old = text.replacingOccurrences(of: #""actor":null,"#, with: "")
+            .replacingOccurrences(of: #","actor":null"#, with: "")
+        #expect(!old.contains("actor"))
+        try old.write(toFile: path, atomically: false, encoding: .utf8)
+
+        let id = OrderID("ORD-1")!
+        #expect(try store.order(id)?.statusHistory.map(\.actor) == [nil])
+        _ = try store.update(id) { try $0.advance(to: .confirmed, at: Fixtures.time, by: "alice") }
+        #expect(try store.get(id)?.order.statusHistory.map(\.actor) == [nil, "alice"])
     }
 
     @Test("an update that changes nothing does not rewrite the document")

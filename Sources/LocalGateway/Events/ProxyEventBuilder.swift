@@ -12,9 +12,11 @@ public struct ProxyEventBuilder: Sendable {
 
     public init() {}
 
-    /// The event JSON for `request` matched to `match`, stamped with `requestID` and `time`.
+    /// The event JSON for `request` matched to `match`, stamped with `requestID` and `time`; with `grant`, the
+    /// verified token's claims and scopes at `requestContext.authorizer.jwt`, as a JWT authorizer passes them.
     public func event(
-        for request: GatewayRequest, match: RouteTable.Match, requestID: String, time: Date
+        for request: GatewayRequest, match: RouteTable.Match, requestID: String, time: Date,
+        grant: JWTAuthorizer.Grant? = nil
     ) -> [UInt8] {
         let body = EventBody(request.body, contentType: request.header("content-type"))
         let query = QueryString(request.rawQuery)
@@ -53,6 +55,14 @@ public struct ProxyEventBuilder: Sendable {
                 json.object("requestContext") { json in
                     json.field("accountId", accountID)
                     json.field("apiId", apiID)
+                    if let grant {
+                        json.object("authorizer") { json in
+                            json.object("jwt") { json in
+                                json.field("claims", grant.claims)
+                                json.field("scopes", grant.scopes.isEmpty ? nil : grant.scopes)
+                            }
+                        }
+                    }
                     json.field("domainName", host)
                     json.field("domainPrefix", String(host.prefix { $0 != "." }))
                     json.object("http") { json in
@@ -77,10 +87,14 @@ public struct ProxyEventBuilder: Sendable {
                 headers[field.name] = field.value
                 multiValueHeaders[field.name, default: []].append(field.value)
             }
-            let resource = definition.path == "$default" ? "/{proxy+}" : definition.path
-            // Payload 1.0 has every field, `null` when absent, as API Gateway sends it.
+            // An HTTP API's $default route is `$default` here too; only HTTP APIs have one.
+            let resource = definition.path
+            let httpAPI = definition.api == .httpAPI
+            // Payload 1.0 has every field, `null` when absent, as API Gateway sends it. An HTTP API names the format
+            // and its one stage, `$default`; a REST API names neither a version nor any stage but its own (SAM's `Prod`).
             var json = JSONWriter()
             json.object { json in
+                if httpAPI { json.field("version", "1.0") }
                 json.field("resource", resource)
                 json.field("path", request.path)
                 json.field("httpMethod", request.method)
@@ -96,6 +110,7 @@ public struct ProxyEventBuilder: Sendable {
                     json.field("accountId", accountID)
                     json.field("apiId", apiID)
                     json.field("domainName", host)
+                    if httpAPI { json.field("domainPrefix", String(host.prefix { $0 != "." })) }
                     json.field("httpMethod", request.method)
                     json.object("identity") { json in
                         json.field("sourceIp", request.sourceIP)
@@ -108,7 +123,7 @@ public struct ProxyEventBuilder: Sendable {
                     json.field("requestTimeEpoch", epochMilliseconds)
                     json.field("resourceId", "123456")
                     json.field("resourcePath", resource)
-                    json.field("stage", "Prod")
+                    json.field("stage", httpAPI ? "$default" : "Prod")
                 }
             }
             return json.bytes

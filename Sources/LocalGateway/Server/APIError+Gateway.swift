@@ -4,14 +4,14 @@ import OrderHTTP
 extension APIError {
     /// 404: no route of the template matches the path.
     static func routeNotFound(method: String, path: String) -> APIError {
-        APIError(status: 404, code: "route_not_found", message: "No route matches \(method) \(path).")
+        APIError(status: 404, code: "route_not_found", message: "No route matches \(method) \(path.excerpt).")
     }
 
     /// 405: routes match the path, none with this method; `Allow` lists theirs.
     static func methodNotAllowed(method: String, path: String, allowed: [String]) -> APIError {
         APIError(
             status: 405, code: "method_not_allowed",
-            message: "\(method) is not allowed on \(path); use \(allowed.joined(separator: " or ")).",
+            message: "\(method) is not allowed on \(path.excerpt); use \(allowed.joined(separator: " or ")).",
             headers: ["Allow": allowed.joined(separator: ", ")])
     }
 
@@ -69,5 +69,30 @@ extension APIError {
                 + "Content-Length or Transfer-Encoding: chunked, not both"
         }
         return APIError(status: 400, code: "malformed_request", message: "The request cannot be read: \(problem).")
+    }
+}
+
+extension APIError {
+    /// 400: an HTTP/1.1 request without `Host` (RFC 9112, section 3.2).
+    static var hostMissing: APIError {
+        APIError(
+            status: 400, code: "malformed_request",
+            message: "The request has no Host header; HTTP/1.1 requires one (RFC 9112, section 3.2).")
+    }
+
+    /// 400: a request with `Host` more than once (RFC 9112, section 3.2).
+    static func hostRepeated(count: Int) -> APIError {
+        APIError(
+            status: 400, code: "malformed_request",
+            message: "The request has \(count) Host headers; send exactly one (RFC 9112, section 3.2).")
+    }
+
+    /// 405: `CONNECT`, which asks a proxy for a tunnel; `Allow` lists the methods the routes take.
+    static func tunnelNotServed(methods: [String]) -> APIError {
+        APIError(
+            status: 405, code: "method_not_allowed",
+            message: "CONNECT asks a proxy for a tunnel, and the gateway is not a proxy; its routes take "
+                + "\(methods.joined(separator: ", ")).",
+            headers: ["Allow": methods.joined(separator: ", ")])
     }
 }

@@ -8,17 +8,29 @@ import OrderHTTP
 /// Every request gets an answer: the gateway's own errors (404, 405, 413, 502, 504) use the service's error
 /// envelope. Each request writes one access-log line on standard error. With an ``openAPIDocument``, the gateway
 /// also answers `GET /openapi.yaml` itself, before looking at the template's routes.
+///
+/// A route with an authorizer runs its function only for a request whose token ``authorizer`` accepts; any other
+/// gets API Gateway's 401 or 403 and a `request refused` log line saying why.
+///
+/// For a route whose HTTP API has a `CorsConfiguration`, the gateway answers a browser's preflight (`OPTIONS` with
+/// `Origin` and `Access-Control-Request-Method`) itself, with no authorizer and no function, and gives every
+/// answer to a granted origin its `access-control-*` headers in place of any the function set.
 public struct Gateway: Sendable {
     public let template: ServerlessTemplate
     public let routes: RouteTable
     public let invoker: any FunctionInvoker
     public var eventBuilder = ProxyEventBuilder()
+    /// Checks the tokens of routes that have an authorizer. By default no key is trusted, so such routes refuse
+    /// every request; `nil` turns authorizers off (`--no-auth`): every route is open and functions see no claims.
+    public var authorizer: JWTAuthorizer? = JWTAuthorizer(keys: .none)
     /// The API's description, served at ``OpenAPIDocument/path``; `nil` serves nothing there.
     public var openAPIDocument: OpenAPIDocument?
     /// The clock for event times, passed in so tests can fix it.
     public var now: @Sendable () -> Date
     /// Where access-log and failure lines go.
     public var log: @Sendable (GatewayLogLine) -> Void
+    /// The `CorsConfiguration` every HTTP API route shares, if they share one.
+    private let sharedCORS: CORSConfiguration?
 
     /// - Throws: ``GatewayError`` `template_invalid` when the template's routes conflict.
     public init(
@@ -30,6 +42,9 @@ public struct Gateway: Sendable {
         self.invoker = invoker
         self.now = now
         self.log = log
+        let httpRoutes = template.functions.flatMap(\.routes).filter { $0.api == .httpAPI }
+        let configurations = httpRoutes.map(\.cors)
+        sharedCORS = configurations.allSatisfy { $0 == configurations.first } ? configurations.first ?? nil : nil
     }
 
     /// Answers one request.
@@ -37,7 +52,18 @@ public struct Gateway: Sendable {
         let started = ContinuousClock.now
         let requestID = UUID().uuidString.lowercased()
         var functionID: String?
-        var response = await answer(request, requestID: requestID, functionID: &functionID)
+        var response: GatewayResponse
+        if let cors = corsConfiguration(for: request), let origin = request.header("Origin") {
+            if request.method == "OPTIONS", request.header("Access-Control-Request-Method") != nil {
+                response = GatewayResponse(status: 204, headers: cors.preflightHeaders(origin: origin))
+            } else {
+                response = await answer(request, requestID: requestID, functionID: &functionID)
+                response.headers.removeAll { $0.name.lowercased().hasPrefix("access-control-") }
+                response.headers += cors.responseHeaders(origin: origin)
+            }
+        } else {
+            response = await answer(request, requestID: requestID, functionID: &functionID)
+        }
         response.headers.append(HeaderField("Apigw-Requestid", requestID))
         let elapsed = ContinuousClock.now - started
         log(
@@ -46,6 +72,18 @@ public struct Gateway: Sendable {
                 durationMilliseconds: elapsed.milliseconds,
                 requestID: requestID))
         return response
+    }
+
+    /// The CORS of the API a request is for: that of the route it reaches (for a preflight, the route of the method
+    /// it asks about), else that of the template's HTTP API routes when they all share one, as API Gateway answers
+    /// preflights for paths with no route too.
+    private func corsConfiguration(for request: GatewayRequest) -> CORSConfiguration? {
+        let method =
+            request.method == "OPTIONS" ? request.header("Access-Control-Request-Method") ?? "OPTIONS" : request.method
+        if case .matched(let match) = routes.lookup(method: method, path: request.path) {
+            return match.route.definition.cors
+        }
+        return sharedCORS
     }
 
     private func answer(_ request: GatewayRequest, requestID: String, functionID: inout String?) async
@@ -67,9 +105,26 @@ public struct Gateway: Sendable {
             match = found
         }
 
+        var grant: JWTAuthorizer.Grant?
+        if let authorization = match.route.definition.authorization, let authorizer {
+            switch await authorizer.authorize(request, for: authorization) {
+            case .success(let granted):
+                grant = granted
+            case .failure(let refusal):
+                log(
+                    .notice(
+                        "request refused",
+                        fields: [
+                            "request_id": requestID, "route": match.route.definition.routeKey,
+                            "status": String(refusal.status), "reason": refusal.description,
+                        ]))
+                return GatewayResponse(refusal)
+            }
+        }
+
         let function = match.route.function
         functionID = function.logicalID
-        let event = eventBuilder.event(for: request, match: match, requestID: requestID, time: now())
+        let event = eventBuilder.event(for: request, match: match, requestID: requestID, time: now(), grant: grant)
         let output: [UInt8]
         do {
             output = try await invoker.invoke(

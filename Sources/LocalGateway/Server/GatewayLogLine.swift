@@ -37,12 +37,32 @@ public enum GatewayLogLine: Sendable, Equatable {
         var requestID: String
 
         func write(to json: inout JSONWriter) {
-            json.field("method", method)
-            json.field("path", path)
+            json.field("method", method.excerpt)
+            json.field("path", path.excerpt)
             json.field("status", status)
             json.fieldIfPresent("function", function)
             json.field("duration_ms", durationMilliseconds)
             json.field("request_id", requestID)
         }
+    }
+}
+
+extension String {
+    /// What a log line or an error message shows of text a client sent: the first 256 bytes, then how long the
+    /// whole was. A path or a header may be as long as the gateway reads (80 KiB); repeated whole in every line, a
+    /// few such requests fill the log.
+    var excerpt: String {
+        let limit = 256
+        guard utf8.count > limit else { return self }
+        // Cut on a character boundary, within the byte limit.
+        var end = startIndex
+        var bytes = 0
+        for index in indices {
+            let size = self[index].utf8.count
+            guard bytes + size <= limit else { break }
+            bytes += size
+            end = self.index(after: index)
+        }
+        return "\(self[..<end])… (\(utf8.count) bytes)"
     }
 }

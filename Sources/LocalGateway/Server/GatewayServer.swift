@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import OrderHTTP
@@ -16,15 +17,21 @@ public struct GatewayServer: Sendable {
     /// 0 picks a free port; the "listening" log line says which.
     public var port: Int
     public var scheduler: ScheduleRunner?
+    /// How long a client connection may keep the gateway waiting.
+    public var connectionLimits: ConnectionLimits
 
     /// The most the gateway reads of a request's header section (and of one header field); more is a 431.
     static let maximumHeaderBytes = 80 * 1024
 
-    public init(gateway: Gateway, host: String = "127.0.0.1", port: Int = 3000, scheduler: ScheduleRunner? = nil) {
+    public init(
+        gateway: Gateway, host: String = "127.0.0.1", port: Int = 3000, scheduler: ScheduleRunner? = nil,
+        connectionLimits: ConnectionLimits = ConnectionLimits()
+    ) {
         self.gateway = gateway
         self.host = host
         self.port = port
         self.scheduler = scheduler
+        self.connectionLimits = connectionLimits
     }
 
     /// Runs until SIGINT or SIGTERM.
@@ -40,13 +47,12 @@ public struct GatewayServer: Sendable {
         let routes = gateway.routes.routes.count
         let methods = gateway.routes.methods
         let log = gateway.log
+        let limits = connectionLimits
         let app = Application(
             responder: GatewayResponder(gateway: gateway),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [UnreadableRequestAnswers(methods: methods, log: log)],
-                    httpDecoderConfiguration: .init(
-                        maxHeaderFieldSize: Self.maximumHeaderBytes, maxHeaderListSize: Self.maximumHeaderBytes))),
+            server: HTTPServerBuilder { responder in
+                GatewayHTTP1Channel(responder: responder, limits: limits, methods: methods, log: log)
+            },
             configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
             services: scheduler.map { [$0] } ?? [],
             onServerRunning: { channel in
@@ -80,7 +86,10 @@ struct GatewayResponder: HTTPResponder {
 
     func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
         let (path, query) = GatewayRequest.splitTarget(request.head.path ?? "/")
-        let headers = request.headers.map { HeaderField($0.name.rawName, $0.value) }
+        // HTTP types keep the first `Host` as the request's authority, not among the fields; the event has it back
+        // first, as the client sent it.
+        let host = request.head.authority.map { [HeaderField("Host", $0)] } ?? []
+        let headers = host + request.headers.map { HeaderField($0.name.rawName, $0.value) }
         let limit = RequestLimits.maximumBodySize
         var body: [UInt8] = []
         var bodyTooLarge = (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > limit

@@ -3,11 +3,14 @@ import FunctionRuntime
 import Yams
 
 extension ServerlessTemplate {
-    /// Reads the template file at `path`.
+    /// Reads the template file at `path`, with `parameterOverrides` replacing the parameters' defaults.
     ///
     /// - Throws: ``GatewayError`` `template_unreadable` when the file cannot be read or is not YAML,
-    ///   `template_invalid` when a function lacks what the gateway needs.
-    public static func load(fromFile path: String) throws(GatewayError) -> ServerlessTemplate {
+    ///   `template_invalid` when a function lacks what the gateway needs, `parameter_unknown` for an override of a
+    ///   parameter the template does not declare.
+    public static func load(fromFile path: String, parameterOverrides: [String: String] = [:]) throws(GatewayError)
+        -> ServerlessTemplate
+    {
         guard FileManager.default.fileExists(atPath: path) else {
             throw GatewayError(code: "template_unreadable", message: "there is no template at \(path)")
         }
@@ -17,16 +20,17 @@ extension ServerlessTemplate {
         } catch {
             throw GatewayError(code: "template_unreadable", message: "cannot read the template \(path): \(error)")
         }
-        return try parse(yaml: text, source: path)
+        return try parse(yaml: text, source: path, parameterOverrides: parameterOverrides)
     }
 
     /// Reads a template from its YAML text; `source` names it in errors.
     ///
     /// CloudFormation's short-form tags (`!Ref`, `!Sub`, `!GetAtt`, …) are accepted; `Ref`s to parameters
-    /// resolve to their `Default`.
-    public static func parse(yaml: String, source: String = "template.yaml") throws(GatewayError)
-        -> ServerlessTemplate
-    {
+    /// resolve to their value in `parameterOverrides`, else to their `Default`, as `sam local
+    /// --parameter-overrides` resolves them.
+    public static func parse(
+        yaml: String, source: String = "template.yaml", parameterOverrides: [String: String] = [:]
+    ) throws(GatewayError) -> ServerlessTemplate {
         let root: TemplateValue
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
@@ -43,18 +47,158 @@ extension ServerlessTemplate {
         }
 
         var parameters: [String: String] = [:]
+        var listParameters: Set<String> = []
         for entry in root["Parameters"]?.entries ?? [] {
             if case .scalar(let value)? = entry.value["Default"] { parameters[entry.key] = value }
+            if case .scalar(let type)? = entry.value["Type"], type == "CommaDelimitedList" || type.hasPrefix("List<") {
+                listParameters.insert(entry.key)
+            }
         }
-        let resolver = IntrinsicResolver(parameters: parameters, resourceIDs: Set(resources.entries.map(\.key)))
+        let declared = Set((root["Parameters"]?.entries ?? []).map(\.key))
+        for (name, value) in parameterOverrides {
+            guard declared.contains(name) else {
+                throw GatewayError(
+                    code: "parameter_unknown",
+                    message: "--parameter-overrides sets \(name), which \(source) does not declare; it declares "
+                        + (declared.isEmpty ? "no parameters" : declared.sorted().joined(separator: ", ")))
+            }
+            parameters[name] = value
+        }
+        let resolver = IntrinsicResolver(
+            parameters: parameters, listParameters: listParameters, resourceIDs: Set(resources.entries.map(\.key)))
         let globals = root["Globals"]?["Function"] ?? .map([])
+        let apis = try HTTPAPIReader(
+            resources: resources, globals: root["Globals"]?["HttpApi"] ?? .map([]), resolver: resolver
+        ).read()
 
         var functions: [FunctionDefinition] = []
         for resource in resources.entries where resource.value["Type"] == .scalar("AWS::Serverless::Function") {
             let properties = globals.merging(resource.value["Properties"] ?? .map([]))
-            functions.append(try FunctionReader(id: resource.key, properties: properties, resolver: resolver).read())
+            functions.append(
+                try FunctionReader(id: resource.key, properties: properties, resolver: resolver, apis: apis).read())
         }
-        return ServerlessTemplate(functions: functions)
+        var authorizers: [JWTAuthorizerDefinition] = []
+        for function in functions {
+            for case let authorizer? in function.routes.map(\.authorization?.authorizer)
+            where !authorizers.contains(authorizer) {
+                authorizers.append(authorizer)
+            }
+        }
+        return ServerlessTemplate(functions: functions, authorizers: authorizers)
+    }
+}
+
+/// What the gateway emulates of one HTTP API: its authorizers and its CORS.
+private struct HTTPAPISettings {
+    var authorizers: [String: JWTAuthorizerDefinition] = [:]
+    /// Authorizers the gateway does not emulate (Lambda authorizers), refused when a route uses one.
+    var unsupported: Set<String> = []
+    /// `Auth.DefaultAuthorizer`: the authorizer of every route that names none.
+    var defaultAuthorizer: String?
+    /// `CorsConfiguration`; `nil` when the API has none (browsers then get no grant).
+    var cors: CORSConfiguration?
+}
+
+/// Reads the `Auth` and `CorsConfiguration` of every `AWS::Serverless::HttpApi`, and of the implicit API (`ServerlessHttpApi`) that events
+/// without `ApiId` belong to, each with `Globals.HttpApi` applied.
+private struct HTTPAPIReader {
+    static let implicitAPI = "ServerlessHttpApi"
+
+    var resources: TemplateValue
+    var globals: TemplateValue
+    var resolver: IntrinsicResolver
+
+    func read() throws(GatewayError) -> [String: HTTPAPISettings] {
+        var apis = [Self.implicitAPI: try settings(of: globals, in: "Globals.HttpApi")]
+        for resource in resources.entries where resource.value["Type"] == .scalar("AWS::Serverless::HttpApi") {
+            let properties = globals.merging(resource.value["Properties"] ?? .map([]))
+            apis[resource.key] = try settings(of: properties, in: resource.key)
+        }
+        return apis
+    }
+
+    private func settings(of properties: TemplateValue, in location: String) throws(GatewayError) -> HTTPAPISettings {
+        var api = try auth(of: properties, in: location)
+        api.cors = try cors(of: properties, in: location)
+        return api
+    }
+
+    /// `CorsConfiguration`: a mapping of SAM's fields, or `true` for any origin, method and header.
+    private func cors(of properties: TemplateValue, in location: String) throws(GatewayError) -> CORSConfiguration? {
+        let at = "\(location).CorsConfiguration"
+        guard let value = properties["CorsConfiguration"] else { return nil }
+        if case .scalar(let flag) = value {
+            switch flag.lowercased() {
+            case "true": return CORSConfiguration(allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"])
+            case "false": return nil
+            default: throw .templateInvalid("\(at) must be true, false or a mapping, not \(flag)")
+            }
+        }
+        guard case .map = value else { throw .templateInvalid("\(at) must be true, false or a mapping") }
+        func list(_ key: String) throws(GatewayError) -> [String] {
+            try value[key].map { item throws(GatewayError) in try resolver.strings(item, at: "\(at).\(key)") } ?? []
+        }
+        func single(_ key: String) throws(GatewayError) -> String? {
+            try value[key].flatMap { item throws(GatewayError) in try resolver.string(item, at: "\(at).\(key)") }
+        }
+        var maxAge: Int?
+        if let text = try single("MaxAge") {
+            guard let seconds = Int(text), seconds >= 0 else {
+                throw .templateInvalid("\(at).MaxAge must be a whole number of seconds, not \(text)")
+            }
+            maxAge = seconds
+        }
+        let credentials = try single("AllowCredentials").map { $0.lowercased() == "true" } ?? false
+        let origins = try list("AllowOrigins")
+        if credentials, origins.contains("*") {
+            throw .templateInvalid("\(at) allows credentials with AllowOrigins *, which API Gateway refuses")
+        }
+        return CORSConfiguration(
+            allowOrigins: origins, allowMethods: try list("AllowMethods"), allowHeaders: try list("AllowHeaders"),
+            exposeHeaders: try list("ExposeHeaders"), maxAgeSeconds: maxAge, allowCredentials: credentials)
+    }
+
+    private func auth(of properties: TemplateValue, in location: String) throws(GatewayError) -> HTTPAPISettings {
+        var api = HTTPAPISettings()
+        guard let auth = properties["Auth"] else { return api }
+        for entry in auth["Authorizers"]?.entries ?? [] {
+            let at = "\(location).Auth.Authorizers.\(entry.key)"
+            guard let configuration = entry.value["JwtConfiguration"] else {
+                api.unsupported.insert(entry.key)
+                continue
+            }
+            guard
+                let issuer = try configuration["issuer"].flatMap({ value throws(GatewayError) in
+                    try resolver.string(value, at: "\(at).JwtConfiguration.issuer")
+                }), !issuer.isEmpty
+            else { throw .templateInvalid("\(at).JwtConfiguration has no issuer") }
+            let audiences = try configuration["audience"].map { value throws(GatewayError) in
+                try resolver.strings(value, at: "\(at).JwtConfiguration.audience")
+            }
+            guard let audiences, !audiences.isEmpty else {
+                throw .templateInvalid("\(at).JwtConfiguration has no audience")
+            }
+            let source =
+                try entry.value["IdentitySource"].flatMap { value throws(GatewayError) in
+                    try resolver.string(value, at: "\(at).IdentitySource")
+                } ?? "$request.header.Authorization"
+            let prefix = "$request.header."
+            guard source.hasPrefix(prefix), source.count > prefix.count else {
+                throw .templateInvalid(
+                    "\(at).IdentitySource is \(source); JWT authorizers take the token from a header, "
+                        + "$request.header.<Name>")
+            }
+            api.authorizers[entry.key] = JWTAuthorizerDefinition(
+                name: entry.key, issuer: issuer, audiences: audiences,
+                identityHeader: String(source.dropFirst(prefix.count)))
+        }
+        api.defaultAuthorizer = try auth["DefaultAuthorizer"].flatMap { value throws(GatewayError) in
+            try resolver.string(value, at: "\(location).Auth.DefaultAuthorizer")
+        }
+        if let name = api.defaultAuthorizer, api.authorizers[name] == nil, !api.unsupported.contains(name) {
+            throw .templateInvalid("\(location).Auth.DefaultAuthorizer is \(name), which is not one of its Authorizers")
+        }
+        return api
     }
 }
 
@@ -63,6 +207,7 @@ private struct FunctionReader {
     var id: String
     var properties: TemplateValue
     var resolver: IntrinsicResolver
+    var apis: [String: HTTPAPISettings]
 
     func read() throws(GatewayError) -> FunctionDefinition {
         guard let codeURI = try string("CodeUri") else {
@@ -130,9 +275,18 @@ private struct FunctionReader {
                 throw .templateInvalid("\(location).Properties.Path must start with /, not \(routePath)")
             }
             let anyMethod = method == nil || method == "ANY" || method == "X-AMAZON-APIGATEWAY-ANY-METHOD"
-            function.routes.append(
-                RouteDefinition(
-                    eventName: event.key, method: anyMethod ? nil : method, path: routePath, payloadVersion: version))
+            let api = type == "HttpApi" ? try httpAPI(eventProperties, at: location) : nil
+            let authorization =
+                if let api {
+                    try httpAPIAuthorization(eventProperties, api: api, at: location)
+                } else {
+                    try restAPIAuthorization(eventProperties, at: location)
+                }
+            var route = RouteDefinition(
+                eventName: event.key, method: anyMethod ? nil : method, path: routePath, payloadVersion: version,
+                authorization: authorization, api: type == "Api" ? .restAPI : .httpAPI)
+            route.cors = api?.settings.cors
+            function.routes.append(route)
         case "Schedule", "ScheduleV2":
             guard let expression = try property(type == "Schedule" ? "Schedule" : "ScheduleExpression") else {
                 throw .templateInvalid("\(location) has no schedule expression")
@@ -147,5 +301,65 @@ private struct FunctionReader {
             // Other event sources (SQS, S3, …) have no local trigger; the function can still be invoked.
             break
         }
+    }
+
+    /// The HTTP API an `HttpApi` event belongs to: its `ApiId`, else the implicit API.
+    private func httpAPI(_ event: TemplateValue, at location: String) throws(GatewayError)
+        -> (id: String, settings: HTTPAPISettings)
+    {
+        let apiID =
+            try event["ApiId"].flatMap { value throws(GatewayError) in
+                try resolver.string(value, at: "\(location).Properties.ApiId")
+            } ?? HTTPAPIReader.implicitAPI
+        guard let api = apis[apiID] else {
+            throw .templateInvalid("\(location).Properties.ApiId is \(apiID), which is not an AWS::Serverless::HttpApi")
+        }
+        return (apiID, api)
+    }
+
+    /// The authorizer and scopes of an `HttpApi` event: its `Auth.Authorizer`, else its API's `DefaultAuthorizer`;
+    /// `NONE` or neither leaves the route open.
+    private func httpAPIAuthorization(
+        _ event: TemplateValue, api found: (id: String, settings: HTTPAPISettings), at location: String
+    ) throws(GatewayError) -> RouteAuthorization? {
+        let (apiID, api) = found
+        let auth = event["Auth"]
+        let named = try auth?["Authorizer"].flatMap { value throws(GatewayError) in
+            try resolver.string(value, at: "\(location).Properties.Auth.Authorizer")
+        }
+        let scopes =
+            try auth?["AuthorizationScopes"].map { value throws(GatewayError) in
+                try resolver.strings(value, at: "\(location).Properties.Auth.AuthorizationScopes")
+            } ?? []
+        guard let name = named ?? api.defaultAuthorizer, name != "NONE" else {
+            if !scopes.isEmpty {
+                throw .templateInvalid("\(location) has AuthorizationScopes but no authorizer to check them")
+            }
+            return nil
+        }
+        guard let authorizer = api.authorizers[name] else {
+            if api.unsupported.contains(name) {
+                throw .templateInvalid(
+                    "\(location) uses \(name), which is not a JWT authorizer; the gateway emulates only JWT authorizers"
+                )
+            }
+            throw .templateInvalid("\(location).Properties.Auth.Authorizer is \(name), which \(apiID) does not declare")
+        }
+        return RouteAuthorization(authorizer: authorizer, scopes: scopes)
+    }
+
+    /// REST API (`Api`) authorizers are not emulated: a route that names one is refused rather than served open.
+    private func restAPIAuthorization(_ event: TemplateValue, at location: String) throws(GatewayError)
+        -> RouteAuthorization?
+    {
+        let named = try event["Auth"]?["Authorizer"].flatMap { value throws(GatewayError) in
+            try resolver.string(value, at: "\(location).Properties.Auth.Authorizer")
+        }
+        if let named, named != "NONE" {
+            throw .templateInvalid(
+                "\(location) uses the REST API authorizer \(named), which the gateway does not emulate; "
+                    + "HttpApi events with JWT authorizers are")
+        }
+        return nil
     }
 }

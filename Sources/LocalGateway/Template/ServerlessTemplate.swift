@@ -2,13 +2,17 @@ public import FunctionRuntime
 
 /// The functions of an AWS SAM template, as the gateway serves them: settings, routes and schedules.
 ///
-/// Only `AWS::Serverless::Function` resources are read; `Globals.Function` is already applied to each one.
+/// Only `AWS::Serverless::Function` resources are read, with the JWT authorizers and CORS of the
+/// `AWS::Serverless::HttpApi` resources their routes belong to; `Globals.Function` is already applied to each one.
 public struct ServerlessTemplate: Sendable, Equatable {
     /// The functions, in the template's order of logical ids.
     public var functions: [FunctionDefinition]
+    /// Every JWT authorizer some route uses, each once, in the order the routes name them.
+    public var authorizers: [JWTAuthorizerDefinition]
 
-    public init(functions: [FunctionDefinition]) {
+    public init(functions: [FunctionDefinition], authorizers: [JWTAuthorizerDefinition] = []) {
         self.functions = functions
+        self.authorizers = authorizers
     }
 
     /// The function with this logical id (`CreateOrderFunction`) or executable name (`create-order`).
@@ -57,6 +61,14 @@ public struct FunctionDefinition: Sendable, Equatable {
     }
 }
 
+/// The kind of API Gateway API a route belongs to, which its events name in `requestContext.stage` and `version`.
+public enum APIKind: Sendable, Equatable {
+    /// An HTTP API (SAM `HttpApi` events): one `$default` stage; payload 2.0, or 1.0 when asked for.
+    case httpAPI
+    /// A REST API (SAM `Api` events): SAM's `Prod` stage; payload 1.0.
+    case restAPI
+}
+
 /// One `HttpApi` or `Api` event of a function: a method and a path template.
 public struct RouteDefinition: Sendable, Equatable {
     /// The event's name in the template, such as `GetOrder`.
@@ -66,12 +78,26 @@ public struct RouteDefinition: Sendable, Equatable {
     /// `/order/{id}`, `/files/{proxy+}`, or `$default`.
     public var path: String
     public var payloadVersion: PayloadVersion
+    /// Who may call the route; `nil` when anyone may (no authorizer, or `Authorizer: NONE`).
+    public var authorization: RouteAuthorization?
+    /// `HttpApi` or `Api`.
+    public var api: APIKind
+    /// The `CorsConfiguration` of the route's HTTP API; `nil` when it has none, and for REST API routes.
+    public var cors: CORSConfiguration?
 
-    public init(eventName: String, method: String?, path: String, payloadVersion: PayloadVersion) {
+    /// - Parameter api: by default, a REST API for payload 1.0 and an HTTP API for 2.0, as SAM's event types give
+    ///   them; an `HttpApi` event with `PayloadFormatVersion: "1.0"` is `.httpAPI` with `.v1`.
+    public init(
+        eventName: String, method: String?, path: String, payloadVersion: PayloadVersion,
+        authorization: RouteAuthorization? = nil, api: APIKind? = nil, cors: CORSConfiguration? = nil
+    ) {
+        self.cors = cors
         self.eventName = eventName
         self.method = method
         self.path = path
         self.payloadVersion = payloadVersion
+        self.authorization = authorization
+        self.api = api ?? (payloadVersion == .v1 ? .restAPI : .httpAPI)
     }
 
     /// API Gateway's route key: `GET /order/{id}`, `ANY /files/{proxy+}` or `$default`.
@@ -96,5 +122,37 @@ public struct ScheduleDefinition: Sendable, Equatable {
         self.expression = expression
         self.isEnabled = isEnabled
         self.input = input
+    }
+}
+
+/// A JWT authorizer of an HTTP API (`Auth.Authorizers.<Name>.JwtConfiguration`), its parameters resolved.
+public struct JWTAuthorizerDefinition: Sendable, Equatable {
+    /// The authorizer's name in the template, such as `OrderAuthorizer`.
+    public var name: String
+    /// `JwtConfiguration.issuer`: a token's `iss` must equal it.
+    public var issuer: String
+    /// `JwtConfiguration.audience`: a token's `aud` (or, without `aud`, its `client_id`) must be one of them.
+    public var audiences: [String]
+    /// The request header the token comes from, from `IdentitySource` (`$request.header.Authorization`).
+    public var identityHeader: String
+
+    public init(name: String, issuer: String, audiences: [String], identityHeader: String = "Authorization") {
+        self.name = name
+        self.issuer = issuer
+        self.audiences = audiences
+        self.identityHeader = identityHeader
+    }
+}
+
+/// The authorization of one route: its authorizer, and the scopes a token needs at least one of (none: any valid
+/// token).
+public struct RouteAuthorization: Sendable, Equatable {
+    public var authorizer: JWTAuthorizerDefinition
+    /// `Auth.AuthorizationScopes` of the route's event.
+    public var scopes: [String]
+
+    public init(authorizer: JWTAuthorizerDefinition, scopes: [String]) {
+        self.authorizer = authorizer
+        self.scopes = scopes
     }
 }

@@ -76,6 +76,8 @@ indirect enum TemplateValue: Sendable, Equatable {
 /// `Resource.Attribute`) and `Fn::Base64`'s argument.
 struct IntrinsicResolver: Sendable {
     var parameters: [String: String]
+    /// Parameters of a list type (`CommaDelimitedList`, `List<…>`), whose value is comma-separated.
+    var listParameters: Set<String> = []
     var resourceIDs: Set<String>
 
     static let pseudoParameters = [
@@ -98,6 +100,27 @@ struct IntrinsicResolver: Sendable {
             }
             return try resolve(name, argument, at: location)
         }
+    }
+
+    /// The value as a list of texts: a YAML list of single values, a `Ref` to a list parameter (split at its
+    /// commas), or one value.
+    ///
+    /// - Throws: ``GatewayError`` `template_invalid` naming `location` for an intrinsic it cannot resolve.
+    func strings(_ value: TemplateValue, at location: String) throws(GatewayError) -> [String] {
+        if case .list(let items) = value {
+            var texts: [String] = []
+            for item in items {
+                if let text = try string(item, at: location) { texts.append(text) }
+            }
+            return texts
+        }
+        guard let text = try string(value, at: location) else { return [] }
+        if let (name, argument) = value.intrinsic, name == "Ref", case .scalar(let parameter) = argument,
+            listParameters.contains(parameter)
+        {
+            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        return [text]
     }
 
     private func resolve(_ name: String, _ argument: TemplateValue, at location: String) throws(GatewayError)

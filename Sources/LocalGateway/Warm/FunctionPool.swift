@@ -35,7 +35,8 @@ final class FunctionPool: Sendable {
     let function: FunctionDefinition
     let maximumWorkers: Int
     private let launcher: WorkerLauncher
-    private let log: @Sendable (GatewayLogLine) -> Void
+    /// Where the pool and its workers' endpoints log.
+    let log: @Sendable (GatewayLogLine) -> Void
     /// Where timeouts are scheduled.
     private let timers: any EventLoop
     private let state = Mutex(State())

@@ -4,6 +4,11 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import StructuredLog
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The Lambda Runtime API (`/2018-06-01/runtime/...`) for one worker, over HTTP/1.1 on `127.0.0.1`, a free port.
 ///
@@ -13,20 +18,47 @@ import StructuredLog
 ///
 /// Served by a plain NIO pipeline whose handler answers on the event loop: every warm invocation makes two
 /// requests here, and a server that hands each to a task on another thread costs as much again as the rest.
+///
+/// Only the worker's process and its descendants may use the endpoint: whoever else on the machine connects could
+/// otherwise take the worker's invocations (clients' `Authorization` headers and bodies) and answer them. An endpoint
+/// that no one else can reach, such as a Unix socket in a private directory, is not possible: Lambda's contract is
+/// `AWS_LAMBDA_RUNTIME_API=host:port`, and runtimes speak HTTP over TCP to it. So each connection is checked when it
+/// is accepted, before anything is read from it: the process holding its other end is found from `/proc`
+/// (``LoopbackPeer``) and must be the worker or one of its children; any other is closed at once, unanswered, and
+/// logged. A connection that arrives before the gateway knows the worker's process id (it may connect before the
+/// spawn returns) waits for it.
 struct RuntimeAPIEndpoint: Sendable {
     let port: Int
     private let channel: any Channel
+    private let worker: WorkerProcess
 
-    /// Starts listening; returns once the port is bound.
+    /// Starts listening; returns once the port is bound. Connections wait until ``admit(processID:)`` names the
+    /// worker's process.
     ///
     /// - Throws: ``GatewayError`` `listen_failed` when no port can be bound.
-    static func start(pool: FunctionPool, worker: Int) async throws(GatewayError) -> RuntimeAPIEndpoint {
+    static func start(pool: FunctionPool, worker id: Int) async throws(GatewayError) -> RuntimeAPIEndpoint {
+        let worker = WorkerProcess()
+        let function = pool.function.logicalID
+        let log = pool.log
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                worker.processID(on: channel.eventLoop).flatMapThrowing { processID in
+                    guard let processID, let client = channel.remoteAddress, let port = channel.localAddress?.port,
+                        LoopbackPeer.isHeld(client: client, serverPort: port, byProcessTreeOf: processID)
+                    else {
+                        log(
+                            .notice(
+                                "runtime api connection refused", level: "warning",
+                                fields: [
+                                    "function": function, "client": channel.remoteAddress?.description ?? "unknown",
+                                    "reason": "not the worker's process or one of its children",
+                                ]))
+                        // A failed initializer closes the connection before anything is read from it.
+                        throw NotTheWorker()
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(pool: pool, worker: worker))
+                    try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(pool: pool, worker: id))
                 }
             }
         let channel: any Channel
@@ -39,17 +71,65 @@ struct RuntimeAPIEndpoint: Sendable {
             channel.close(promise: nil)
             throw GatewayError(code: "listen_failed", message: "Runtime API: the socket has no port")
         }
-        return RuntimeAPIEndpoint(port: port, channel: channel)
+        return RuntimeAPIEndpoint(port: port, channel: channel, worker: worker)
     }
 
-    private init(port: Int, channel: any Channel) {
+    private init(port: Int, channel: any Channel, worker: WorkerProcess) {
         self.port = port
         self.channel = channel
+        self.worker = worker
     }
 
-    /// Stops listening. The worker's own connection ends with its process.
+    /// Names the worker's process: from now on it and its descendants may connect, and no other process.
+    func admit(processID: pid_t) {
+        worker.started(processID)
+    }
+
+    /// Stops listening; connections still waiting for the worker's process id are closed. The worker's own
+    /// connection ends with its process.
     func stop() {
+        worker.started(nil)
         channel.close(promise: nil)
+    }
+
+    private struct NotTheWorker: Error {}
+}
+
+/// The process id of an endpoint's worker, once its spawn has returned it, and the connections waiting for it.
+private final class WorkerProcess: Sendable {
+    private enum State {
+        case waiting([EventLoopPromise<pid_t?>])
+        /// `nil` once the endpoint has stopped without a process.
+        case known(pid_t?)
+    }
+
+    private let state = Mutex(State.waiting([]))
+
+    /// The worker's process id, or `nil` when the endpoint stopped without one, on `loop`.
+    func processID(on loop: any EventLoop) -> EventLoopFuture<pid_t?> {
+        let promise = loop.makePromise(of: pid_t?.self)
+        let known: pid_t?? = state.withLock { state in
+            switch state {
+            case .known(let processID):
+                return .some(processID)
+            case .waiting(var promises):
+                promises.append(promise)
+                state = .waiting(promises)
+                return nil
+            }
+        }
+        if let known { promise.succeed(known) }
+        return promise.futureResult
+    }
+
+    /// Records the process id (the first one given wins) and lets the waiting connections be checked.
+    func started(_ processID: pid_t?) {
+        let waiting: [EventLoopPromise<pid_t?>] = state.withLock { state in
+            guard case .waiting(let promises) = state else { return [] }
+            state = .known(processID)
+            return promises
+        }
+        for promise in waiting { promise.succeed(processID) }
     }
 }
 
@@ -62,7 +142,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let worker: Int
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
-    /// The body went over ``ProcessInvoker/maximumResponseSize``; the rest of it is dropped.
+    /// The body went over ``InvocationLimits/maximumPayloadSize``; the rest of it is dropped.
     private var bodyTooLarge = false
 
     init(pool: FunctionPool, worker: Int) {

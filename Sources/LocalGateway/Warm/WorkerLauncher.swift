@@ -47,6 +47,7 @@ struct WorkerLauncher: Sendable {
                 .path(FilePath(path)), environment: .custom(entries), platformOptions: options,
                 input: .none, output: log, error: log
             ) { execution in
+                endpoint.admit(processID: execution.processIdentifier.value)
                 pool.started(worker: id, processID: execution.processIdentifier.value)
             }
             status =

@@ -18,7 +18,8 @@ struct BadInputCase: Decodable, CustomTestStringConvertible {
         var method: FixtureBytes
         /// The request target as sent: path and query, not normalised in any way.
         var path: FixtureBytes
-        var headers: [String: FixtureBytes]?
+        /// `null` leaves out a header the client would add (`Host`); names differing only in case are both sent.
+        var headers: [String: FixtureBytes?]?
         /// The body's bytes; or `json`, a JSON value sent as its text.
         var body: FixtureBytes?
         var json: FixtureJSON?

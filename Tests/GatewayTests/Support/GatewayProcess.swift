@@ -177,8 +177,11 @@ struct HTTPClient: Sendable {
 
     let base: URL
     let session: URLSession
+    /// Sent as `Authorization: Bearer <token>` with every request that sets no `Authorization` of its own.
+    let token: String?
 
-    init(port: Int) {
+    init(port: Int, token: String? = nil) {
+        self.token = token
         base = URL(string: "http://127.0.0.1:\(port)")!
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = 64
@@ -193,6 +196,7 @@ struct HTTPClient: Sendable {
         request.httpMethod = method
         request.httpBody = body
         if body != nil { request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await session.data(for: request)
         let http = try #require(response as? HTTPURLResponse)
@@ -205,6 +209,48 @@ struct HTTPClient: Sendable {
 
     func send(_ method: String, _ path: String, json: [String: Any]) async throws -> Response {
         try await send(method, path, body: try JSONSerialization.data(withJSONObject: json))
+    }
+}
+
+/// Tokens from the development identity of a data directory, printed by the built `local-gateway token`.
+enum DevelopmentTokens {
+    /// Every scope the service's routes take.
+    static let allScopes = "orders/create orders/read orders/update-status"
+
+    /// A token for `sub` with `scope`, for the service's `template.yaml`.
+    static func token(dataDirectory: URL, sub: String = "e2e-tester", scope: String = allScopes, ttl: Int = 3600)
+        throws -> String
+    {
+        let result = try run([
+            "token", "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
+            "--data-dir", dataDirectory.path, "--sub", sub, "--scope", scope, "--ttl", String(ttl),
+        ])
+        guard result.status == 0 else { throw TokenCommandFailed(error: result.error) }
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs the built `local-gateway` with `arguments` to its end.
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = Paths.binaries.appendingPathComponent("local-gateway")
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+            String(decoding: errorData, as: UTF8.self)
+        )
+    }
+
+    struct TokenCommandFailed: Error, CustomStringConvertible {
+        var error: String
+        var description: String { "local-gateway token failed: \(error)" }
     }
 }
 

@@ -28,14 +28,17 @@ struct RawHTTPExchange {
 
     let port: Int
 
-    /// Sends `method`, `target` (path and query, as given), `headers` and `body`, adding `Host`, `Connection: close`
-    /// and `Content-Length` (unless `headers` frame the body themselves), and reads the whole answer.
-    func send(method: [UInt8], target: [UInt8], headers: [(name: String, value: [UInt8])], body: [UInt8]) throws
-        -> Response
-    {
+    /// Sends `method`, `target` (path and query, as given), `headers` and `body`, adding `Host` (unless `headers`
+    /// name it, or name it in `omitted`), `Connection: close` and `Content-Length` (unless `headers` frame the body
+    /// themselves), and reads the whole answer.
+    func send(
+        method: [UInt8], target: [UInt8], headers: [(name: String, value: [UInt8])], body: [UInt8],
+        omitted: Set<String> = []
+    ) throws -> Response {
         var request = method + Array(" ".utf8) + target + Array(" HTTP/1.1\r\n".utf8)
         var fields = headers
-        fields.append(("Host", Array("127.0.0.1:\(port)".utf8)))
+        let named = Set(headers.map { $0.name.lowercased() }).union(omitted.map { $0.lowercased() })
+        if !named.contains("host") { fields.append(("Host", Array("127.0.0.1:\(port)".utf8))) }
         fields.append(("Connection", Array("close".utf8)))
         let framing: Set<String> = ["content-length", "transfer-encoding"]
         if !headers.contains(where: { framing.contains($0.name.lowercased()) }) {
@@ -50,42 +53,10 @@ struct RawHTTPExchange {
 
     /// Writes `request` and reads until the server closes the connection (or 60 s pass).
     private func exchange(_ request: [UInt8]) throws -> [UInt8] {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw Failure(description: "socket: errno \(errno)") }
-        defer { close(socket) }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw Failure(description: "connect: errno \(errno)") }
-
+        let connection = try RawHTTPConnection(port: port)
         // The server may answer (413) and close before reading everything: stop writing then, and read its answer.
-        var written = 0
-        while written < request.count {
-            let count = request[written...].withUnsafeBytes {
-                Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-            }
-            if count <= 0 { break }
-            written += count
-        }
-
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = recv(socket, &buffer, buffer.count, 0)
-            if count <= 0 { break }
-            received += buffer[..<count]
-        }
-        return received
+        _ = connection.write(request)
+        return connection.readUntilClosed().bytes
     }
 
     /// Splits an HTTP/1.1 answer into status, headers and body (`Content-Length` framed, or up to the close).
@@ -109,5 +80,79 @@ struct RawHTTPExchange {
             body = Array(body.prefix(length))
         }
         return Response(status: status, headers: headers, body: Data(body))
+    }
+}
+
+/// A plain TCP connection to a local port, for tests that write a request in pieces and watch what the server does
+/// between them: when it answers, whether and when it closes.
+final class RawHTTPConnection {
+    private let socket: Int32
+
+    /// Connects; reads wait at most `timeout` seconds for data.
+    init(port: Int, timeout: Int = 60) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw RawHTTPExchange.Failure(description: "socket: errno \(errno)") }
+        var time = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(socket)
+            throw RawHTTPExchange.Failure(description: "connect: errno \(errno)")
+        }
+    }
+
+    deinit { close(socket) }
+
+    /// Writes all of `bytes`, or as much as the server takes before it closes; `false` if not all of it.
+    @discardableResult
+    func write(_ bytes: [UInt8]) -> Bool {
+        var written = 0
+        while written < bytes.count {
+            let count = bytes[written...].withUnsafeBytes {
+                Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            if count <= 0 { return false }
+            written += count
+        }
+        return true
+    }
+
+    func write(_ text: String) -> Bool { write(Array(text.utf8)) }
+
+    /// What one read gives: bytes, or `[]` when the server has closed (or reset) the connection, or `nil` when the
+    /// read timed out.
+    func read() -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let count = recv(socket, &buffer, buffer.count, 0)
+        if count < 0, errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+        return count > 0 ? Array(buffer[..<count]) : []
+    }
+
+    /// Reads until `text` has arrived, the server closes, or a read times out; returns what was read.
+    func read(until text: String) -> [UInt8] {
+        var received: [UInt8] = []
+        while received.firstRange(of: Array(text.utf8)) == nil, let bytes = read(), !bytes.isEmpty {
+            received += bytes
+        }
+        return received
+    }
+
+    /// Reads until the server closes the connection; `closed` is `false` when a read timed out first.
+    func readUntilClosed() -> (bytes: [UInt8], closed: Bool) {
+        var received: [UInt8] = []
+        while true {
+            guard let bytes = read() else { return (received, false) }
+            if bytes.isEmpty { return (received, true) }
+            received += bytes
+        }
     }
 }

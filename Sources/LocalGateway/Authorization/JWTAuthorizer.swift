@@ -1,0 +1,173 @@
+public import Foundation
+import JWTKit
+
+/// API Gateway's JWT authorizer, locally: checks the token of a request against a route's authorizer and scopes,
+/// as AWS documents the checks, with the signature verified by JWTKit against ``TrustedKeys``.
+///
+/// In order: a token in the identity header (alone or after `Bearer `); three base64url parts of JSON; `alg` one of
+/// RS256, RS384, RS512 (never `none`, HMAC or elliptic curves); a `kid` that names a key of the set, whose own `alg`,
+/// if it has one, is the token's; a valid signature; `iss` equal to the issuer; `aud` one of the audiences or, only
+/// for a token without `aud`, `client_id` one of them; `exp` after now; `nbf` and `iat`, when present, not after now;
+/// then at least one of the route's scopes in `scope` or `scp`. There is no leeway for clock skew, as API Gateway
+/// documents none: the gateway's clock decides.
+public struct JWTAuthorizer: Sendable {
+    /// The algorithms of HTTP API JWT authorizers.
+    static let acceptedAlgorithms: Set<String> = ["RS256", "RS384", "RS512"]
+
+    public var keys: TrustedKeys
+    /// The clock `exp`, `nbf` and `iat` are compared with, passed in so tests can move it.
+    public var now: @Sendable () -> Date
+
+    public init(keys: TrustedKeys, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.keys = keys
+        self.now = now
+    }
+
+    /// What a verified token gives the function: its claims as text and its scopes.
+    public struct Grant: Sendable, Equatable {
+        /// Every claim of the token, as API Gateway passes them (`requestContext.authorizer.jwt.claims`).
+        public var claims: [String: String]
+        /// The token's scopes (`requestContext.authorizer.jwt.scopes`).
+        public var scopes: [String]
+
+        /// Who the token speaks for: `sub`, or `client_id` for a machine client without one.
+        public var actor: String? { claims["sub"] ?? claims["client_id"] }
+    }
+
+    /// Checks the token `request` carries for `route`.
+    ///
+    /// Costs one RSA signature verification and a JSON decoding of the token's two parts; no I/O.
+    public func authorize(_ request: GatewayRequest, for route: RouteAuthorization) async
+        -> Result<Grant, AuthorizationRefusal>
+    {
+        let authorizer = route.authorizer
+        guard var token = request.header(authorizer.identityHeader)?.trimmingCharacters(in: .whitespaces),
+            !token.isEmpty
+        else { return .failure(.missingToken) }
+        if token.lowercased().hasPrefix("bearer ") {
+            token = token.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        }
+
+        let header: JWTHeader
+        do {
+            header = try DefaultJWTParser().parse(Array(token.utf8), as: TokenClaims.self).header
+        } catch {
+            return .failure(.malformed)
+        }
+        guard let algorithm = header.alg, Self.acceptedAlgorithms.contains(algorithm) else {
+            return .failure(.algorithmNotAccepted(header.alg ?? "none"))
+        }
+        guard let kid = header.kid else { return .failure(.missingKeyID) }
+        guard let keyAlgorithms = keys.algorithms[kid] else { return .failure(.unknownKeyID) }
+        guard keyAlgorithms.contains(algorithm), let collection = keys.collections[algorithm] else {
+            return .failure(.algorithmNotAccepted(algorithm))
+        }
+
+        let claims: TokenClaims
+        do {
+            claims = try await collection.verify(token, as: TokenClaims.self)
+        } catch {
+            return .failure(.invalidSignature)
+        }
+
+        guard claims.issuer?.value == authorizer.issuer else { return .failure(.invalidIssuer) }
+        if let audience = claims.audience {
+            guard audience.value.contains(where: authorizer.audiences.contains) else {
+                return .failure(.invalidAudience)
+            }
+        } else {
+            guard let client = claims.clientID, authorizer.audiences.contains(client) else {
+                return .failure(.invalidAudience)
+            }
+        }
+        let now = now()
+        guard let expiration = claims.expiration else { return .failure(.missingExpiration) }
+        do {
+            try expiration.verifyNotExpired(currentDate: now)
+        } catch {
+            return .failure(.expired)
+        }
+        if let notBefore = claims.notBefore, notBefore.value > now { return .failure(.notYetValid) }
+        if let issuedAt = claims.issuedAt, issuedAt.value > now { return .failure(.issuedInTheFuture) }
+
+        if !route.scopes.isEmpty, !claims.scopes.contains(where: route.scopes.contains) {
+            return .failure(.insufficientScope(required: route.scopes))
+        }
+        return .success(Grant(claims: claims.text, scopes: claims.scopes))
+    }
+}
+
+/// Why the authorizer refused a request: 401 for a missing or invalid token, 403 for one without the route's scopes,
+/// answered as API Gateway answers.
+public enum AuthorizationRefusal: Error, Sendable, Equatable {
+    case missingToken
+    /// Not three base64url parts of JSON, or a claim of the wrong type.
+    case malformed
+    /// `alg` is not RS256, RS384 or RS512 (`none`, HS256, ES256, PS256, …), or not the one its key is for.
+    case algorithmNotAccepted(String)
+    case missingKeyID
+    /// `kid` names no key of the set.
+    case unknownKeyID
+    case invalidSignature
+    case invalidIssuer
+    case invalidAudience
+    case missingExpiration
+    case expired
+    /// `nbf` is after now.
+    case notYetValid
+    /// `iat` is after now.
+    case issuedInTheFuture
+    /// The token holds none of `required`.
+    case insufficientScope(required: [String])
+
+    /// 401, or 403 for ``insufficientScope(required:)``.
+    public var status: Int {
+        if case .insufficientScope = self { return 403 }
+        return 401
+    }
+
+    /// What is wrong, as the `error_description` of `www-authenticate` says it.
+    public var description: String {
+        switch self {
+        case .missingToken: "the request has no token"
+        case .malformed: "the token is malformed"
+        case .algorithmNotAccepted(let algorithm): "signing method \(algorithm) is invalid"
+        case .missingKeyID: "the token has no kid"
+        case .unknownKeyID: "the token's kid is not a key of the issuer"
+        case .invalidSignature: "the token's signature is invalid"
+        case .invalidIssuer: "the token does not have a valid issuer"
+        case .invalidAudience: "the token does not have a valid audience"
+        case .missingExpiration: "the token has no expiration"
+        case .expired: "the token has expired"
+        case .notYetValid: "the token is not valid yet"
+        case .issuedInTheFuture: "the token was issued in the future"
+        case .insufficientScope(let required): "expected scopes: [\(required.joined(separator: " "))]"
+        }
+    }
+
+    /// The `www-authenticate` value: `Bearer scope="…" error="invalid_token" error_description="…"`, or
+    /// `error="insufficient_scope"` with the route's scopes.
+    public var challenge: String {
+        switch self {
+        case .insufficientScope(let required):
+            "Bearer scope=\"\(required.joined(separator: " "))\" error=\"insufficient_scope\" "
+                + "error_description=\"\(description)\""
+        default:
+            "Bearer scope=\"\" error=\"invalid_token\" error_description=\"\(description)\""
+        }
+    }
+}
+
+extension GatewayResponse {
+    /// API Gateway's answer to a refused request: `{"message":"Unauthorized"}` or `{"message":"Forbidden"}`, with
+    /// `www-authenticate` saying why.
+    init(_ refusal: AuthorizationRefusal) {
+        let message = refusal.status == 403 ? "Forbidden" : "Unauthorized"
+        self.init(
+            status: refusal.status,
+            headers: [
+                HeaderField("Content-Type", "application/json"), HeaderField("www-authenticate", refusal.challenge),
+            ],
+            body: Array("{\"message\":\"\(message)\"}".utf8))
+    }
+}

@@ -1,0 +1,4 @@
+import FunctionProcess
+import OrderConsole
+
+FunctionMain.run(function: "order-console") { OrderConsole() }
