@@ -208,7 +208,9 @@ let package = Package(
         ),
         .testTarget(
             name: "OrderEventsTests",
-            dependencies: ["OrderEvents", "OrderStore", "OrderDomain", "CurlHTTP", "StructuredLog", "Timestamps"],
+            dependencies: [
+                "OrderEvents", "OrderStore", "OrderDomain", "CurlHTTP", "StructuredLog", "SystemSupport", "Timestamps",
+            ],
             swiftSettings: swiftSettings
         ),
         // The function runtime's drivers, in-process, with a fake Runtime API and log lines captured in memory.

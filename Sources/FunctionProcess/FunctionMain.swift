@@ -22,7 +22,7 @@ import Timestamps
 public enum FunctionMain {
     /// Runs an HTTP function: API Gateway proxy events in, proxy responses out.
     public static func run(function name: String, _ makeHandler: () throws -> any FunctionHandler) -> Never {
-        let configuration = RuntimeConfiguration(environment: ProcessEnvironment.variables)
+        let configuration = RuntimeConfiguration(environment: .process)
         if let endpoint = configuration.runtimeAPIEndpoint {
             _ = RuntimeAPILoop(function: name, api: client(function: name, endpoint: endpoint)).serve(makeHandler)
             exit(1)
@@ -49,7 +49,7 @@ public enum FunctionMain {
     ///
     /// In standard-input mode it exits 0 with the result, or 1 with the error in the log line on standard error.
     public static func runEvent(function name: String, _ makeHandler: () throws -> any EventHandler) -> Never {
-        let configuration = RuntimeConfiguration(environment: ProcessEnvironment.variables)
+        let configuration = RuntimeConfiguration(environment: .process)
         if let endpoint = configuration.runtimeAPIEndpoint {
             _ = RuntimeAPILoop(function: name, api: client(function: name, endpoint: endpoint))
                 .serveEvents(makeHandler)

@@ -1,3 +1,4 @@
+public import SystemSupport
 public import Timestamps
 
 /// What the runtime reads from the process environment, read once at start-up.
@@ -12,7 +13,7 @@ public struct RuntimeConfiguration: Sendable, Equatable {
     public var traceID: String?
 
     /// The configuration given by the variables of `environment`.
-    public init(environment: [String: String]) {
+    public init(environment: Environment) {
         let endpoint = environment["AWS_LAMBDA_RUNTIME_API"]
         runtimeAPIEndpoint = endpoint?.isEmpty == false ? endpoint : nil
         functionTimeoutSeconds = environment["AWS_LAMBDA_FUNCTION_TIMEOUT"].flatMap { Int64($0) }

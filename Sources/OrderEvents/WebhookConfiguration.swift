@@ -37,12 +37,10 @@ public struct WebhookConfiguration: Sendable {
     ///
     /// - Throws: ``Invalid`` for a URL that is not http(s), a secret that is not `whsec_<base64>`, or a timeout or
     ///   schedule that does not parse. The message never contains the secret.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessEnvironment.variables)
+    public static func fromEnvironment(_ environment: Environment = .process)
         throws(Invalid) -> WebhookConfiguration
     {
-        func value(_ name: String) -> String? {
-            environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        }
+        func value(_ name: String) -> String? { environment.nonEmpty(name) }
         var configuration = WebhookConfiguration(url: value("ORDER_WEBHOOK_URL"))
         if let url = configuration.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw Invalid(description: "ORDER_WEBHOOK_URL must be an http:// or https:// URL")

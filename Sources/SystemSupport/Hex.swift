@@ -11,7 +11,7 @@ public enum Hex {
     }
 
     /// The bytes as lower-case hex, two digits each.
-    public static func string(_ bytes: some Sequence<UInt8>) -> String {
+    public static func string(_ bytes: [UInt8]) -> String {
         var text: [UInt8] = []
         for byte in bytes { append(byte, to: &text) }
         return String(decoding: text, as: UTF8.self)

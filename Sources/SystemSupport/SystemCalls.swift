@@ -6,10 +6,21 @@
 
 /// Calls `call` again for as long as it fails with `EINTR`, and returns its first other result.
 ///
-/// For system calls that return a negative value (or any value other than success) and set `errno`: a signal
+/// For system calls that return a negative value on failure and set `errno` (`read`, `write`, `fcntl`, …): a signal
 /// delivered while the call waited is not a failure, so the call is simply made again. `errno` still holds the
 /// failure's code when this returns a failed result.
-public func retryingOnInterrupt<Result: BinaryInteger>(_ call: () -> Result) -> Result {
+public func retryingOnInterrupt(_ call: () -> Int) -> Int {
+    retrying(call)
+}
+
+/// Calls `call` again for as long as it fails with `EINTR`, and returns its first other result; for the calls
+/// that return an `Int32`, as `retryingOnInterrupt(_:)` does for those that return an `Int`.
+public func retryingOnInterrupt(_ call: () -> Int32) -> Int32 {
+    retrying(call)
+}
+
+// One body for both: specialized here, so callers load no generic integer witnesses at start-up.
+private func retrying<Result: BinaryInteger>(_ call: () -> Result) -> Result {
     while true {
         let result = call()
         if result < 0 && errno == EINTR { continue }

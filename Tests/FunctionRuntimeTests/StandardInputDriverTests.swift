@@ -1,6 +1,7 @@
 import FunctionRuntime
 import StructuredLog
 import Synchronization
+import SystemSupport
 import Testing
 
 /// The one-event mode, driven in-process: the answer, the log line, and the order of the two.
@@ -10,7 +11,8 @@ struct StandardInputDriverTests {
     func answerThenLog() throws {
         let steps = Mutex<[String]>([])
         let driver = StandardInputDriver(
-            function: "echo", configuration: RuntimeConfiguration(environment: ["_X_AMZN_TRACE_ID": "Root=1-env"]))
+            function: "echo",
+            configuration: RuntimeConfiguration(environment: Environment(["_X_AMZN_TRACE_ID": "Root=1-env"])))
         let sink = LogSink { line in steps.withLock { $0.append("log " + String(decoding: line, as: UTF8.self)) } }
         try FunctionLog.$sink.withValue(sink) {
             try driver.answer(event: RuntimeAPILoopTests.event(path: "/e")) {
@@ -28,7 +30,8 @@ struct StandardInputDriverTests {
 
     @Test("an event that is not a proxy event is refused before the handler is built")
     func unreadable() {
-        let driver = StandardInputDriver(function: "echo", configuration: RuntimeConfiguration(environment: [:]))
+        let driver = StandardInputDriver(
+            function: "echo", configuration: RuntimeConfiguration(environment: Environment([:])))
         #expect(throws: StandardInputDriver.UnreadableEvent.self) {
             try driver.answer(event: Array("nope".utf8)) { () throws -> any FunctionHandler in
                 Issue.record("the handler was built")
@@ -40,14 +43,16 @@ struct StandardInputDriverTests {
 
     @Test("the configuration reads the runtime's variables; an empty endpoint means standard-input mode")
     func configuration() {
-        let configuration = RuntimeConfiguration(environment: [
-            "AWS_LAMBDA_RUNTIME_API": "", "AWS_LAMBDA_FUNCTION_TIMEOUT": "3", "_X_AMZN_TRACE_ID": "Root=1",
-        ])
+        let configuration = RuntimeConfiguration(
+            environment: Environment([
+                "AWS_LAMBDA_RUNTIME_API": "", "AWS_LAMBDA_FUNCTION_TIMEOUT": "3", "_X_AMZN_TRACE_ID": "Root=1",
+            ]))
         #expect(configuration.runtimeAPIEndpoint == nil)
         #expect(configuration.functionTimeoutSeconds == 3)
         #expect(configuration.traceID == "Root=1")
         #expect(
-            RuntimeConfiguration(environment: ["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"]).runtimeAPIEndpoint
+            RuntimeConfiguration(environment: Environment(["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001"]))
+                .runtimeAPIEndpoint
                 == "127.0.0.1:9001")
     }
 }
