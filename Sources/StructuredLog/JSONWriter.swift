@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Writes JSON text field by field, for the envelopes written on every invocation: proxy events and responses,
 /// and log lines.
 ///
@@ -177,13 +179,10 @@ public struct JSONWriter: Sendable {
             case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0x00..<0x20:
                 bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                Hex.append(byte, to: &bytes)
             default: bytes.append(byte)
             }
         }
         bytes.append(UInt8(ascii: "\""))
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

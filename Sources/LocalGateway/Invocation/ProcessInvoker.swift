@@ -37,13 +37,14 @@ public struct ProcessInvoker: FunctionInvoker {
         self.environment = environment
         self.forwardLogLine = forwardLogLine
         self.log = log
-        // A function that exits without reading its event must not take the gateway down with SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
+        Self.ignoreBrokenPipes()
     }
 
-    /// The path of `function`'s executable: `<functions-dir>/<name>` for `CodeUri: functions/<name>`.
-    public func executablePath(for function: FunctionDefinition) -> String {
-        URL(fileURLWithPath: environment.functionsDirectory).appendingPathComponent(function.executableName).path
+    /// Makes a write to a pipe whose reader has gone fail with `EPIPE` instead of killing the gateway with
+    /// `SIGPIPE`: a function may exit without reading its event, or while the gateway writes to it. Process-wide
+    /// and idempotent; every invoker calls it before it starts a process.
+    static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
     }
 
     /// Runs `event` through a new process of `function` and returns its answer once complete, which may be before
@@ -97,7 +98,7 @@ public struct ProcessInvoker: FunctionInvoker {
         _ function: FunctionDefinition, event: [UInt8], process id: Int,
         answer: AsyncStream<Result<[UInt8], InvocationError>>.Continuation
     ) async throws(InvocationError) -> [UInt8] {
-        let path = executablePath(for: function)
+        let path = environment.executablePath(for: function)
         // Subprocess copies each entry with strdup: the terminating NUL is ours to add.
         let variables = environment.variables(for: function).map { Array("\($0.key)=\($0.value)\0".utf8) }
         var options = PlatformOptions()
