@@ -12,6 +12,7 @@ import Timestamps
 ///           "order":{…}}}
 /// ```
 public struct CloudEvent: Encodable, Sendable {
+    /// The media type of a structured-mode CloudEvent, sent as the webhook's `Content-Type`.
     public static let contentType = "application/cloudevents+json"
 
     let specversion = "1.0"

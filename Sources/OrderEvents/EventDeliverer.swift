@@ -54,6 +54,7 @@ public struct EventDeliverer {
         /// Another process was delivering this order's events.
         public var busy = false
 
+        /// An empty report: nothing delivered yet.
         public init() {}
 
         enum CodingKeys: String, CodingKey {

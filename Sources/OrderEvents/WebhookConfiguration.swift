@@ -14,9 +14,12 @@ public struct WebhookConfiguration: Sendable {
     /// `ORDER_WEBHOOK_RETRY_SCHEDULE`: the waits between attempts.
     public var retrySchedule: RetrySchedule
 
+    /// How long one delivery attempt may take when `ORDER_WEBHOOK_TIMEOUT_MS` is not set.
     public static let defaultTimeoutMilliseconds = 2000
+    /// The CloudEvents `source` when `ORDER_EVENT_SOURCE` is not set.
     public static let defaultSource = "/order-service"
 
+    /// A configuration; a `nil` URL means events are recorded but not posted.
     public init(
         url: String?, signingKey: [UInt8]? = nil, timeoutMilliseconds: Int = defaultTimeoutMilliseconds,
         source: String = defaultSource, retrySchedule: RetrySchedule = .standardWebhooks

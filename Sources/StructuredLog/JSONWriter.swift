@@ -23,6 +23,7 @@ public struct JSONWriter: Sendable {
     /// A value was written in the current object or array, so the next one needs a comma first.
     private var needsComma = false
 
+    /// An empty writer; write one value (usually an object) into it.
     public init() {}
 
     /// The JSON written so far.
@@ -44,12 +45,14 @@ public struct JSONWriter: Sendable {
         close("]")
     }
 
+    /// A string, escaped as RFC 8259 requires.
     public mutating func string(_ value: String) {
         separate()
         writeString(value)
         needsComma = true
     }
 
+    /// An integer.
     public mutating func number(_ value: Int) {
         scalar(String(value))
     }
@@ -59,10 +62,12 @@ public struct JSONWriter: Sendable {
         scalar(value.isFinite ? "\(value)" : "null")
     }
 
+    /// `true` or `false`.
     public mutating func bool(_ value: Bool) {
         scalar(value ? "true" : "false")
     }
 
+    /// `null`.
     public mutating func null() {
         scalar("null")
     }
@@ -83,16 +88,19 @@ public struct JSONWriter: Sendable {
         if let value { string(value) } else { null() }
     }
 
+    /// An integer field.
     public mutating func field(_ name: String, _ value: Int) {
         key(name)
         number(value)
     }
 
+    /// A number field; `null` for infinities and NaN.
     public mutating func field(_ name: String, _ value: Double) {
         key(name)
         number(value)
     }
 
+    /// A boolean field.
     public mutating func field(_ name: String, _ value: Bool) {
         key(name)
         bool(value)
