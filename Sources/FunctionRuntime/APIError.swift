@@ -10,6 +10,7 @@ public struct APIError: Error, Sendable, Equatable {
         public var field: String
         public var message: String
 
+        /// One invalid field, named by its path in the request (`order_lines[2].price`).
         public init(field: String, message: String) {
             self.field = field
             self.message = message
@@ -25,6 +26,7 @@ public struct APIError: Error, Sendable, Equatable {
     /// What really went wrong behind a 5xx, for the log only.
     public var internalError: String?
 
+    /// An error answer; `internalError` is logged with a 5xx and never sent to the client.
     public init(
         status: Int, code: String, message: String, details: [Detail] = [], headers: [String: String] = [:],
         internalError: String? = nil

@@ -23,6 +23,7 @@ public enum FunctionLog {
         /// Who asked (``FunctionRequest/actor``), never the token itself; absent when no authorizer ran.
         public var actor: String?
 
+        /// Writes these fields into the log line being written.
         public func write(to json: inout JSONWriter) {
             json.field("function", function)
             json.field("request_id", requestID)

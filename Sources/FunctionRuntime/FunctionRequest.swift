@@ -26,6 +26,7 @@ public struct FunctionRequest: Sendable {
     /// function trusts them as they come: API Gateway checked the token, the function never sees it.
     public var claims: [String: String]
 
+    /// A request as a handler sees it, already decoded from its proxy event.
     public init(
         payloadVersion: PayloadVersion = .v2, method: String, path: String, headers: [String: String] = [:],
         queryParameters: [String: String] = [:], pathParameters: [String: String] = [:], body: [UInt8] = [],
