@@ -10,7 +10,7 @@ public struct APIError: Error, Sendable, Equatable {
         public var field: String
         public var message: String
 
-        /// A detail naming `field` (a JSON path such as `lines[0].quantity`) and what is wrong with it.
+        /// One invalid field, named by its path in the request (`order_lines[2].price`).
         public init(field: String, message: String) {
             self.field = field
             self.message = message
@@ -29,7 +29,7 @@ public struct APIError: Error, Sendable, Equatable {
     /// What really went wrong behind a 5xx, for the log only.
     public var internalError: String?
 
-    /// An error answer; `internalError` is logged, never sent.
+    /// An error answer; `internalError` is logged with a 5xx and never sent to the client.
     public init(
         status: Int, code: String, message: String, details: [Detail] = [], headers: [String: String] = [:],
         internalError: String? = nil
