@@ -153,8 +153,10 @@ python3 - "$out" "$(git rev-parse --short HEAD)" <<'PY'
 import glob, json, os, sys
 out, commit = sys.argv[1:]
 orders = {}
+schema_versions = set()
 for path in sorted(glob.glob(f"{out}/data/orders/*/*.json")):
     document = json.load(open(path))
+    schema_versions.add(document["schema_version"])
     order = document["order"]
     orders[order["id"]] = {
         "status": order["status"],
@@ -177,7 +179,8 @@ for request in keyed.values():
         (request["order_id"],) = recorded - chosen
 manifest = {
     "written_by_commit": commit,
-    "schema_version": 1,
+    # The version the build writes: every document in the directory was written by it.
+    "schema_version": max(schema_versions),
     "orders": orders,
     "keyed_creates": keyed,
     "outbox": sorted(os.listdir(f"{out}/data/outbox")),
