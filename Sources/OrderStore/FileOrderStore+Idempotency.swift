@@ -3,44 +3,49 @@ import OrderDomain
 public import Timestamps
 
 /// Idempotency records: `<root>/idempotency/<hh>/<digest>.json`, where `hh` is the digest's first two hex digits,
-/// each written like an order document (temp file, `fsync`, rename, directory `fsync`) under an OFD lock on
-/// `<digest>.lock`.
+/// each written like an order document (temp file, `fsync`, rename, directory `fsync`) under the key's lock: a byte of
+/// `<root>/locks/idempotency-<hh>` (see ``FileLock/Slot``), so a key costs no lock file of its own. Earlier releases
+/// locked `<digest>.lock` beside the record: while one is there it is locked too, and removed under both locks.
 extension FileOrderStore: IdempotencyRecordStore {
     var idempotencyRoot: String { "\(root)/idempotency" }
 
-    /// Holds `<digest>.lock` beside the record, so it also excludes writers in other processes; a changed record
-    /// is written atomically and durably, a removed one is unlinked and its directory synced.
+    /// Holds the key's lock, so it also excludes writers in other processes; a changed record is written atomically
+    /// and durably, a removed one is unlinked and its directory synced.
     public func updateIdempotencyRecord<Result>(
         _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
     ) throws -> Result {
         let directory = "\(idempotencyRoot)/\(key.hex.prefix(2))"
         try FileSystem.makeDirectories(directory)
-        let lockPath = "\(directory)/\(key.hex).lock"
-        return try FileLock.withLock(on: lockPath) {
-            let path = "\(directory)/\(key.hex).json"
-            let original = try readIdempotencyRecord(at: path)
-            var record = original
-            let result = try change(&record)
-            if record != original {
-                if let record {
-                    try FileSystem.writeAtomically(
-                        Self.encode(record), directory: directory, name: "\(key.hex).json")
-                } else {
-                    FileSystem.remove(path)
-                    try FileSystem.syncDirectory(directory)
-                }
-            }
-            if record == nil {
-                // A key without a record needs no lock file: removed while the lock is held, which FileLock's
-                // check after locking makes safe for anyone waiting on it or about to open it. Not synced: a lock
-                // file that comes back after a crash is an empty file, removed again by the next sweep.
-                FileSystem.remove(lockPath)
-            }
-            return result
+        let slot = FileLock.Slot(
+            path: "\(root)/locks/idempotency-\(key.hex.prefix(2))",
+            offset: Int64(key.hex.dropFirst(2).prefix(6), radix: 16) ?? 0)
+        return try FileLock.withLock(on: slot) {
+            try withLegacyLock(at: "\(directory)/\(key.hex).lock", deadline: nil) {
+                try updateRecord(key, in: directory, change)
+            }!
         }
     }
 
-    /// Checks each record again under its lock before removing it; lock files stay.
+    /// Reads, changes and writes back the record of `key` in `directory`; the caller holds the key's lock.
+    private func updateRecord<Result>(
+        _ key: IdempotencyKeyDigest, in directory: String, _ change: (inout IdempotencyRecord?) throws -> Result
+    ) throws -> Result {
+        let path = "\(directory)/\(key.hex).json"
+        let original = try readIdempotencyRecord(at: path)
+        var record = original
+        let result = try change(&record)
+        if record != original {
+            if let record {
+                try FileSystem.writeAtomically(Self.encode(record), directory: directory, name: "\(key.hex).json")
+            } else {
+                FileSystem.remove(path)
+                try FileSystem.syncDirectory(directory)
+            }
+        }
+        return result
+    }
+
+    /// Checks each record again under its lock before removing it, and removes the lock files earlier releases left.
     public func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int {
         var removed = 0
         for bucket in try FileSystem.entries(of: idempotencyRoot) where !bucket.hasPrefix(".") {
@@ -51,8 +56,8 @@ extension FileOrderStore: IdempotencyRecordStore {
             for name in names where !name.hasPrefix(".") && (name.hasSuffix(".json") || name.hasSuffix(".lock")) {
                 if let key = IdempotencyKeyDigest(hex: String(name.dropLast(5))) { keys.insert(key) }
             }
-            // Every key with a record or a lock file: an expired record goes, and with it (or without one, as
-            // earlier versions of the service left them) its lock file, under its lock (see updateIdempotencyRecord).
+            // Every key with a record or a lock file: an expired record goes, and a lock file of an earlier release
+            // with or without one, under its lock (see updateIdempotencyRecord).
             for key in keys {
                 removed += try updateIdempotencyRecord(key) { record in
                     guard let current = record, current.isForgettable(createdBefore: cutoff, now: now) else { return 0 }

@@ -220,8 +220,7 @@ extension FileOrderStore: OrderListing {
         // Removed only under the order's lock, after checking again: a writer holds that lock from writing its
         // entries to committing its document, so an entry written for a commit in progress is never taken away.
         if entry.day == dayDirectory {
-            try? FileSystem.makeDirectories(location.directory)
-            _ = try? FileLock.withLock(on: location.lockPath, waitingAtMost: 0) {
+            _ = try? withOrderLock(entry.position.id, deadline: FileLock.deadline(after: 0)) {
                 let current = try read(at: location)
                 if current.map({ !isTrue(entry, of: $0) }) ?? true {
                     FileSystem.remove("\(indexDirectory(of: entry))/\(entry.name)")
@@ -252,11 +251,15 @@ extension FileOrderStore: ReindexableStore {
         for bucket in try FileSystem.entries(of: ordersDirectory) where !bucket.hasPrefix(".") {
             let bucketDirectory = "\(ordersDirectory)/\(bucket)"
             guard FileSystem.isDirectory(bucketDirectory) else { continue }
-            for name in try FileSystem.entries(of: bucketDirectory)
-            where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let names = Set(try FileSystem.entries(of: bucketDirectory))
+            for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
                 guard let id = OrderID(String(name.dropLast(5))) else { continue }
                 let location = location(of: id)
-                try FileLock.withLock(on: location.lockPath) {
+                if names.contains("\(id.rawValue).delivery.lock") {
+                    // Left by an earlier release; removed under its lock, unless a delivery holds it now.
+                    _ = try withDeliveryLock(id, waitingAtMost: 0) {}
+                }
+                try withOrderLock(id) {
                     let document: OrderDocument?
                     do {
                         document = try read(at: location)
@@ -309,8 +312,7 @@ extension FileOrderStore: ReindexableStore {
                     if unreadable.contains(position.id) { continue }
                     let entry = IndexEntry(key: key, position: position)
                     let location = location(of: position.id)
-                    try FileSystem.makeDirectories(location.directory)
-                    try FileLock.withLock(on: location.lockPath) {
+                    try withOrderLock(position.id) {
                         let document = try read(at: location)
                         let isTrue =
                             entry.day == day && document.map { Self.indexEntries(of: $0).contains(entry) } ?? false

@@ -12,8 +12,10 @@ import SystemSupport
 ///
 /// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader
 ///   ever sees a partial or empty document, whenever a process dies.
-/// - Each order has a sidecar lock file `<id>.lock` next to its document; creates and updates hold it,
-///   so many processes can write at once without losing an update.
+/// - Each order has a lock, one byte of `<root>/locks/order-<hh>` (see ``FileLock/Slot``); creates and updates hold
+///   it, so many processes can write at once without losing an update. Earlier releases locked a sidecar file,
+///   `<id>.lock` beside the document: while one is there it is locked too, so that a process of the earlier release
+///   still running during an upgrade excludes this one, and it is removed under both locks (see ``withOrderLock``).
 /// - Paths are built only from a valid ``OrderID``, which cannot contain `/` or `.`.
 public struct FileOrderStore: OrderDocumentStore {
     /// The data directory (`ORDER_DATA_DIR`).
@@ -49,7 +51,7 @@ public struct FileOrderStore: OrderDocumentStore {
     public func create(_ document: OrderDocument) throws {
         let location = location(of: document.order.id)
         try FileSystem.makeDirectories(location.directory)
-        try FileLock.withLock(on: location.lockPath) {
+        try withOrderLock(document.order.id) {
             guard try !FileSystem.exists(location.documentPath) else { throw OrderError.exists(document.order.id) }
             try commit(document, replacing: nil, at: location)
         }
@@ -70,14 +72,13 @@ public struct FileOrderStore: OrderDocumentStore {
     /// An unchanged document is not written; its stale outbox hint, if any, is cleared.
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
         let location = location(of: id)
-        // Checked before locking so that updates of unknown ids leave no lock files behind; the check
-        // is repeated under the lock. Only a document that is not there is absent: any other failure to look
+        // Checked before locking so that updates of unknown ids cost no lock; the check is repeated under the lock. Only a document that is not there is absent: any other failure to look
         // (a permission error, a file in place of the bucket) is an error, as it is for a read.
         guard try FileSystem.exists(location.documentPath) else {
             clearHintOfMissingOrder(id, at: location)
             throw OrderError.notFound(id)
         }
-        return try FileLock.withLock(on: location.lockPath) {
+        return try withOrderLock(id) {
             guard let original = try read(at: location) else { throw OrderError.notFound(id) }
             var document = original
             let result = try change(&document)
@@ -97,15 +98,16 @@ extension FileOrderStore: EventOutbox {
         try FileSystem.entriesByAge(of: outbox).compactMap(OrderID.init)
     }
 
-    /// Holds `<id>.delivery.lock` beside the document, polling every millisecond while another process has it.
+    /// Holds the order's byte of `locks/delivery-<hh>` (and `<id>.delivery.lock` beside the document, if an earlier
+    /// release left one, which is then removed), polling every millisecond while another process has it.
     public func withDeliveryLock<Result>(
         _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
     ) throws -> Result? {
         let location = location(of: id)
-        // A hint can name an order whose directory was never made; its delivery then finds nothing to do.
-        try FileSystem.makeDirectories(location.directory)
-        return try FileLock.withLock(
-            on: "\(location.directory)/\(location.name).delivery.lock", waitingAtMost: milliseconds, body)
+        let deadline = FileLock.deadline(after: milliseconds)
+        return try FileLock.withLock(on: lockSlot("delivery", of: id), deadline: deadline) {
+            try withLegacyLock(at: "\(location.directory)/\(location.name).delivery.lock", deadline: deadline, body)
+        } ?? nil
     }
 
     /// Writes `dead-letters/<event id>.json` atomically and durably.
@@ -138,7 +140,8 @@ extension FileOrderStore {
         var directory: String
         var name: String
         var documentPath: String { "\(directory)/\(name).json" }
-        var lockPath: String { "\(directory)/\(name).lock" }
+        /// The lock file of the order in earlier releases.
+        var legacyLockPath: String { "\(directory)/\(name).lock" }
     }
 
     func location(of id: OrderID) -> Location {
@@ -147,11 +150,44 @@ extension FileOrderStore {
 
     /// Two hex digits from the FNV-1a hash of the id: stable across processes and versions.
     static func bucket(of id: OrderID) -> String {
+        Hex.string([UInt8(truncatingIfNeeded: hash(of: id))])
+    }
+
+    /// The 32-bit FNV-1a hash of the id: its low byte names its bucket, the rest its byte in the bucket's lock files.
+    static func hash(of id: OrderID) -> UInt32 {
         var hash: UInt32 = 2_166_136_261
         for byte in id.rawValue.utf8 {
             hash = (hash ^ UInt32(byte)) &* 16_777_619
         }
-        return Hex.string([UInt8(truncatingIfNeeded: hash)])
+        return hash
+    }
+
+    /// The lock of `id` in `family` (`order`, `delivery`): a byte of `locks/<family>-<hh>`, `hh` its bucket.
+    func lockSlot(_ family: String, of id: OrderID) -> FileLock.Slot {
+        FileLock.Slot(path: "\(root)/locks/\(family)-\(Self.bucket(of: id))", offset: Int64(Self.hash(of: id) >> 8))
+    }
+
+    /// Runs `body` holding the order's lock (see ``FileOrderStore``), waiting until `deadline` (forever when `nil`);
+    /// `nil` if it passed first.
+    func withOrderLock<Result>(
+        _ id: OrderID, deadline: Int64?, _ body: () throws -> Result
+    ) throws -> Result? {
+        try FileLock.withLock(on: lockSlot("order", of: id), deadline: deadline) {
+            try withLegacyLock(at: location(of: id).legacyLockPath, deadline: deadline, body)
+        } ?? nil
+    }
+
+    /// Runs `body` holding the order's lock, waiting as long as it takes.
+    func withOrderLock<Result>(_ id: OrderID, _ body: () throws -> Result) throws -> Result {
+        try withOrderLock(id, deadline: nil, body)!
+    }
+
+    /// Runs `body` holding the lock file an earlier release keeps at `path`, if there is one, and removes it while
+    /// holding it (see ``FileLock``): so that a process of that release, running during an upgrade, waits for this one,
+    /// and the file goes once no such process can be left. The caller holds the lock that replaces it.
+    func withLegacyLock<Result>(at path: String, deadline: Int64?, _ body: () throws -> Result) throws -> Result? {
+        // Not synced: a lock file that comes back after a crash is locked, and removed, once more.
+        try FileLock.withLock(on: path, creating: false, removing: true, deadline: deadline, body)
     }
 
     func read(at location: Location) throws -> OrderDocument? {
@@ -219,8 +255,7 @@ extension FileOrderStore {
     /// under the order's lock, which a create holds from before its hint until its commit.
     private func clearHintOfMissingOrder(_ id: OrderID, at location: Location) {
         guard (try? FileSystem.exists("\(outbox)/\(id.rawValue)")) == true else { return }
-        try? FileSystem.makeDirectories(location.directory)
-        _ = try? FileLock.withLock(on: location.lockPath) {
+        _ = try? withOrderLock(id) {
             if try !FileSystem.exists(location.documentPath) { clearOutboxHint(id) }
         }
     }

@@ -177,13 +177,18 @@ enum FileSystem {
         return aged.sorted { $0.modified < $1.modified }.map(\.name)
     }
 
-    /// Opens (creating it if missing) the file at `path` for reading and writing, as a lock file.
+    /// Opens the file at `path` for reading and writing, as a lock file: created if missing when `creating`, else
+    /// `nil` if it is missing.
     ///
-    /// - Throws: ``StoreError`` if its directory is missing, or a symbolic link has its name.
-    static func openLockFile(_ path: String) throws(StoreError) -> Int32 {
-        guard let (directory, name) = try openParent(of: path) else { throw failure("open lock \(path)", ENOENT) }
+    /// - Throws: ``StoreError`` if its directory is missing (`ENOENT`) when `creating`, or a symbolic link has its name.
+    static func openLockFile(_ path: String, creating: Bool) throws(StoreError) -> Int32? {
+        guard let (directory, name) = try openParent(of: path) else {
+            if creating { throw failure("open lock \(path)", ENOENT) }
+            return nil
+        }
         defer { close(directory) }
-        let descriptor = openat(directory, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        let descriptor = openat(directory, name, O_RDWR | (creating ? O_CREAT : 0) | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if descriptor < 0 && errno == ENOENT && !creating { return nil }
         guard descriptor >= 0 else { throw failure("open lock \(path)") }
         return descriptor
     }

@@ -155,13 +155,14 @@ struct FileStoreHardeningTests {
             owner: "o", response: .init(statusCode: 201, headers: [:], body: "{}"))
     }
 
-    @Test("forgetting an expired idempotency record removes its lock file too, and lock files left without records")
+    @Test("an idempotency key has no lock file, and forgetting records removes the lock files of earlier releases")
     func idempotencyLockFilesRemoved() throws {
         let key = IdempotencyKeyDigest(hex: String(repeating: "ab", count: 32))!
         try store.updateIdempotencyRecord(key) { $0 = idempotencyRecord(createdAt: Fixtures.time) }
         let directory = "\(root)/idempotency/ab"
-        #expect(exists("\(directory)/\(key.hex).lock"))
-        // A lock file an earlier version left behind after forgetting its record.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["\(key.hex).json"])
+        // Lock files an earlier release left: beside the record, and alone after forgetting its record.
+        _ = FileManager.default.createFile(atPath: "\(directory)/\(key.hex).lock", contents: nil)
         let orphan = "\(directory)/ab\(String(repeating: "cd", count: 31)).lock"
         _ = FileManager.default.createFile(atPath: orphan, contents: nil)
 
@@ -182,12 +183,15 @@ struct FileStoreHardeningTests {
         let key = IdempotencyKeyDigest(hex: String(repeating: "cd", count: 32))!
         let probe = LockProbe()
         let store = self.store
+        let legacyLockFile = "\(root)/idempotency/cd/\(key.hex).lock"
         try await withThrowingTaskGroup(of: Void.self) { group in
-            // Each update leaves no record, so it removes the lock file as it finishes, while others wait on it.
+            // Each update finds the lock file of an earlier release (made again each time, as a process of that
+            // release would) and removes it as it finishes, while others wait on it.
             for _ in 0..<4 {
                 group.addTask {
                     for _ in 0..<300 {
                         try store.updateIdempotencyRecord(key) { _ in
+                            _ = FileManager.default.createFile(atPath: legacyLockFile, contents: nil)
                             if probe.inside.withLock({
                                 $0 += 1; return $0
                             }) > 1 {
