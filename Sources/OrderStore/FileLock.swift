@@ -105,6 +105,22 @@ enum FileLock {
         return descriptor
     }
 
+    /// Runs `body` while holding the lock on the first byte of the file open as `descriptor`, a file that is never
+    /// replaced (a journal).
+    static func withLock<Result>(onOpenFile descriptor: Int32, path: String, _ body: () throws -> Result) throws
+        -> Result
+    {
+        _ = try acquire(descriptor, offset: 0, length: 1, path: path, deadline: nil)
+        defer {
+            var request = flock()
+            request.l_type = Int16(F_UNLCK)
+            request.l_whence = Int16(SEEK_SET)
+            request.l_len = 1
+            _ = fcntl(descriptor, setLock, &request)
+        }
+        return try body()
+    }
+
     /// The monotonic time `milliseconds` from now, as the deadline of a timed lock.
     static func deadline(after milliseconds: Int) -> Int64 {
         Timestamp.monotonicNanoseconds() + Int64(milliseconds) * 1_000_000

@@ -1,19 +1,28 @@
 import OrderDomain
 import Timestamps
 
-/// The indexes of the file store: `<root>/index/<key>/<day>/<created ms>_<id>`, one empty file per order and key.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The indexes of the file store: `<root>/index/<key>/<day>.log`, a segment of framed records (see ``FramedRecords``)
+/// per key and UTC day of creation, each record adding (`+<created ms>_<id>`) or removing (`-…`) one order's entry.
 ///
 /// Keys are `all` (every order), `status=<status>`, `city=<city>` and `country=<country>` of the shipping address,
-/// and `customer=<customer id>` for orders with a customer, values folded to lower case and percent-encoded. `<day>` is the UTC day of creation (`2026-11-25`), so a page reads
-/// the day directories from its starting point on, each holding only that day's orders with that key, and
-/// never a directory of every order. Names sort by creation time, then id.
+/// and `customer=<customer id>` for orders with a customer, values folded to lower case and percent-encoded. `<day>`
+/// is the UTC day of creation (`2026-11-25`), so a page reads the segments from its starting point on, each holding
+/// only that day's orders with that key, and never an index of every order. Entries sort by creation time, then id.
 ///
 /// An entry is a hint, never the truth:
-/// - Entries for a document's new state are written durably, under the order's lock, before the document is
-///   committed; entries for its old state are removed after. A crash in between leaves an entry too many (stale),
-///   never one too few.
-/// - A listing checks every entry against its document and removes the stale ones it meets, under the order's
-///   lock; ``reindex()`` rebuilds everything from the documents.
+/// - Entries for a document's new state are journaled durably, under the order's lock, before the document is
+///   committed; entries for its old state are journaled as removed after (see the journal, in
+///   `FileOrderStore+Journal.swift`). A crash in between leaves an entry too many (stale), never one too few.
+/// - A listing reads the journals and the segments, checks every entry against its document and journals as removed
+///   the stale ones it meets, under the order's lock; ``reindex()`` rebuilds every segment from the documents, which
+///   also compacts them.
+///
+/// Earlier releases kept an empty file per entry, `<root>/index/<key>/<day>/<created ms>_<id>`. Listings read those
+/// too (a stale one is removed), and ``reindex()`` moves them into the segments.
 extension FileOrderStore {
     struct IndexEntry: Hashable {
         /// `all`, `status=confirmed`, `city=madrid`, …
@@ -93,56 +102,162 @@ extension FileOrderStore {
         return String(decoding: bytes.prefix(120), as: UTF8.self) + "~" + suffix
     }
 
-    func indexDirectory(of entry: IndexEntry) -> String {
-        "\(indexRoot)/\(entry.key)/\(entry.day)"
+    /// One segment: the entries of one key created on one day.
+    struct SegmentID: Hashable, Comparable {
+        var key: String
+        var day: String
+
+        static func < (lhs: SegmentID, rhs: SegmentID) -> Bool {
+            (lhs.key, lhs.day) < (rhs.key, rhs.day)
+        }
     }
 
-    /// Writes `document` over `original` (`nil` for a new order), keeping the indexes in step: new entries before
-    /// the commit, durably; entries of the old state only after it. The caller holds the order's lock.
+    /// One record of a segment: `+<name>` or `-<name>`.
+    struct SegmentRecord: Equatable {
+        var name: String
+        var added: Bool
+
+        var payload: String { (added ? "+" : "-") + name }
+
+        init(name: String, added: Bool) {
+            self.name = name
+            self.added = added
+        }
+
+        init?(payload: Substring) {
+            guard let sign = payload.first, sign == "+" || sign == "-",
+                IndexEntry.position(fromName: String(payload.dropFirst())) != nil
+            else { return nil }
+            self.init(name: String(payload.dropFirst()), added: sign == "+")
+        }
+    }
+
+    func keyDirectory(_ key: String) -> String { "\(indexRoot)/\(key)" }
+
+    static func segmentName(of day: String) -> String { "\(day).log" }
+
+    func segmentPath(_ segment: SegmentID) -> String {
+        "\(keyDirectory(segment.key))/\(Self.segmentName(of: segment.day))"
+    }
+
+    /// Where an earlier release kept `entry`, as an empty file.
+    func legacyEntryPath(_ entry: IndexEntry) -> String {
+        "\(keyDirectory(entry.key))/\(entry.day)/\(entry.name)"
+    }
+
+    /// Makes `segment` if it is missing, durably, so that the journal records of it that follow are never ignored.
+    func ensureSegment(_ segment: SegmentID) throws {
+        let directory = keyDirectory(segment.key)
+        try FileSystem.makeDirectories(directory)
+        try FileSystem.createEmptyFile(directory: directory, name: Self.segmentName(of: segment.day))
+    }
+
+    /// Appends records to an existing segment, in one write, and flushes it, under its lock; a segment that is
+    /// missing is left missing (see the journal).
+    func appendToSegment(_ segment: SegmentID, payloads: [String]) throws {
+        let path = segmentPath(segment)
+        _ = try FileLock.withLock(on: path, creating: false, deadline: nil) {
+            guard
+                let descriptor = try FileSystem.openForAppending(
+                    directory: keyDirectory(segment.key), name: Self.segmentName(of: segment.day), creating: false)
+            else { return }
+            defer { close(descriptor) }
+            _ = try FileSystem.append(FramedRecords.frame(payloads), to: descriptor, path: path)
+            try FileSystem.syncData(descriptor, path: path)
+        }
+    }
+
+    /// The records of a segment in order; none if it is missing.
+    func segmentRecords(_ segment: SegmentID) throws -> [SegmentRecord] {
+        guard let bytes = try FileSystem.read(segmentPath(segment)) else { return [] }
+        return FramedRecords.payloads(in: bytes).compactMap(SegmentRecord.init(payload:))
+    }
+
+    /// The names that `records` leave added: each name's last record decides.
+    static func liveNames(_ records: [SegmentRecord]) -> Set<String> {
+        var live = Set<String>()
+        for record in records {
+            if record.added { live.insert(record.name) } else { live.remove(record.name) }
+        }
+        return live
+    }
+
+    /// Writes `document` over `original` (`nil` for a new order), keeping the indexes and the outbox in step: the
+    /// new entries and the new hint journaled in one flush before the commit; the stale ones after it, unflushed.
+    /// The caller holds the order's lock.
     func commit(_ document: OrderDocument, replacing original: OrderDocument?, at location: Location) throws {
+        let id = document.order.id
         let wanted = Self.indexEntries(of: document)
         let previous = original.map(Self.indexEntries(of:)) ?? []
-        let added = wanted.subtracting(previous)
-        for entry in added {
-            try writeIndexEntry(entry)
+        var records: [JournalRecord] = []
+        for entry in wanted.subtracting(previous).sorted(by: { ($0.key, $0.name) < ($1.key, $1.name) }) {
+            try ensureSegment(SegmentID(key: entry.key, day: entry.day))
+            records.append(.entry(entry, added: true))
         }
+        // A hint that exists was made durable by whoever created it: journaled, or synced by an earlier release.
+        if document.hasPendingEvents {
+            try FileSystem.makeDirectories(outboxDirectory)
+            if try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, syncing: false) {
+                records.append(.hint(id, pending: true))
+            }
+        }
+        try appendToJournal(records, of: id, durable: true)
         // On failure the new entries stay: the document may have been renamed into place before a failed directory
         // sync, and an entry too many is only a stale hint, where one too few would hide the order.
-        try write(document, at: location)
-        for entry in previous.subtracting(wanted) {
-            // Not synced: an entry that comes back after a crash is stale, and checked against the document.
-            FileSystem.remove("\(indexDirectory(of: entry))/\(entry.name)")
-        }
-    }
+        try FileSystem.writeAtomically(
+            Self.encode(document), directory: location.directory, name: "\(location.name).json")
 
-    /// Creates an entry durably; an entry that already exists is synced too, since its creator may not have.
-    func writeIndexEntry(_ entry: IndexEntry) throws {
-        let directory = indexDirectory(of: entry)
-        try FileSystem.makeDirectories(directory)
-        try FileSystem.createEmptyFile(directory: directory, name: entry.name, syncingIfPresent: true)
+        // Not flushed, and failures ignored, since the change is committed: what a crash takes back is stale.
+        var stale: [JournalRecord] = []
+        for entry in previous.subtracting(wanted) {
+            stale.append(.entry(entry, added: false))
+            FileSystem.remove(legacyEntryPath(entry))
+        }
+        if !document.hasPendingEvents, FileSystem.remove("\(outboxDirectory)/\(id.rawValue)") {
+            stale.append(.hint(id, pending: false))
+        }
+        try? appendToJournal(stale, of: id, durable: false)
     }
 }
 
 extension FileOrderStore: OrderListing {
-    /// Walks the day directories of one index (city, else status, else country, else all orders), oldest first,
-    /// reads the document of each candidate and checks it against the filter; an entry the document does not bear
-    /// out is removed.
+    /// Reads the journals, then walks the segments (and the entry files of earlier releases) of one index (customer,
+    /// else city, else status, else country, else all orders), oldest day first, reads the document of each
+    /// candidate and checks it against the filter; an entry the document does not bear out is removed.
     public func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage {
         let limit = max(1, limit)
         let key = Self.drivingKey(for: filter)
-        let directory = "\(indexRoot)/\(key)"
         let start = [position?.createdAt, filter.createdFrom].compactMap { $0 }.max()
         let firstDay = start.map(IndexEntry.day(of:))
         let lastDay = filter.createdBefore.map(IndexEntry.day(of:))
+        func inRange(_ day: String) -> Bool {
+            firstDay.map { day >= $0 } ?? true && lastDay.map { day <= $0 } ?? true
+        }
 
-        let days = try FileSystem.entries(of: directory).filter { day in
-            Self.isDayName(day) && firstDay.map { day >= $0 } ?? true && lastDay.map { day <= $0 } ?? true
-        }.sorted()
+        // The journals first: a checkpoint empties one only after appending its records to the segments.
+        var journaled: [String: [SegmentRecord]] = [:]
+        for case .entry(let entry, let added) in try journalRecords() where entry.key == key && inRange(entry.day) {
+            journaled[entry.day, default: []].append(SegmentRecord(name: entry.name, added: added))
+        }
+        var segmentDays = Set<String>()
+        var legacyDays = Set<String>()
+        for name in try FileSystem.entries(of: keyDirectory(key)) where !name.hasPrefix(".") {
+            if name.hasSuffix(".log"), case let day = String(name.dropLast(4)), Self.isDayName(day), inRange(day) {
+                segmentDays.insert(day)
+            } else if Self.isDayName(name), inRange(name) {
+                legacyDays.insert(name)
+            }
+        }
 
         var page = PageBuilder(limit: limit)
-        for day in days {
+        for day in segmentDays.union(legacyDays).sorted() {
+            var names = Set<String>()
+            if segmentDays.contains(day) {
+                names = Self.liveNames(try segmentRecords(SegmentID(key: key, day: day)) + (journaled[day] ?? []))
+            }
+            let legacy = legacyDays.contains(day) ? Set(try FileSystem.entries(of: "\(keyDirectory(key))/\(day)")) : []
             var candidates: [OrderListPosition] = []
-            for name in try FileSystem.entries(of: "\(directory)/\(day)") {
+            for name in names.union(legacy) {
                 guard let candidate = IndexEntry.position(fromName: name) else { continue }  // Not an entry: skip.
                 if let position, !(position < candidate) { continue }
                 if let from = filter.createdFrom, candidate.createdAt < from { continue }
@@ -152,7 +267,9 @@ extension FileOrderStore: OrderListing {
             for candidate in candidates.sorted() {
                 let entry = IndexEntry(key: key, position: candidate)
                 do {
-                    guard let (document, size) = try indexedDocument(entry, dayDirectory: day) else { continue }
+                    guard
+                        let (document, size) = try indexedDocument(entry, day: day, legacy: legacy.contains(entry.name))
+                    else { continue }
                     guard filter.matches(document.order) else { continue }
                     if let full = page.add(document, size: size) { return full }
                 } catch let error as StoreError {
@@ -210,22 +327,21 @@ extension FileOrderStore: OrderListing {
         }
     }
 
-    /// The document an entry found in `dayDirectory`, and its size in bytes, if the entry is true of it; a stale entry
-    /// is removed.
-    private func indexedDocument(_ entry: IndexEntry, dayDirectory: String) throws -> (OrderDocument, Int)? {
+    /// The document an entry found in `day`'s segment (or entry files, when `legacy`), and its size in bytes, if the
+    /// entry is true of it; a stale entry is removed.
+    private func indexedDocument(_ entry: IndexEntry, day: String, legacy: Bool) throws -> (OrderDocument, Int)? {
         let location = location(of: entry.position.id)
-        if let (document, size) = try readSized(at: location), isTrue(entry, of: document), entry.day == dayDirectory {
+        if let (document, size) = try readSized(at: location), isTrue(entry, of: document), entry.day == day {
             return (document, size)
         }
-        // Removed only under the order's lock, after checking again: a writer holds that lock from writing its
+        // Removed only under the order's lock, after checking again: a writer holds that lock from journaling its
         // entries to committing its document, so an entry written for a commit in progress is never taken away.
-        if entry.day == dayDirectory {
-            _ = try? withOrderLock(entry.position.id, deadline: FileLock.deadline(after: 0)) {
-                let current = try read(at: location)
-                if current.map({ !isTrue(entry, of: $0) }) ?? true {
-                    FileSystem.remove("\(indexDirectory(of: entry))/\(entry.name)")
-                }
-            }
+        guard entry.day == day else { return nil }
+        _ = try? withOrderLock(entry.position.id, deadline: FileLock.deadline(after: 0)) {
+            let current = try read(at: location)
+            guard current.map({ !isTrue(entry, of: $0) }) ?? true else { return }
+            if legacy { FileSystem.remove(legacyEntryPath(entry)) }
+            try appendToJournal([.entry(entry, added: false)], of: entry.position.id, durable: false)
         }
         return nil
     }
@@ -240,13 +356,20 @@ extension FileOrderStore: OrderListing {
 }
 
 extension FileOrderStore: ReindexableStore {
-    /// Takes each order's lock in turn, never more than one at a time, so requests wait at most for one order.
+    /// Checkpoints every journal, reads every document under its lock, then rebuilds every segment under its lock,
+    /// compacted to one record per entry; moves the entry files of earlier releases into the segments. Takes each
+    /// order's lock in turn, never more than one at a time, so requests wait at most for one order.
+    ///
+    /// Holds, per order, its position and its segments, a few dozen bytes, so that a million orders fit in memory.
     public func reindex() throws -> ReindexReport {
         var report = ReindexReport()
-        var expected = Set<String>()
-        var unreadable = Set<OrderID>()
+        // First the journals, so that the segments hold every record written so far.
+        for name in Self.journalNames { try checkpointJournal(named: name) }
 
-        // First every document, each under its lock: the entries it needs.
+        // Then every document, each under its lock: the entries it needs.
+        var positions: [OrderListPosition] = []
+        var members: [SegmentID: [Int32]] = [:]
+        var unreadable = Set<OrderID>()
         let ordersDirectory = "\(root)/orders"
         for bucket in try FileSystem.entries(of: ordersDirectory) where !bucket.hasPrefix(".") {
             let bucketDirectory = "\(ordersDirectory)/\(bucket)"
@@ -272,61 +395,100 @@ extension FileOrderStore: ReindexableStore {
                     }
                     guard let document else { return }
                     report.orders += 1
+                    positions.append(OrderListPosition(of: document.order))
                     for entry in Self.indexEntries(of: document) {
-                        let path = "\(indexDirectory(of: entry))/\(entry.name)"
-                        // An entry that exists was synced by the writer that committed this document, before the commit.
-                        if try !FileSystem.exists(path) {
-                            try writeIndexEntry(entry)
-                            report.entriesAdded += 1
-                        }
-                        expected.insert(path)
+                        members[SegmentID(key: entry.key, day: entry.day), default: []].append(
+                            Int32(positions.count - 1))
                     }
                 }
             }
         }
 
-        // Then every entry no document asked for: removed, once checked again under its order's lock.
+        // Every segment there is or should be, and the entry directories of earlier releases; anything else goes.
+        var segments = Set(members.keys)
+        var legacy: [SegmentID: [String]] = [:]
         for key in try FileSystem.entries(of: indexRoot) where !key.hasPrefix(".") {
-            let keyDirectory = "\(indexRoot)/\(key)"
-            guard FileSystem.isDirectory(keyDirectory) else {
-                FileSystem.remove(keyDirectory)
+            let directory = keyDirectory(key)
+            guard FileSystem.isDirectory(directory) else {
+                FileSystem.remove(directory)
                 report.entriesRemoved += 1
                 continue
             }
-            for day in try FileSystem.entries(of: keyDirectory) where !day.hasPrefix(".") {
-                let dayDirectory = "\(keyDirectory)/\(day)"
-                guard FileSystem.isDirectory(dayDirectory) else {
-                    FileSystem.remove(dayDirectory)
+            for name in try FileSystem.entries(of: directory) where !name.hasPrefix(".") {
+                let path = "\(directory)/\(name)"
+                let isDirectory = FileSystem.isDirectory(path)
+                if name.hasSuffix(".log"), !isDirectory, case let day = String(name.dropLast(4)), Self.isDayName(day) {
+                    segments.insert(SegmentID(key: key, day: day))
+                } else if Self.isDayName(name), isDirectory {
+                    legacy[SegmentID(key: key, day: name)] = try FileSystem.entries(of: path)
+                    segments.insert(SegmentID(key: key, day: name))
+                } else if !isDirectory {
+                    FileSystem.remove(path)
                     report.entriesRemoved += 1
-                    continue
-                }
-                for name in try FileSystem.entries(of: dayDirectory) where !expected.contains("\(dayDirectory)/\(name)")
-                {
-                    let path = "\(dayDirectory)/\(name)"
-                    guard let position = IndexEntry.position(fromName: name) else {
-                        if FileSystem.isDirectory(path) { continue }
-                        FileSystem.remove(path)
-                        report.entriesRemoved += 1
-                        continue
-                    }
-                    if unreadable.contains(position.id) { continue }
-                    let entry = IndexEntry(key: key, position: position)
-                    let location = location(of: position.id)
-                    try withOrderLock(position.id) {
-                        let document = try read(at: location)
-                        let isTrue =
-                            entry.day == day && document.map { Self.indexEntries(of: $0).contains(entry) } ?? false
-                        if !isTrue {
-                            FileSystem.remove(path)
-                            report.entriesRemoved += 1
-                        }
-                    }
                 }
             }
+        }
+        for segment in segments.sorted() {
+            let expected = Set((members[segment] ?? []).map { IndexEntry.name(of: positions[Int($0)]) })
+            try rebuild(segment, expected: expected, legacy: legacy[segment], unreadable: unreadable, report: &report)
         }
         report.unreadableOrders = unreadable.map(\.rawValue).sorted()
         report.temporaryFilesRemoved = try removeAbandonedTemporaryFiles()
         return report
+    }
+
+    /// Rewrites one segment, under its lock, with the entries the documents asked for (`expected`), and those it
+    /// holds that no document asked for but that are still true of their order once checked under its lock (the
+    /// order was created or changed since its document was read). The entry files of an earlier release for it
+    /// (`legacy`) count as its entries, and are removed once it is written.
+    private func rebuild(
+        _ segment: SegmentID, expected: Set<String>, legacy: [String]?, unreadable: Set<OrderID>,
+        report: inout ReindexReport
+    ) throws {
+        let directory = keyDirectory(segment.key)
+        let name = Self.segmentName(of: segment.day)
+        try FileSystem.makeDirectories(directory)
+        let legacyNames = Set(legacy ?? [])
+        try FileLock.withLock(on: segmentPath(segment)) {
+            let bytes = try FileSystem.read(segmentPath(segment)) ?? []
+            let live = Self.liveNames(FramedRecords.payloads(in: bytes).compactMap(SegmentRecord.init(payload:)))
+            var kept = expected
+            for name in expected.subtracting(live) {
+                if legacyNames.contains(name) { report.entriesMigrated += 1 } else { report.entriesAdded += 1 }
+            }
+            for name in live.union(legacyNames).subtracting(expected) {
+                guard let position = IndexEntry.position(fromName: name) else {
+                    report.entriesRemoved += 1  // Not an entry: a file of another kind among the old entry files.
+                    continue
+                }
+                let entry = IndexEntry(key: segment.key, position: position)
+                guard entry.day == segment.day else {
+                    report.entriesRemoved += 1  // In another day's segment: never true.
+                    continue
+                }
+                // Without waiting: a writer holding the order's lock may be waiting for its journal, whose
+                // checkpoint may be waiting for this segment. An entry that cannot be checked now is kept; stale, it
+                // only costs a read.
+                // An order whose document cannot be read keeps its entries, as its document stays as it is.
+                let holds =
+                    unreadable.contains(position.id)
+                    || ((try? withOrderLock(position.id, deadline: FileLock.deadline(after: 0)) {
+                        try read(at: location(of: position.id)).map { isTrue(entry, of: $0) } ?? false
+                    }) ?? nil) ?? true
+                if holds {
+                    kept.insert(name)
+                    if !live.contains(name) { report.entriesMigrated += 1 }
+                } else {
+                    report.entriesRemoved += 1
+                }
+            }
+            let compacted = FramedRecords.frame(kept.sorted().map { SegmentRecord(name: $0, added: true).payload })
+            if compacted != bytes { try FileSystem.writeAtomically(compacted, directory: directory, name: name) }
+        }
+        guard let legacy else { return }
+        let legacyDirectory = "\(directory)/\(segment.day)"
+        for name in legacy { FileSystem.remove("\(legacyDirectory)/\(name)") }
+        FileSystem.removeDirectory(legacyDirectory)
     }
 
     /// A write holds its temp file for milliseconds; after an hour, its process is certainly gone.
@@ -336,7 +498,7 @@ extension FileOrderStore: ReindexableStore {
     /// letters, once they are ``abandonedTemporaryFileAge`` seconds old. Nothing reads them; they only take space.
     private func removeAbandonedTemporaryFiles() throws -> Int {
         var directories = [deadLetterDirectory]
-        for parent in ["\(root)/orders", idempotencyRoot] {
+        for parent in ["\(root)/orders", idempotencyRoot, indexRoot] {
             directories += try FileSystem.entries(of: parent).map { "\(parent)/\($0)" }.filter(FileSystem.isDirectory)
         }
         return try directories.reduce(0) { removed, directory in

@@ -7,8 +7,9 @@ import SystemSupport
 ///
 /// Beside them: `<root>/outbox/<id>`, an empty file for each order that may have events to deliver, written
 /// before the document that holds them; `<root>/dead-letters/<event id>.json`; the indexes that listings read,
-/// `<root>/index/<key>/<day>/<created ms>_<id>` (see ``list(_:after:limit:)``); and the records of
-/// idempotency keys, `<root>/idempotency/<hh>/<key digest>.json`.
+/// `<root>/index/<key>/<day>.log` (see ``list(_:after:limit:)``); the journal that makes a write's index entries and
+/// hint durable in one flush, `<root>/journal/<n>` (see ``appendToJournal(_:of:durable:)``); the lock files,
+/// `<root>/locks/`; and the records of idempotency keys, `<root>/idempotency/<hh>/<key digest>.json`.
 ///
 /// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader
 ///   ever sees a partial or empty document, whenever a process dies.
@@ -43,11 +44,13 @@ public struct FileOrderStore: OrderDocumentStore {
         }
     }
 
-    private var outbox: String { "\(root)/outbox" }
+    var outboxDirectory: String { "\(root)/outbox" }
     var deadLetterDirectory: String { "\(root)/dead-letters" }
 
-    /// Writes, under the order's lock and each durably, its index entries, its outbox hint, then its document: a
-    /// crash before the document's rename leaves no order, only hints that later reads clear.
+    /// Writes, under the order's lock, its index entries and its outbox hint, made durable by one flush of the
+    /// journal, then its document: a crash before the document's rename leaves no order, only hints that later reads
+    /// clear. Three flushes in all (the journal, the document, its directory), and now and then a checkpoint of the
+    /// journal once the lock is released.
     public func create(_ document: OrderDocument) throws {
         let location = location(of: document.order.id)
         try FileSystem.makeDirectories(location.directory)
@@ -55,6 +58,7 @@ public struct FileOrderStore: OrderDocumentStore {
             guard try !FileSystem.exists(location.documentPath) else { throw OrderError.exists(document.order.id) }
             try commit(document, replacing: nil, at: location)
         }
+        checkpointJournalIfDue(of: document.order.id)
     }
 
     /// Reads and decodes the whole document: the cost grows with the order's events. Takes no lock, since writes
@@ -68,17 +72,19 @@ public struct FileOrderStore: OrderDocumentStore {
         try read(OrderDocument.OrderOnly.self, at: location(of: id))?.document.order
     }
 
-    /// Holds the order's lock file from the read to the commit, so it also excludes writers in other processes.
-    /// An unchanged document is not written; its stale outbox hint, if any, is cleared.
+    /// Holds the order's lock from the read to the commit, so it also excludes writers in other processes.
+    /// An unchanged document is not written; its stale outbox hint, if any, is cleared. A change flushes the document
+    /// and its directory, and the journal first if it adds an index entry or an outbox hint (see ``create(_:)``).
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
         let location = location(of: id)
-        // Checked before locking so that updates of unknown ids cost no lock; the check is repeated under the lock. Only a document that is not there is absent: any other failure to look
-        // (a permission error, a file in place of the bucket) is an error, as it is for a read.
+        // Checked before locking so that updates of unknown ids cost no lock; the check is repeated under the lock.
+        // Only a document that is not there is absent: any other failure to look (a permission error, a file in
+        // place of the bucket) is an error, as it is for a read.
         guard try FileSystem.exists(location.documentPath) else {
             clearHintOfMissingOrder(id, at: location)
             throw OrderError.notFound(id)
         }
-        return try withOrderLock(id) {
+        let result = try withOrderLock(id) {
             guard let original = try read(at: location) else { throw OrderError.notFound(id) }
             var document = original
             let result = try change(&document)
@@ -89,13 +95,25 @@ public struct FileOrderStore: OrderDocumentStore {
             }
             return result
         }
+        checkpointJournalIfDue(of: id)
+        return result
     }
 }
 
 extension FileOrderStore: EventOutbox {
-    /// The names in `outbox/`, oldest file first: one directory read, no document read.
+    /// The names in `outbox/`, oldest file first, then the orders whose hints only the journals hold (a crash took
+    /// the file): one directory read and the journals, no document read.
     public func ordersWithPendingEvents() throws -> [OrderID] {
-        try FileSystem.entriesByAge(of: outbox).compactMap(OrderID.init)
+        // The journals first: a checkpoint empties one only after syncing the outbox.
+        var journaled: [OrderID: Bool] = [:]
+        var journalOrder: [OrderID] = []
+        for case .hint(let id, let pending) in try journalRecords() {
+            if journaled[id] == nil { journalOrder.append(id) }
+            journaled[id] = pending
+        }
+        let hinted = try FileSystem.entriesByAge(of: outboxDirectory).compactMap(OrderID.init)
+        let seen = Set(hinted)
+        return hinted + journalOrder.filter { journaled[$0] == true && !seen.contains($0) }
     }
 
     /// Holds the order's byte of `locks/delivery-<hh>` (and `<id>.delivery.lock` beside the document, if an earlier
@@ -228,20 +246,6 @@ extension FileOrderStore {
         return (document, bytes.count)
     }
 
-    /// Writes the document; first, if it has events to deliver, the outbox hint naming it, so that a crash after
-    /// the document's commit can never leave pending events that nothing points to.
-    func write(_ document: OrderDocument, at location: Location) throws {
-        if document.hasPendingEvents {
-            try FileSystem.makeDirectories(outbox)
-            try FileSystem.createEmptyFile(directory: outbox, name: document.order.id.rawValue)
-        }
-        try FileSystem.writeAtomically(
-            Self.encode(document), directory: location.directory, name: "\(location.name).json")
-        if !document.hasPendingEvents {
-            clearOutboxHint(document.order.id)
-        }
-    }
-
     /// The bytes of a stored JSON document (an order, an idempotency record). Sorted keys keep documents
     /// byte-stable, so a rewrite without a change is visible as none.
     static func encode(_ value: some Encodable) throws -> [UInt8] {
@@ -254,14 +258,16 @@ extension FileOrderStore {
     /// writing its hint and committing its document left it, and nothing else would ever clear it. Checked again
     /// under the order's lock, which a create holds from before its hint until its commit.
     private func clearHintOfMissingOrder(_ id: OrderID, at location: Location) {
-        guard (try? FileSystem.exists("\(outbox)/\(id.rawValue)")) == true else { return }
+        guard (try? FileSystem.exists("\(outboxDirectory)/\(id.rawValue)")) == true else { return }
         _ = try? withOrderLock(id) {
             if try !FileSystem.exists(location.documentPath) { clearOutboxHint(id) }
         }
     }
 
-    /// Removes an outbox hint. Not synced: a hint that comes back after a crash only costs one extra read.
+    /// Removes an outbox hint, and journals it as cleared. Not synced: a hint that comes back after a crash only
+    /// costs one extra read. The caller holds the order's lock.
     private func clearOutboxHint(_ id: OrderID) {
-        FileSystem.remove("\(outbox)/\(id.rawValue)")
+        guard FileSystem.remove("\(outboxDirectory)/\(id.rawValue)") else { return }
+        try? appendToJournal([.hint(id, pending: false)], of: id, durable: false)
     }
 }

@@ -114,33 +114,122 @@ enum FileSystem {
         return try entries(of: directory, path: path)
     }
 
-    /// Creates an empty file if it does not exist, durably: the file and its directory entry are synced.
+    /// Creates an empty file if it does not exist, durably: the file and its directory entry are synced (unless
+    /// `syncing` is false, for a file whose durability the caller provides another way).
     ///
     /// With `syncingIfPresent`, the directory is synced even when the file exists, since whoever created it may
     /// not have synced it yet.
     /// - Throws: ``StoreError`` if a symbolic link has the name: it is never followed, nor taken for the file.
-    static func createEmptyFile(directory: String, name: String, syncingIfPresent: Bool = false) throws(StoreError) {
+    /// - Returns: whether the file was created (it did not exist).
+    @discardableResult
+    static func createEmptyFile(
+        directory: String, name: String, syncingIfPresent: Bool = false, syncing: Bool = true
+    ) throws(StoreError) -> Bool {
         let parent = try openExistingDirectory(directory)
         defer { close(parent) }
         let path = "\(directory)/\(name)"
         let descriptor = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if descriptor >= 0 {
             close(descriptor)
-            try sync(parent, path: directory)
-            return
+            if syncing { try sync(parent, path: directory) }
+            return true
         }
         guard errno == EEXIST else { throw failure("create \(path)") }
         var info = stat()
         guard fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw failure("stat \(path)") }
         if info.st_mode & S_IFMT == S_IFLNK { throw symbolicLink(path) }
         if syncingIfPresent { try sync(parent, path: directory) }
+        return false
     }
 
     /// Removes a file (a link itself, never what it points to); a file that is already gone is fine.
-    static func remove(_ path: String) {
-        guard let (directory, name) = try? openParent(of: path) else { return }
-        unlinkat(directory, name, 0)
-        close(directory)
+    /// - Returns: whether there was one to remove.
+    @discardableResult
+    static func remove(_ path: String) -> Bool {
+        guard let (directory, name) = (try? openParent(of: path)) ?? nil else { return false }
+        defer { close(directory) }
+        return unlinkat(directory, name, 0) == 0
+    }
+
+    /// Removes an empty directory; one that is gone or not empty is left as it is.
+    static func removeDirectory(_ path: String) {
+        guard let (directory, name) = (try? openParent(of: path)) ?? nil else { return }
+        defer { close(directory) }
+        unlinkat(directory, name, AT_REMOVEDIR)
+    }
+
+    // MARK: - Append-only files
+
+    /// Opens `directory/name` to append to it; `nil` if it does not exist. With `creating`, a missing file is made
+    /// first, with its directory, and durably (the file and its directory entry synced), so that what is later
+    /// appended and flushed with ``syncData(_:path:)`` is found again after a crash.
+    static func openForAppending(directory: String, name: String, creating: Bool) throws(StoreError) -> Int32? {
+        let path = "\(directory)/\(name)"
+        if let parent = try walk(to: directory, creating: false) {
+            defer { close(parent) }
+            let descriptor = openat(parent, name, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW)
+            if descriptor >= 0 { return descriptor }
+            guard errno == ENOENT else { throw failure("open \(path)") }
+        }
+        guard creating else { return nil }
+        try makeDirectories(directory)
+        try createEmptyFile(directory: directory, name: name, syncingIfPresent: true)
+        return try openForAppending(directory: directory, name: name, creating: false)
+    }
+
+    /// Appends `bytes` to the file open as `descriptor` (opened by ``openForAppending(directory:name:creating:)``), in
+    /// one write. If the file does not end with a newline (a writer died in the middle of its last line), one is
+    /// written first, so that the torn line stays alone and is never read as part of these bytes. The caller holds
+    /// the file's lock, so no one else appends meanwhile.
+    /// - Returns: the file's size after.
+    static func append(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StoreError) -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw failure("stat \(path)") }
+        var last: UInt8 = UInt8(ascii: "\n")
+        if info.st_size > 0 {
+            guard pread(descriptor, &last, 1, off_t(info.st_size - 1)) == 1 else { throw failure("read \(path)") }
+        }
+        let framed = last == UInt8(ascii: "\n") ? bytes : [UInt8(ascii: "\n")] + bytes
+        try writeAll(framed, to: descriptor, path: path)
+        return Int(info.st_size) + framed.count
+    }
+
+    /// Flushes the data of the file open as `descriptor` (`fdatasync`): what was appended is on disk.
+    static func syncData(_ descriptor: Int32, path: String) throws(StoreError) {
+        guard fdatasync(descriptor) == 0 else { throw failure("fdatasync \(path)") }
+    }
+
+    /// The whole content of the file open as `descriptor`, read from its start.
+    static func readAll(_ descriptor: Int32, path: String) throws(StoreError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = retryingOnInterrupt {
+                chunk.withUnsafeMutableBytes { buffer in
+                    pread(descriptor, buffer.baseAddress!, buffer.count, off_t(bytes.count))
+                }
+            }
+            if count < 0 { throw failure("read \(path)") }
+            if count == 0 { return bytes }
+            bytes += chunk[..<count]
+        }
+    }
+
+    /// Empties the file open as `descriptor`. Not synced: the next flush of the file carries it.
+    static func truncate(_ descriptor: Int32, path: String) throws(StoreError) {
+        guard ftruncate(descriptor, 0) == 0 else { throw failure("truncate \(path)") }
+    }
+
+    /// The size in bytes of the file at `path`; 0 if there is none.
+    static func size(of path: String) throws(StoreError) -> Int {
+        guard let (directory, name) = try openParent(of: path) else { return 0 }
+        defer { close(directory) }
+        var info = stat()
+        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT { return 0 }
+            throw failure("stat \(path)")
+        }
+        return Int(info.st_size)
     }
 
     /// Removes the temp files in `directory` that `writeAtomically` left there more than `seconds` ago.

@@ -19,6 +19,8 @@ public struct ReindexReport: Equatable, Sendable, Encodable {
     public var entriesAdded = 0
     /// Index entries that named no order, or an order that no longer matches them, and have been removed.
     public var entriesRemoved = 0
+    /// Index entries kept by an earlier release as a file each, moved into the segments of this one.
+    public var entriesMigrated = 0
     /// Orders whose documents cannot be read: they and their entries were left as they are.
     public var unreadableOrders: [String] = []
     /// Idempotency records past their time to live, removed.
@@ -33,6 +35,7 @@ public struct ReindexReport: Equatable, Sendable, Encodable {
         case orders
         case entriesAdded = "entries_added"
         case entriesRemoved = "entries_removed"
+        case entriesMigrated = "entries_migrated"
         case unreadableOrders = "unreadable_orders"
         case expiredIdempotencyRecords = "expired_idempotency_records"
         case temporaryFilesRemoved = "temporary_files_removed"

@@ -48,68 +48,118 @@ struct FileOrderIndexTests {
         return files.sorted()
     }
 
-    @Test("entries live at index/<key>/<day>/<created ms>_<id>, one per key, and follow status changes")
+    static func read(_ path: String) -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    /// The lines of every file under `directory`, by file.
+    static func lines(under directory: String) -> [String: [String]] {
+        Dictionary(
+            uniqueKeysWithValues: files(under: directory).map { file in
+                (file, read("\(directory)/\(file)").split(separator: "\n").map(String.init))
+            })
+    }
+
+    @Test("entries are records of index/<key>/<day>.log, journaled first, and follow status changes")
     func layout() throws {
         let root = try TemporaryDirectory.make()
         let store = try FileOrderStore(root: root)
-        var document = ListingContractTests.document("ORD-1", city: "São Paulo", country: "BR")
-        try store.create(document)
+        try store.create(ListingContractTests.document("ORD-1", city: "São Paulo", country: "BR"))
+        let segments = [
+            "all/2026-11-25.log", "city=s%C3%A3o%20paulo/2026-11-25.log", "country=br/2026-11-25.log",
+            "status=pending_confirmation/2026-11-25.log",
+        ]
+        #expect(Self.files(under: "\(root)/index") == segments)
+        // The write's entries and outbox hint are in a journal, each a line that ends with its CRC-32.
+        let journal = Self.lines(under: "\(root)/journal").values.flatMap { $0 }.map {
+            String($0.split(separator: "\t")[0])
+        }
         #expect(
-            Self.files(under: "\(root)/index") == [
-                "all/2026-11-25/1795599000000_ORD-1", "city=s%C3%A3o%20paulo/2026-11-25/1795599000000_ORD-1",
-                "country=br/2026-11-25/1795599000000_ORD-1",
-                "status=pending_confirmation/2026-11-25/1795599000000_ORD-1",
+            Set(journal) == [
+                "+ all 2026-11-25 1795599000000_ORD-1", "+ city=s%C3%A3o%20paulo 2026-11-25 1795599000000_ORD-1",
+                "+ country=br 2026-11-25 1795599000000_ORD-1",
+                "+ status=pending_confirmation 2026-11-25 1795599000000_ORD-1", "o ORD-1",
             ])
-        try document.advance(to: .confirmed, at: Fixtures.time)
+        #expect(try ListingContractTests.walk(store, OrderFilter(shippingCity: "SÃO PAULO"), limit: 5) == ["ORD-1"])
+
         _ = try store.update(OrderID("ORD-1")!) { try $0.advance(to: .confirmed, at: Fixtures.time) }
-        #expect(Self.files(under: "\(root)/index").contains("status=confirmed/2026-11-25/1795599000000_ORD-1"))
-        #expect(!Self.files(under: "\(root)/index").contains { $0.hasPrefix("status=pending_confirmation") })
+        #expect(try ListingContractTests.walk(store, OrderFilter(status: .pendingConfirmation), limit: 5).isEmpty)
+        #expect(try ListingContractTests.walk(store, OrderFilter(status: .confirmed), limit: 5) == ["ORD-1"])
+
+        // Reindex moves the journal into the segments, compacted: one record per entry, none for the old status.
+        _ = try store.reindex()
+        let lines = Self.lines(under: "\(root)/index")
+        #expect(lines["status=confirmed/2026-11-25.log"]?.map { $0.prefix(20) } == ["+1795599000000_ORD-1"])
+        #expect(lines["status=pending_confirmation/2026-11-25.log"] == [])
+        #expect(
+            lines["all/2026-11-25.log"]?.first?.range(
+                of: #"^\+1795599000000_ORD-1\t[0-9a-f]{8}$"#, options: .regularExpression) != nil)
+        #expect(Self.lines(under: "\(root)/journal").values.allSatisfy { $0.isEmpty })
+        #expect(try ListingContractTests.walk(store, OrderFilter(status: .confirmed), limit: 5) == ["ORD-1"])
     }
 
-    @Test("stale and garbage entries never show in a listing, and reindex restores deleted ones")
+    @Test("stale, torn and garbage records never show in a listing, and reindex restores deleted segments")
     func corruptionAndReindex() throws {
         let root = try TemporaryDirectory.make()
         let store = try FileOrderStore(root: root)
         try Self.seed(store)
+        _ = try store.reindex()
         let expected = try Self.listings(store)
         let index = "\(root)/index"
         let fileManager = FileManager.default
-        let all = Self.files(under: index)
-
-        // Stale entries, as a crash would leave them: an order's entry under a status it does not have, an entry
-        // for an order whose create never committed. And garbage: a name in the wrong form, a duplicate in another
-        // form, an entry in the wrong day, a file where a day directory belongs.
-        let confirmed = try #require(Self.files(under: index).first { $0.hasPrefix("status=confirmed/") })
-        let stale = confirmed.replacingOccurrences(of: "status=confirmed", with: "status=delivered")
-        try fileManager.createDirectory(
-            atPath: "\(index)/\((stale as NSString).deletingLastPathComponent)", withIntermediateDirectories: true)
-        _ = fileManager.createFile(atPath: "\(index)/\(stale)", contents: nil)
-        let day = (confirmed as NSString).deletingLastPathComponent.components(separatedBy: "/")[1]
-        for name in ["1795599000000_GHOST", "garbage", "1795599000000_X-0 copy", "01795599000000_X-0", "1_X-1"] {
-            _ = fileManager.createFile(atPath: "\(index)/all/\(day)/\(name)", contents: nil)
+        let segments = Self.files(under: index)
+        func append(_ text: String, to segment: String) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: "\(index)/\(segment)"))
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.close()
         }
-        try fileManager.createDirectory(atPath: "\(index)/all/2026-01-01", withIntermediateDirectories: true)
-        _ = fileManager.createFile(atPath: "\(index)/all/2026-01-01/1795599000000_X-0", contents: nil)
+
+        // Stale records, as a crash would leave them: an order's entry under a status it does not have (a whole,
+        // checksummed line copied from another segment), an entry in the wrong day's segment. And damage: a line
+        // whose checksum does not match, garbage, a torn line at the end, a file where a segment belongs.
+        let confirmed = try #require(segments.first { $0.hasPrefix("status=confirmed/") })
+        let record = try #require(Self.read("\(index)/\(confirmed)").split(separator: "\n").first)
+        let delivered = try #require(segments.first { $0.hasPrefix("status=shipped/") })
+        try append("\(record)\n", to: delivered)
+        let otherDay = try #require(
+            segments.first {
+                $0.hasPrefix("all/") && !Self.read("\(index)/\($0)").contains(record.dropFirst().prefix(20))
+            })
+        try append("\(record)\n", to: otherDay)
+        let tampered = record.replacingOccurrences(of: "+", with: "-")
+        let all = try #require(segments.first { $0.hasPrefix("all/") })
+        try append("\(tampered)\ngarbage\n+1795599000000_GHOST\tdeadbeef\n+1795599000000_X-", to: all)
         _ = fileManager.createFile(atPath: "\(index)/city=paris/not-a-day", contents: Data("x".utf8))
         #expect(try Self.listings(store) == expected)
 
-        // Deleted entries make orders invisible until reindex; what is listed is still right and in order.
-        for (number, path) in all.enumerated() where number % 3 == 0 {
-            try fileManager.removeItem(atPath: "\(index)/\(path)")
-        }
-        for (listing, full) in zip(try Self.listings(store), expected) {
-            #expect(listing == full.filter(listing.contains))
-        }
+        // A write after a torn line starts a new one: its record is never lost in the torn one.
+        try store.create(ListingContractTests.document("X-40", minutes: 0))
+        #expect(try ListingContractTests.walk(store, OrderFilter(), limit: 50).contains("X-40"))
+        _ = try store.reindex()
+        #expect(try ListingContractTests.walk(store, OrderFilter(), limit: 50).contains("X-40"))
 
-        // Stale entries that listings have not met yet, and entries that listings already removed.
-        _ = fileManager.createFile(atPath: "\(index)/\(stale)", contents: nil)
+        // Deleted segments make orders invisible until reindex; what is listed is still right and in order.
+        let removed = segments.enumerated().filter { $0.offset % 3 == 0 }.map(\.element)
+        var removedEntries = 0
+        for segment in removed {
+            removedEntries += Self.read("\(index)/\(segment)").split(separator: "\n").count
+            try fileManager.removeItem(atPath: "\(index)/\(segment)")
+        }
+        let walked = try Self.listings(store)
+        for (listing, full) in zip(walked, expected) {
+            #expect(listing.filter { $0 != "X-40" } == full.filter(listing.contains))
+        }
         let report = try store.reindex()
-        #expect(report.orders == 40)
-        #expect(report.entriesAdded == (all.count + 2) / 3)
-        #expect(report.entriesRemoved >= 2)
-        #expect(try Self.listings(store) == expected)
-        #expect(!fileManager.fileExists(atPath: "\(index)/\(stale)"))
-        #expect(Self.files(under: index).count == 40 * 4)
+        #expect(report.orders == 41)
+        #expect(report.entriesAdded == removedEntries)
+        #expect(report.entriesMigrated == 0)
+        #expect(!fileManager.fileExists(atPath: "\(index)/city=paris/not-a-day"))
+        for (listing, full) in zip(try Self.listings(store), expected) {
+            #expect(listing.filter { $0 != "X-40" } == full)
+        }
+        // Compacted: one record per entry, each true of its order.
+        #expect(Self.lines(under: index).values.map(\.count).reduce(0, +) == 41 * 4)
 
         // A second run finds nothing to do.
         let again = try store.reindex()
@@ -123,27 +173,78 @@ struct FileOrderIndexTests {
         try Self.seed(store)
         let expected = try Self.listings(store)
         try FileManager.default.removeItem(atPath: "\(root)/index")
-        #expect(try Self.listings(store).allSatisfy(\.isEmpty))
+        #expect(try Self.listings(store).allSatisfy(\.isEmpty), "journal records of missing segments are ignored")
         let report = try store.reindex()
         #expect(report.entriesAdded == 160)
         #expect(try Self.listings(store) == expected)
     }
 
-    @Test("a page reads only the day directories it needs")
+    @Test("a page reads only the segments it needs")
     func pageTouchesFewDays() throws {
         let root = try TemporaryDirectory.make()
         let store = try FileOrderStore(root: root)
         try Self.seed(store)
-        // Put files where the later days' directories were: a page that read them would fail.
-        let days = try FileManager.default.contentsOfDirectory(atPath: "\(root)/index/all").sorted()
-        for day in days.dropFirst(2) {
-            try FileManager.default.removeItem(atPath: "\(root)/index/all/\(day)")
-            _ = FileManager.default.createFile(atPath: "\(root)/index/all/\(day)", contents: nil)
+        // Put directories where the later days' segments were: a page that read them would fail.
+        let segments = try FileManager.default.contentsOfDirectory(atPath: "\(root)/index/all").sorted()
+        for segment in segments.dropFirst(2) {
+            try FileManager.default.removeItem(atPath: "\(root)/index/all/\(segment)")
+            try FileManager.default.createDirectory(
+                atPath: "\(root)/index/all/\(segment)", withIntermediateDirectories: false)
         }
         let page = try store.list(OrderFilter(), after: nil, limit: 2)
         #expect(ListingContractTests.ids(page) == ["X-0", "X-1"])
         #expect(page.next != nil)
         #expect(throws: StoreError.self) { try ListingContractTests.walk(store, OrderFilter(), limit: 2) }
+    }
+
+    @Test("the entry files of an earlier release are listed, kept true, and moved into segments by reindex")
+    func legacyEntryFiles() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        for index in 0..<3 { try store.create(ListingContractTests.document("L-\(index)", minutes: Int64(index))) }
+        _ = try store.reindex()
+        // As an earlier release left them: a file per entry, in a directory per day, and no segment.
+        let index = "\(root)/index"
+        for segment in Self.files(under: index) where segment.hasPrefix("all/") || segment.hasPrefix("status=") {
+            let day = String(segment.dropLast(4))
+            try FileManager.default.removeItem(atPath: "\(index)/\(segment)")
+            try FileManager.default.createDirectory(atPath: "\(index)/\(day)", withIntermediateDirectories: false)
+            for name in ["1795599000000_L-0", "1795599060000_L-1", "1795599120000_L-2"] {
+                _ = FileManager.default.createFile(atPath: "\(index)/\(day)/\(name)", contents: nil)
+            }
+        }
+        #expect(try ListingContractTests.walk(store, OrderFilter(), limit: 2) == ["L-0", "L-1", "L-2"])
+        _ = try store.update(OrderID("L-1")!) { try $0.advance(to: .confirmed, at: Fixtures.time) }
+        #expect(
+            !FileManager.default.fileExists(atPath: "\(index)/status=pending_confirmation/2026-11-25/1795599060000_L-1")
+        )
+        #expect(
+            try ListingContractTests.walk(store, OrderFilter(status: .pendingConfirmation), limit: 2) == ["L-0", "L-2"])
+        #expect(try ListingContractTests.walk(store, OrderFilter(status: .confirmed), limit: 2) == ["L-1"])
+
+        let report = try store.reindex()
+        #expect(report.entriesMigrated == 5 && report.entriesAdded == 0 && report.entriesRemoved == 0, "\(report)")
+        #expect(Self.files(under: index).allSatisfy { $0.hasSuffix(".log") })
+        #expect(try ListingContractTests.walk(store, OrderFilter(), limit: 2) == ["L-0", "L-1", "L-2"])
+        #expect(
+            try ListingContractTests.walk(store, OrderFilter(status: .pendingConfirmation), limit: 2) == ["L-0", "L-2"])
+    }
+
+    @Test("an outbox hint a crash took from the disk is still named, from the journal, until it is cleared")
+    func journaledHints() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        try store.create(ListingContractTests.document("H-1"))
+        try FileManager.default.removeItem(atPath: "\(root)/outbox/H-1")
+        #expect(try store.ordersWithPendingEvents() == [OrderID("H-1")!])
+        try store.update(OrderID("H-1")!) { document in
+            for index in document.events.indices { document.events[index].delivery.state = .delivered }
+        }
+        try store.create(ListingContractTests.document("H-2"))
+        try store.update(OrderID("H-2")!) { document in
+            for index in document.events.indices { document.events[index].delivery.state = .delivered }
+        }
+        #expect(try store.ordersWithPendingEvents() == [OrderID("H-1")!], "a hint never created cannot be cleared")
     }
 
     @Test("reindex keeps listings as they were")
