@@ -10,7 +10,7 @@ TORTURE_SUITES = CrashTorture|ConcurrencyTorture
 
 # System packages the build needs, and those the benchmarks need; installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
-BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3
+BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3 strace
 # The browser the console's test drives, and its WebDriver.
 CONSOLE_APT_PACKAGES = chromium chromium-driver python3-venv
 

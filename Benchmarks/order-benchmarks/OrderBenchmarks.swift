@@ -10,7 +10,7 @@ struct OrderBenchmarks: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "order-benchmarks",
         abstract: "Time the handlers as library calls, and the store's durable write against its floor.",
-        subcommands: [Handlers.self, DurableWrite.self]
+        subcommands: [Handlers.self, DurableWrite.self, StoreWrites.self]
     )
 }
 
