@@ -15,7 +15,7 @@ BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3 strace
 CONSOLE_APT_PACKAGES = chromium chromium-driver python3-venv
 
 .PHONY: help deps bench-deps build run test console-test contract fuzz stress lint-template package bench bench-functions \
-	bench-store bench-gateway bench-authorizer bench-list format-check clean
+	bench-store bench-gateway bench-authorizer bench-list bench-scale format-check clean
 
 # Installs the Debian packages named in $(1) that are missing, with apt-get (as root, or through sudo).
 define apt_install
@@ -99,6 +99,9 @@ bench-authorizer: bench-deps ## The gateway's CPU per warm request with the JWT 
 
 bench-list: bench-deps ## list-orders at 1,000 and 100,000 orders (hyperfine)
 	scripts/bench-list.sh
+
+bench-scale: bench-deps ## The store at 1,000 and 1,000,000 orders: pages, get-order, reindex, files and bytes per order (not in `bench`: 20+ min)
+	scripts/bench-scale.sh
 
 format-check: ## Check formatting against .swift-format
 	$(SWIFT) format lint --strict --recursive Package.swift Sources functions Benchmarks Tests

@@ -145,16 +145,17 @@ extension FileOrderStore {
         "\(keyDirectory(entry.key))/\(entry.day)/\(entry.name)"
     }
 
-    /// Makes `segment` if it is missing, durably, so that the journal records of it that follow are never ignored.
-    func ensureSegment(_ segment: SegmentID) throws {
+    /// Makes `segment` if it is missing, durably (unless the caller flushes the file system itself), so that the
+    /// journal records of it that follow are never ignored.
+    func ensureSegment(_ segment: SegmentID, durably: Bool = true) throws {
         let directory = keyDirectory(segment.key)
         try FileSystem.makeDirectories(directory)
-        try FileSystem.createEmptyFile(directory: directory, name: Self.segmentName(of: segment.day))
+        try FileSystem.createEmptyFile(directory: directory, name: Self.segmentName(of: segment.day), syncing: durably)
     }
 
-    /// Appends records to an existing segment, in one write, and flushes it, under its lock; a segment that is
-    /// missing is left missing (see the journal).
-    func appendToSegment(_ segment: SegmentID, payloads: [String]) throws {
+    /// Appends records to an existing segment, in one write, and flushes it (unless the caller flushes the file
+    /// system itself), under its lock; a segment that is missing is left missing (see the journal).
+    func appendToSegment(_ segment: SegmentID, payloads: [String], durably: Bool = true) throws {
         let path = segmentPath(segment)
         _ = try FileLock.withLock(on: path, creating: false, deadline: nil) {
             guard
@@ -163,7 +164,7 @@ extension FileOrderStore {
             else { return }
             defer { close(descriptor) }
             _ = try FileSystem.append(FramedRecords.frame(payloads), to: descriptor, path: path)
-            try FileSystem.syncData(descriptor, path: path)
+            if durably { try FileSystem.syncData(descriptor, path: path) }
         }
     }
 
@@ -451,7 +452,14 @@ extension FileOrderStore: ReindexableStore {
         let legacyNames = Set(legacy ?? [])
         try FileLock.withLock(on: segmentPath(segment)) {
             let bytes = try FileSystem.read(segmentPath(segment)) ?? []
-            let live = Self.liveNames(FramedRecords.payloads(in: bytes).compactMap(SegmentRecord.init(payload:)))
+            let payloads = FramedRecords.payloads(in: bytes)
+            let records = payloads.compactMap(SegmentRecord.init(payload:))
+            let live = Self.liveNames(records)
+            // Already compact: whole lines only, each a valid record, each adding a different entry.
+            let isCompact =
+                records.count == payloads.count && records.count == live.count
+                && bytes.count(where: { $0 == UInt8(ascii: "\n") }) == payloads.count
+                && (bytes.last ?? UInt8(ascii: "\n")) == UInt8(ascii: "\n")
             var kept = expected
             for name in expected.subtracting(live) {
                 if legacyNames.contains(name) { report.entriesMigrated += 1 } else { report.entriesAdded += 1 }
@@ -482,8 +490,11 @@ extension FileOrderStore: ReindexableStore {
                     report.entriesRemoved += 1
                 }
             }
+            // Rewritten only when it changes (the order of its records does not matter), which is a flush of the
+            // segment and one of its directory.
+            guard kept != live || !isCompact else { return }
             let compacted = FramedRecords.frame(kept.sorted().map { SegmentRecord(name: $0, added: true).payload })
-            if compacted != bytes { try FileSystem.writeAtomically(compacted, directory: directory, name: name) }
+            try FileSystem.writeAtomically(compacted, directory: directory, name: name)
         }
         guard let legacy else { return }
         let legacyDirectory = "\(directory)/\(segment.day)"

@@ -68,7 +68,12 @@ enum FileSystem {
     ///
     /// Readers see either the old content or the new, never a mix or an empty file, whenever the process dies.
     /// Temp files start with `.` and end in `.tmp`, so no listing mistakes one for a document.
-    static func writeAtomically(_ bytes: [UInt8], directory: String, name: String) throws(StoreError) {
+    ///
+    /// Without `durable`, neither the file nor the directory is synced: for a bulk write whose caller flushes the whole
+    /// file system once at the end (``syncFileSystem(of:)``) and acknowledges nothing before.
+    static func writeAtomically(
+        _ bytes: [UInt8], directory: String, name: String, durable: Bool = true
+    ) throws(StoreError) {
         let parent = try openExistingDirectory(directory)
         defer { close(parent) }
         let temporaryName = ".\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
@@ -78,7 +83,7 @@ enum FileSystem {
 
         do throws(StoreError) {
             try writeAll(bytes, to: descriptor, path: temporary)
-            guard fsync(descriptor) == 0 else { throw failure("fsync \(temporary)") }
+            guard !durable || fsync(descriptor) == 0 else { throw failure("fsync \(temporary)") }
         } catch {
             close(descriptor)
             unlinkat(parent, temporaryName, 0)
@@ -92,7 +97,22 @@ enum FileSystem {
             unlinkat(parent, temporaryName, 0)
             throw error
         }
-        try sync(parent, path: directory)
+        if durable { try sync(parent, path: directory) }
+    }
+
+    /// Flushes everything written to the file system that holds `path` (`syncfs`; `sync` where there is none): one
+    /// call for a bulk write, however many files it wrote. Like `fsync`, a failure is never retried.
+    static func syncFileSystem(of path: String) throws(StoreError) {
+        let directory = try openExistingDirectory(path)
+        defer { close(directory) }
+        let readable = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard readable >= 0 else { throw failure("open directory \(path)") }
+        defer { close(readable) }
+        #if os(Linux)
+            guard linuxSyncfs(readable) == 0 else { throw failure("syncfs \(path)") }
+        #else
+            sync()
+        #endif
     }
 
     /// Creates `path` and any missing parents, syncing each parent whose entries changed.
@@ -441,3 +461,9 @@ enum FileSystem {
         guard SystemSupport.writeAll(bytes, to: descriptor) else { throw failure("write \(path)") }
     }
 }
+
+#if os(Linux)
+    /// `syncfs(2)`, which Glibc only declares to C code built with `_GNU_SOURCE`.
+    @_silgen_name("syncfs")
+    private func linuxSyncfs(_ descriptor: Int32) -> Int32
+#endif

@@ -1,9 +1,10 @@
-// Fills a data directory with generated orders, written through the file store exactly as the functions write
+// Fills a data directory with generated orders, written through the file store (its bulk import) as the functions write
 // them (indexes included), for benchmarks: `seed-orders <data-dir> <count> [<first-number>]`.
 //
 // Orders are created over the year before 2026-11-25, in 20 cities of 5 countries (a few cities far more often
-// than others, as real shops see), at every status of the flow; their events are marked delivered, so that the
-// outbox stays empty. The same arguments always produce the same orders.
+// than others, as real shops see), at every status of the flow, each for one of 20 customers (`cus-0` … `cus-19`,
+// in turn, so that a page of one customer's orders is full at 1,000 orders as at a million); their events are marked
+// delivered, so that the outbox stays empty. The same arguments always produce the same orders.
 import Dispatch
 import FoundationEssentials
 import OrderDomain
@@ -55,7 +56,8 @@ let end = Timestamp(rfc3339: "2026-11-25T00:00:00Z") ?? .now()
 let year: Int64 = 365 * 86_400_000
 let workers = 4
 
-@Sendable func seed(_ number: Int, into store: FileOrderStore) throws {
+/// The order `number` of the seed, always the same.
+@Sendable func seed(_ number: Int) throws -> OrderDocument {
     var random = SplitMix(state: UInt64(number) &* 0x2545_F491_4F6C_DD1D)
     // Skewed towards the first cities: the square of a uniform number.
     let pick = Double(random.next() % 10_000) / 10_000
@@ -68,9 +70,10 @@ let workers = 4
     address.country = place.country
     address.zip = "\(10_000 + number % 89_999)"
     let created = end.adding(milliseconds: -Int64(random.next() % UInt64(year)))
-    let draft = OrderDraft(
+    var draft = OrderDraft(
         id: nil, orderLines: [OrderLine(sku: "SKU-\(number % 500)", price: 19, quantity: Int(random.next() % 5) + 1)],
         shippingAddress: address, billingAddress: address)
+    draft.customer = Customer(id: "cus-\(number % 20)")
     let id = OrderID.generate(at: created, using: &random)
     var document = OrderDocument(newOrder: Order(draft: draft, id: id, at: created))
     var time = created
@@ -84,13 +87,22 @@ let workers = 4
             state: .delivered, attempts: 1, nextAttemptAt: nil, deliveredAt: document.events[index].occurredAt,
             lastStatus: 204)
     }
-    try store.create(document)
+    return document
 }
 
+// Through the store's bulk import, a batch at a time per worker: two flushes per batch rather than three per order,
+// so that a million orders take minutes.
+let batch = 5_000
 DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    var documents: [OrderDocument] = []
     for number in stride(from: first + worker, to: first + count, by: workers) {
         do {
-            try seed(number, into: store)
+            documents.append(try seed(number))
+            if documents.count == batch || number + workers >= first + count {
+                let taken = try store.importOrders(documents)
+                if let id = taken.first { fail("order \(id) exists already") }
+                documents.removeAll(keepingCapacity: true)
+            }
         } catch {
             fail("order \(number): \(error)")
         }
