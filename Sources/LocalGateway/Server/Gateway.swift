@@ -12,6 +12,9 @@ import OrderHTTP
 /// A route with an authorizer runs its function only for a request whose token ``authorizer`` accepts; any other
 /// gets API Gateway's 401 or 403 and a `request refused` log line saying why.
 ///
+/// A route with throttling limits (``RouteDefinition/throttle``) answers API Gateway's 429 to a request that finds its
+/// token bucket empty, before the authorizer, with a `request throttled` log line.
+///
 /// For a route whose HTTP API has a `CorsConfiguration`, the gateway answers a browser's preflight (`OPTIONS` with
 /// `Origin` and `Access-Control-Request-Method`) itself, with no authorizer and no function, and gives every
 /// answer to a granted origin its `access-control-*` headers in place of any the function set.
@@ -31,6 +34,8 @@ public struct Gateway: Sendable {
     public var log: @Sendable (GatewayLogLine) -> Void
     /// The `CorsConfiguration` every HTTP API route shares, if they share one.
     private let sharedCORS: CORSConfiguration?
+    /// The token buckets of the throttled routes.
+    private let throttles: RouteThrottles
 
     /// - Throws: ``GatewayError`` `template_invalid` when the template's routes conflict.
     public init(
@@ -39,6 +44,7 @@ public struct Gateway: Sendable {
     ) throws(GatewayError) {
         self.template = template
         routes = try RouteTable(template: template)
+        throttles = RouteThrottles(routes: routes)
         self.invoker = invoker
         self.now = now
         self.log = log
@@ -105,6 +111,14 @@ public struct Gateway: Sendable {
             match = found
         }
 
+        // Before the authorizer, as API Gateway counts every request to the route, tokens or none.
+        guard throttles.admit(match.route.definition) else {
+            log(
+                .notice(
+                    "request throttled",
+                    fields: ["request_id": requestID, "route": match.route.definition.routeKey]))
+            return .tooManyRequests
+        }
         var grant: JWTAuthorizer.Grant?
         if let authorization = match.route.definition.authorization, let authorizer {
             switch await authorizer.authorize(request, for: authorization) {
