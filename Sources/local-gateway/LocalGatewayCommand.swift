@@ -122,6 +122,7 @@ struct StartAPI: AsyncParsableCommand {
                 ? setup.warmInvoker(maximumWorkersPerFunction: maxConcurrency)
                 : ConcurrencyLimitedInvoker(setup.processInvoker, limit: maxConcurrency)
             gateway = try Gateway(template: setup.template, invoker: invoker)
+            for feature in setup.template.unsupported { gateway.log(feature.logLine) }
             if let path = openapi ?? OpenAPIDocument.besideTemplate(options.template) {
                 gateway.openAPIDocument = try OpenAPIDocument.load(fromFile: path)
             }

@@ -84,7 +84,10 @@ extension ServerlessTemplate {
                 authorizers.append(authorizer)
             }
         }
-        return ServerlessTemplate(functions: functions, authorizers: authorizers)
+        let unsupported = UnsupportedFeatureScan(
+            resources: resources, globals: root["Globals"] ?? .map([]), resolver: resolver
+        ).scan()
+        return ServerlessTemplate(functions: functions, authorizers: authorizers, unsupported: unsupported)
     }
 }
 
@@ -241,7 +244,9 @@ private struct FunctionReader {
             function.memorySize = megabytes
         }
         for variable in properties["Environment"]?["Variables"]?.entries ?? [] {
-            if let value = try resolver.string(variable.value, at: "\(id).Environment.Variables.\(variable.key)") {
+            // A value that cannot be resolved locally (`Fn::ImportValue`, …) is left unset, and said at start
+            // (`UnsupportedFeatureScan`): the function may never read it, and `--env-vars` can set it.
+            if let value = try? resolver.string(variable.value, at: "\(id).Environment.Variables.\(variable.key)") {
                 function.environment[variable.key] = value
             }
         }

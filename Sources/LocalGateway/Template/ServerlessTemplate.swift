@@ -9,10 +9,16 @@ public struct ServerlessTemplate: Sendable, Equatable {
     public var functions: [FunctionDefinition]
     /// Every JWT authorizer some route uses, each once, in the order the routes name them.
     public var authorizers: [JWTAuthorizerDefinition]
+    /// What the template has that the gateway does not emulate, in the template's order; `start-api` warns of each.
+    public var unsupported: [UnsupportedFeature]
 
-    public init(functions: [FunctionDefinition], authorizers: [JWTAuthorizerDefinition] = []) {
+    public init(
+        functions: [FunctionDefinition], authorizers: [JWTAuthorizerDefinition] = [],
+        unsupported: [UnsupportedFeature] = []
+    ) {
         self.functions = functions
         self.authorizers = authorizers
+        self.unsupported = unsupported
     }
 
     /// The function with this logical id (`CreateOrderFunction`) or executable name (`create-order`).
