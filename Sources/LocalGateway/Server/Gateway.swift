@@ -92,21 +92,32 @@ public struct Gateway: Sendable {
         return sharedCORS
     }
 
-    private func answer(_ request: GatewayRequest, requestID: String, functionID: inout String?) async
-        -> GatewayResponse
-    {
+    /// What the gateway makes of a request before any function runs: its own answer, or the event for the route's
+    /// function.
+    public enum Dispatch: Sendable {
+        /// The gateway answers itself: 413, the OpenAPI document, 404, 405, 429, or the authorizer's 401 or 403.
+        case answered(GatewayResponse)
+        /// The request reaches `function` through `route`, as `event`.
+        case invoke(function: FunctionDefinition, route: RouteDefinition, event: [UInt8])
+    }
+
+    /// Routes `request`, throttles it, checks its token and builds its event, as ``respond(to:)`` does before it
+    /// runs a function: `start-api` and `generate-event` both go through here. Takes a token from the route's
+    /// bucket and logs refusals, as a served request does; runs no function.
+    public func dispatch(_ request: GatewayRequest, requestID: String) async -> Dispatch {
         guard !request.bodyTooLarge, request.body.count <= RequestLimits.maximumBodySize else {
-            return GatewayResponse(.payloadTooLarge(limit: RequestLimits.maximumBodySize))
+            return .answered(GatewayResponse(.payloadTooLarge(limit: RequestLimits.maximumBodySize)))
         }
         if let document = openAPIDocument?.answer(method: request.method, path: request.path) {
-            return document
+            return .answered(document)
         }
         let match: RouteTable.Match
         switch routes.lookup(method: request.method, path: request.path) {
         case .notFound:
-            return GatewayResponse(.routeNotFound(method: request.method, path: request.path))
+            return .answered(GatewayResponse(.routeNotFound(method: request.method, path: request.path)))
         case .methodNotAllowed(let allowed):
-            return GatewayResponse(.methodNotAllowed(method: request.method, path: request.path, allowed: allowed))
+            return .answered(
+                GatewayResponse(.methodNotAllowed(method: request.method, path: request.path, allowed: allowed)))
         case .matched(let found):
             match = found
         }
@@ -117,7 +128,7 @@ public struct Gateway: Sendable {
                 .notice(
                     "request throttled",
                     fields: ["request_id": requestID, "route": match.route.definition.routeKey]))
-            return .tooManyRequests
+            return .answered(.tooManyRequests)
         }
         var grant: JWTAuthorizer.Grant?
         if let authorization = match.route.definition.authorization, let authorizer {
@@ -132,13 +143,26 @@ public struct Gateway: Sendable {
                             "request_id": requestID, "route": match.route.definition.routeKey,
                             "status": String(refusal.status), "reason": refusal.description,
                         ]))
-                return GatewayResponse(refusal)
+                return .answered(GatewayResponse(refusal))
             }
         }
-
-        let function = match.route.function
-        functionID = function.logicalID
         let event = eventBuilder.event(for: request, match: match, requestID: requestID, time: now(), grant: grant)
+        return .invoke(function: match.route.function, route: match.route.definition, event: event)
+    }
+
+    private func answer(_ request: GatewayRequest, requestID: String, functionID: inout String?) async
+        -> GatewayResponse
+    {
+        let function: FunctionDefinition
+        let route: RouteDefinition
+        let event: [UInt8]
+        switch await dispatch(request, requestID: requestID) {
+        case .answered(let response):
+            return response
+        case .invoke(let target, let through, let built):
+            (function, route, event) = (target, through, built)
+        }
+        functionID = function.logicalID
         let output: [UInt8]
         do {
             output = try await invoker.invoke(
@@ -155,7 +179,7 @@ public struct Gateway: Sendable {
             }
         }
         do {
-            return try GatewayResponse(functionOutput: output, version: match.route.definition.payloadVersion)
+            return try GatewayResponse(functionOutput: output, version: route.payloadVersion)
         } catch {
             let shown = String(decoding: output.prefix(512), as: UTF8.self)
             log(.failure(function: function.logicalID, requestID: requestID, error: "\(error); output: \(shown)"))
