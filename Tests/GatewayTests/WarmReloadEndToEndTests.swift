@@ -73,7 +73,7 @@ struct WarmReloadEndToEndTests {
         let rebuilt = gateway.logLines("function rebuilt")
         #expect(rebuilt.count == 1)
         #expect(rebuilt.first?["function"] as? String == "BuildFunction")
-        #expect(rebuilt.first?["busy_workers_retiring"] as? String == "1")
+        #expect(rebuilt.first?["busy_workers_retiring"] as? String == "1", "\(gateway.log)")
         #expect(await gateway.logLines("worker retired", waitingFor: 1).count == 1)
 
         // An idle worker of the old build is stopped at once. Idle once its loop is back in `invocation/next`, a

@@ -64,11 +64,12 @@ final class FunctionPool: Sendable {
 
     /// Queues one invocation and waits for its answer.
     func invoke(event: [UInt8], requestID: String, traceID: String?) async -> Answer {
-        // Outside the lock: a system call.
-        let onDisk = ExecutableBuild.current(at: executablePath)
-        return await withCheckedContinuation { answer in
+        await withCheckedContinuation { answer in
             mutate { state, effects in
-                retireWorkers(ifRebuiltAs: onDisk, &state, &effects)
+                // Under the lock, the one system call made there (a `stat`, about a microsecond): looked at outside,
+                // a request's view of the file could be older than another's that changed the pool already, and
+                // would undo the change.
+                retireWorkers(ifRebuiltAs: ExecutableBuild.current(at: executablePath), &state, &effects)
                 if state.shuttingDown {
                     effects.answer(answer, .failure(shuttingDownError))
                 } else if let failure = state.startFailure, ContinuousClock.now < failure.retryAfter,
