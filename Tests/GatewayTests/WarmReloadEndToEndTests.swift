@@ -19,18 +19,18 @@ struct WarmReloadEndToEndTests {
                   Properties: { Path: /build, Method: GET }
         """
 
-    /// A Lambda custom runtime in `sh` and curl that answers every invocation with `name` as its body, after `delay`
-    /// seconds.
-    static func runtime(answering name: String, delay: Double = 0) -> String {
+    /// A Lambda custom runtime in `sh` and curl that answers every invocation with `name` as its body, an invocation
+    /// with `slow` in its query after `delay` seconds.
+    static func runtime(answering name: String, delay: Int = 0) -> String {
         """
         #!/bin/sh
         api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
-        headers=$(mktemp)
-        trap 'rm -f "$headers"' EXIT
+        work=$(mktemp -d)
+        trap 'rm -rf "$work"' EXIT
         while :; do
-            curl -sSf -D "$headers" -o /dev/null "$api/invocation/next" || exit 0
-            id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | cut -d: -f2 | tr -d ' \\r')
-            sleep \(delay)
+            curl -sSf -D "$work/headers" -o "$work/event" "$api/invocation/next" || exit 0
+            id=$(grep -i '^lambda-runtime-aws-request-id:' "$work/headers" | cut -d: -f2 | tr -d ' \\r')
+            if grep -q '"slow"' "$work/event"; then sleep \(delay); fi
             curl -sSf -o /dev/null -X POST --data-binary '{"statusCode":200,"body":"\(name)"}' \\
                 "$api/invocation/$id/response" || exit 1
         done
@@ -52,7 +52,7 @@ struct WarmReloadEndToEndTests {
         let functions = directory.appendingPathComponent("functions")
         try FileManager.default.createDirectory(at: functions, withIntermediateDirectories: true)
         let executable = functions.appendingPathComponent("build")
-        try Self.install(Self.runtime(answering: "build-1", delay: 1), at: executable)
+        try Self.install(Self.runtime(answering: "build-1", delay: 4), at: executable)
         let templateFile = directory.appendingPathComponent("template.yaml")
         try Self.template.write(to: templateFile, atomically: true, encoding: .utf8)
         let gateway = try GatewayProcess([
@@ -63,9 +63,10 @@ struct WarmReloadEndToEndTests {
         let client = HTTPClient(port: gateway.port)
         #expect(try await client.send("GET", "/build").text == "build-1")
 
-        // The worker is busy for a second when the new build lands: it answers on the old one.
-        let busy = Task { try await client.send("GET", "/build").text }
-        try await Task.sleep(for: .milliseconds(300))
+        // The worker is busy for 4 s when the new build lands, a second after it took the invocation: it answers on
+        // the old one. (The margins are wide, for a loaded machine.)
+        let busy = Task { try await client.send("GET", "/build?slow=1").text }
+        try await Task.sleep(for: .seconds(1))
         try Self.install(Self.runtime(answering: "build-2"), at: executable)
         let next = try await client.send("GET", "/build")
         #expect(try await busy.value == "build-1")
