@@ -41,7 +41,9 @@ Resources:
           Properties: { Path: /build, Method: GET }
 YAML
 
-# Starts the gateway on the template with the given options; sets $port and $gateway_pid.
+# Starts the gateway on this script's template and functions directory (not gateway_start's, in
+# scripts/gateway-process.sh, which serves template.yaml from the build) with the given options; sets $port and
+# $gateway_pid.
 start_gateway() { # options...
     : >"$work/gateway.log"
     "$bin/local-gateway" start-api --port 0 --template "$work/template.yaml" --functions-dir "$work/functions" \
