@@ -58,6 +58,10 @@ struct GenerateEvent: AsyncParsableCommand {
         do throws(GatewayError) {
             let request = try request()
             let loaded = try ServerlessTemplate.load(fromFile: template, parameterOverrides: try parameters.overrides())
+            for feature in loaded.unsupported {
+                FileHandle.standardError.write(
+                    Data("local-gateway: not emulated: \(feature.resource): \(feature.feature)\n".utf8))
+            }
             var gateway = try Gateway(template: loaded, invoker: NoFunctions(), log: { _ in })
             gateway.authorizer = try await trustedAuthorizer(
                 noAuth: noAuth, jwks: jwks, dataDirectory: dataDir, template: loaded, log: { _ in })

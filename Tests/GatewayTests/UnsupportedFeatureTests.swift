@@ -111,4 +111,21 @@ struct UnsupportedFeatureTests {
         #expect(warnings.allSatisfy { $0["level"] as? String == "warning" })
         #expect(try await HTTPClient(port: gateway.port).send("GET", "/console").status == 200)
     }
+
+    @Test("generate-event says the same on standard error, and still prints the event")
+    func generateEventWarns() throws {
+        let directory = try Paths.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let templateFile = directory.appendingPathComponent("template.yaml")
+        try Self.yaml.write(to: templateFile, atomically: true, encoding: .utf8)
+        let generated = try CommandTests.run([
+            "generate-event", "--template", templateFile.path, "--path", "/console",
+            "--data-dir", directory.appendingPathComponent("data").path,
+        ])
+        #expect(generated.status == 0, "\(generated.error)")
+        for feature in Self.expected {
+            #expect(generated.error.contains("not emulated: \(feature.resource): \(feature.feature)"))
+        }
+        #expect(generated.output.contains(#""routeKey":"GET /console""#))
+    }
 }
