@@ -234,7 +234,7 @@ final class FunctionPool: Sendable {
             default:
                 break
             }
-            if worker.retiring, worker.killed {
+            if worker.retired {
                 effects.logs.append(
                     .notice(
                         "worker retired", fields: ["function": function.logicalID, "reason": "function rebuilt"]))
@@ -265,12 +265,15 @@ final class FunctionPool: Sendable {
         var processID: pid_t?
         /// What the worker reported to `init/error`, if it did.
         var initFailure: String?
-        /// Killed by the gateway (timeout or shutdown): its exit is expected and its invocation already answered.
+        /// Killed by the gateway (timeout, shutdown or a new build): its exit is expected and its invocation already
+        /// answered.
         var killed = false
         /// The build of the executable it was started from.
         var build: ExecutableBuild?
         /// Its build has been replaced on disk: it stops once it has answered, instead of taking another invocation.
         var retiring = false
+        /// Stopped for that reason.
+        var retired = false
         var task: Task<Void, Never>?
 
         var isReturning: Bool {
@@ -456,10 +459,11 @@ final class FunctionPool: Sendable {
                 ]))
     }
 
-    /// Stops a worker waiting in `invocation/next`: answers it with the signal to stop, and kills its process group,
-    /// whose exit is then expected.
+    /// Retires a worker waiting in `invocation/next`: answers it with the signal to stop, and kills its process
+    /// group, whose exit is then expected.
     private func stop(worker id: Int, _ state: inout State, _ effects: inout Effects, delivery: @escaping Delivery) {
         state.workers[id]?.killed = true
+        state.workers[id]?.retired = true
         state.workers[id]?.state = .returning
         state.idle.removeAll { $0 == id }
         if let processID = state.workers[id]?.processID { kill(-processID, SIGKILL) }
