@@ -91,7 +91,7 @@ extension ServerlessTemplate {
     }
 }
 
-/// What the gateway emulates of one HTTP API: its authorizers and its CORS.
+/// What the gateway emulates of one HTTP API: its authorizers, its CORS and its routes' throttling.
 private struct HTTPAPISettings {
     var authorizers: [String: JWTAuthorizerDefinition] = [:]
     /// Authorizers the gateway does not emulate (Lambda authorizers), refused when a route uses one.
@@ -106,8 +106,8 @@ private struct HTTPAPISettings {
     var routeThrottling: [String: RouteThrottling] = [:]
 }
 
-/// Reads the `Auth` and `CorsConfiguration` of every `AWS::Serverless::HttpApi`, and of the implicit API (`ServerlessHttpApi`) that events
-/// without `ApiId` belong to, each with `Globals.HttpApi` applied.
+/// Reads the `Auth`, `CorsConfiguration` and route settings of every `AWS::Serverless::HttpApi`, and of the implicit
+/// API (`ServerlessHttpApi`) that events without `ApiId` belong to, each with `Globals.HttpApi` applied.
 private struct HTTPAPIReader {
     static let implicitAPI = "ServerlessHttpApi"
 
