@@ -34,6 +34,7 @@ struct UnsupportedFeatureTests {
             Condition: IsProduction
             Properties:
               CodeUri: functions/order-console
+              FunctionUrlConfig: { AuthType: NONE }
               Environment:
                 Variables:
                   SHARED_TABLE: !ImportValue orders-table
@@ -65,6 +66,8 @@ struct UnsupportedFeatureTests {
         UnsupportedFeature(
             resource: "PageFunction",
             feature: "its Condition IsProduction is not evaluated: the resource is served as if it held"),
+        UnsupportedFeature(
+            resource: "PageFunction", feature: "FunctionUrlConfig: its function URL is not served, only its API routes"),
         UnsupportedFeature(
             resource: "PageFunction",
             feature: "PageFunction.Environment.Variables.SHARED_TABLE uses Fn::ImportValue, which cannot be resolved "

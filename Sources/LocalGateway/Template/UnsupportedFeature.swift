@@ -116,6 +116,11 @@ struct UnsupportedFeatureScan {
 
     private func function(_ id: String, _ properties: TemplateValue) -> [UnsupportedFeature] {
         var found: [UnsupportedFeature] = []
+        if properties["FunctionUrlConfig"] != nil {
+            found.append(
+                UnsupportedFeature(
+                    resource: id, feature: "FunctionUrlConfig: its function URL is not served, only its API routes"))
+        }
         for variable in properties["Environment"]?["Variables"]?.entries ?? [] {
             let location = "\(id).Environment.Variables.\(variable.key)"
             do throws(GatewayError) {
