@@ -125,6 +125,49 @@ def list_target(listing):
         f"{ms(worst['large_mean_ms'])})", "< 2×", growth < 2)
 
 
+def store_targets(store):
+    promises = {
+        "create": "`store create` within 2× of the durable-write floor",
+        "update": "`store update` within 1.5× of the durable-write floor (a rewrite)",
+        "create flushes": "Flushes per create on a store that holds orders at most 3 (checkpoints included)",
+        "status flushes": "Flushes per status change at most 3: the floor, see \"The store\" in the README "
+        "(2 is below it)",
+        "delivered flushes": "Flushes per change that adds no entry or hint at most 2",
+    }
+    if not store or "flushes_per_write" not in store:
+        return [Target(promise) for promise in promises.values()]
+    at, median, flushes = store["measured_at"], store["median_ms"], store["flushes_per_write"]
+    targets = []
+    for name, floor_name, factor in (("create", "floor, new document", 2), ("update", "floor, rewrite", 1.5)):
+        value, floor = median[f"store {name}"], median[floor_name]
+        targets.append(Target(
+            promises[name], at, f"{ms(value)} ({value / floor:.2f}×)", f"≤ {factor} × {ms(floor)}",
+            value <= factor * floor))
+    for kind, limit in (("create", 3), ("status", 3), ("delivered", 2)):
+        value = flushes[kind]
+        targets.append(Target(promises[f"{kind} flushes"], at, f"{value:.2f}", f"≤ {limit}", value <= limit))
+    return targets
+
+
+def scale_targets(scale):
+    promises = [
+        "A page by status, city and customer at 1,000,000 orders within 2× of 1,000 (slowest growth)",
+        "`get-order` at 1,000,000 orders within 1.5× of 1,000 (unchanged, on a noisy machine)",
+        "At most 3 files per order in the largest store",
+    ]
+    if not scale:
+        return [Target(promise) for promise in promises]
+    at, small, large = scale["measured_at"], scale["sizes"][0], scale["sizes"][-1]
+    growth = max(large["page_mean_ms"][case] / small["page_mean_ms"][case] for case in ("status", "city", "customer"))
+    get = large["get_order_mean_ms"] / small["get_order_mean_ms"]
+    sizes = f"{small['orders']:,} → {large['orders']:,}"
+    return [
+        Target(promises[0], at, f"{growth:.2f}× ({sizes})", "< 2×", growth < 2),
+        Target(promises[1], at, f"{get:.2f}× ({sizes})", "≤ 1.5×", get <= 1.5),
+        Target(promises[2], at, f"{large['files_per_order']:.2f}", "≤ 3", large["files_per_order"] <= 3),
+    ]
+
+
 def machine():
     cpu = next(
         (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
@@ -149,6 +192,8 @@ def main():
     targets = function_targets(load(results_dir, "functions"), load(results_dir, "store"))
     targets += gateway_targets(load(results_dir, "gateway"))
     targets.append(list_target(load(results_dir, "list")))
+    targets += store_targets(load(results_dir, "store"))
+    targets += scale_targets(load(results_dir, "scale"))
     duration = (
         f"The last `make bench` took {run['seconds'] // 60} min {run['seconds'] % 60} s, finishing {run['finished_at']}."
         if run else "")
