@@ -33,19 +33,25 @@ cleanup() {
         kill "$faultfs_pid" 2>/dev/null || true
         wait "$faultfs_pid" 2>/dev/null || true
     fi
-    if mountpoint -q "$work/mount"; then umount -l "$work/mount"; fi
+    # A mount whose process died is still listed, though `mountpoint` no longer sees it.
+    if awk -v path="$work/mount" '$2 == path { found = 1 } END { exit !found }' /proc/mounts; then
+        umount -l "$work/mount"
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 mkdir -p "$work/backing" "$work/mount"
 /usr/bin/python3 scripts/faultfs.py mount "$work/backing" "$work/mount" --control "$work/control.sock" \
-    >"$work/faultfs.log" 2>&1 &
+    --while-alive $$ >"$work/faultfs.log" 2>&1 &
 faultfs_pid=$!
 for _ in $(seq 1 100); do
     mountpoint -q "$work/mount" && [ -S "$work/control.sock" ] && break
     sleep 0.1
 done
-mountpoint -q "$work/mount" || { echo "bench-store-efs: faultfs did not mount: $(cat "$work/faultfs.log")" >&2; exit 1; }
+if ! mountpoint -q "$work/mount"; then
+    echo "bench-store-efs: faultfs did not mount: $(cat "$work/faultfs.log")" >&2
+    exit 1
+fi
 
 load_before=$(bench_load)
 echo "bench-store-efs: $orders orders stored, then $runs creates and $runs updates per setting" >&2

@@ -3,9 +3,9 @@
 
 The function executables run as processes, as in production, against a data directory on faultfs
 (scripts/faultfs.py), a passthrough FUSE mount that can fail the n-th operation of a kind. For each request below, a
-dry run first counts the operations of each kind it makes; then, for each kind and each position n, the same request
-runs again on a fresh copy of the same data directory with the n-th operation of that kind failing, with EIO, ENOSPC
-or EROFS. Nothing here knows the store's file names or how many operations it makes: the counts come from the dry
+dry run first counts the operations of each kind it makes (fsync, write, rename, mkdir, open, unlink); then, for
+each kind and each position n, the same request runs again on a fresh copy of the same data directory with the n-th
+operation of that kind failing, with EIO, ENOSPC or EROFS. Nothing here knows the store's file names or how many operations it makes: the counts come from the dry
 run, so the matrix follows any change of the on-disk layout.
 
 The requests: a create (client-chosen id), a status update, a cancellation, a create with an Idempotency-Key, and a
@@ -17,6 +17,7 @@ delivery (dispatch-events, to a webhook that accepts every event). After each fa
    is committed, such as completing an idempotency record, may fail without undoing an answer that is true);
 3. no half state is readable: every order reads back whole, every JSON file in the data directory parses, and the
    listing shows exactly the orders that exist, each as its document has it: none that does not exist, none missed;
+   so does the listing by each status, where an order that moved on is no longer listed under the status it left;
 4. nothing acknowledged is lost: every order answered 2xx earlier reads back as answered, or, for the one order the
    failed request was about, as that request would have made it (a change committed before the failure);
 5. once the fault is gone the same request succeeds (a create whose order was committed meets 409 order_exists
@@ -50,7 +51,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faultfs  # noqa: E402  (the control client; the file system itself runs in a process of its own)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KINDS = ["fsync", "write", "rename", "mkdir", "open"]
+KINDS = ["fsync", "write", "rename", "mkdir", "open", "unlink"]
 ERRNOS = ["EIO", "ENOSPC", "EROFS"]
 # The answer a request must give when a store operation fails with each errno.
 EXPECTED_ERROR = {"EIO": (500, "internal_error"), "EROFS": (500, "internal_error"),
@@ -172,11 +173,12 @@ class Service:
     def get(self, order_id):
         return self.request("get-order", proxy_event("GET", f"/order/{order_id}", {"id": order_id}))
 
-    def listing(self):
-        """Every order, as the listing shows them, page by page: {id: order}, and the ids it skipped."""
+    def listing(self, **filters):
+        """Every order the listing shows (with `filters`, such as status), page by page: {id: order}, and the ids
+        it skipped."""
         orders, skipped, cursor = {}, [], None
         for _ in range(100):
-            query = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
+            query = {"limit": "3", **filters} | ({"cursor": cursor} if cursor else {})
             status, _, body = self.request("list-orders", proxy_event("GET", "/orders", query=query))
             if status != 200:
                 raise Unanswered(f"list-orders answered {status}: {body}")
@@ -213,7 +215,7 @@ class Mount:
         self.log = open(os.path.join(work, "faultfs.log"), "w")
         self.process = subprocess.Popen(
             [sys.executable, os.path.join(ROOT, "scripts", "faultfs.py"), "mount", self.backing, self.path,
-             "--control", self.control], stdout=self.log, stderr=subprocess.STDOUT)
+             "--control", self.control, "--while-alive", str(os.getpid())], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while not (os.path.ismount(self.path) and os.path.exists(self.control)):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -236,8 +238,10 @@ class Mount:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        if os.path.ismount(self.path):
-            subprocess.run(["umount", "-l", self.path], check=False)
+        # A mount whose process died is still listed, though no longer a mount point to os.path.ismount.
+        with open("/proc/mounts") as mounts:
+            if any(line.split()[1] == self.path for line in mounts):
+                subprocess.run(["umount", "-l", self.path], check=False)
 
 
 # MARK: - The requests
@@ -521,6 +525,14 @@ class Matrix:
             if allow_change and own and request.changed_as_asked(known, body):
                 continue
             raise Violation(f"{order_id} reads {body}, acknowledged as {known}")
+        # Listed by status: an order moved on is no longer listed under the status it left, and is under its new one.
+        statuses = {order["status"] for order in list(stored.values()) + list(acknowledged.values())}
+        for status in sorted(statuses):
+            listed, skipped = service.listing(status=status)
+            expected = {order_id for order_id, order in stored.items() if order["status"] == status}
+            if set(listed) != expected or skipped:
+                raise Violation(f"listed with status {status}: {sorted(listed)}, skipped {skipped}; "
+                                f"the documents say {sorted(expected)}")
         self.check_json_files(service.environment["ORDER_DATA_DIR"])
         return stored
 

@@ -24,9 +24,9 @@ The plan is set at run time, by the driver, over a Unix socket: one JSON object 
         fired; "at" is when, in seconds since the epoch).
 
 Usage:
-    faultfs.py mount BACKING MOUNTPOINT --control SOCKET [--metadata-ms N] [--flush-ms N]
-        serves in the foreground until SIGTERM or SIGINT, then unmounts; needs /dev/fuse and root
-        (Debian: python3-fusepy and fuse3, which the Makefile installs)
+    faultfs.py mount BACKING MOUNTPOINT --control SOCKET [--metadata-ms N] [--flush-ms N] [--while-alive PID]
+        serves in the foreground until SIGTERM or SIGINT (or until process PID is gone), then unmounts; needs
+        /dev/fuse and root (Debian: python3-fusepy and fuse3, which the Makefile installs)
     faultfs.py control SOCKET 'JSON'
         sends one command and prints the answer
 """
@@ -35,6 +35,7 @@ import argparse
 import errno
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -256,6 +257,21 @@ def serve_control(path, plan):
     threading.Thread(target=loop, daemon=True).start()
 
 
+def stop_when_gone(pid):
+    """Unmounts (as on SIGTERM) once process `pid` has gone, so that a driver killed outright leaves no mount."""
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def control(path, command):
     """Sends one command to a mounted faultfs and returns its answer."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
@@ -279,6 +295,7 @@ def main():
     mount.add_argument("--control", required=True, help="the Unix socket the plan is set through")
     mount.add_argument("--metadata-ms", type=float, default=0.0, help="latency of each metadata operation")
     mount.add_argument("--flush-ms", type=float, default=0.0, help="latency of each fsync")
+    mount.add_argument("--while-alive", type=int, metavar="PID", help="unmount once process PID has exited")
     send = commands.add_parser("control", help="send one JSON command to a mounted faultfs")
     send.add_argument("socket")
     send.add_argument("json")
@@ -293,6 +310,8 @@ def main():
         sys.exit("faultfs: fusepy is not installed (Debian: apt-get install python3-fusepy fuse3)")
     plan = Plan(arguments.metadata_ms, arguments.flush_ms)
     serve_control(arguments.control, plan)
+    if arguments.while_alive:
+        stop_when_gone(arguments.while_alive)
     filesystem = make_filesystem(fusepy)(arguments.backing, plan)
     # hard_remove: an open file that is unlinked or renamed over is removed, not hidden as .fuse_hidden* by an extra
     # rename of libfuse's own, which would be counted. big_writes: one write call is one FUSE write (up to 128 KiB),
