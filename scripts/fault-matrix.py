@@ -454,7 +454,7 @@ class Matrix:
         # Every committed change delivered, once; then no index entry missing, no order unreadable.
         self.check_events(service, request, case, after, fired)
         report = service.event_function("reindex")
-        if report.get("entries_added") != 0 or report.get("unreadable_orders") != []:
+        if report.get("entries_added", 0) != 0 or report.get("unreadable_orders", []) != []:
             raise Violation(f"reindex found damage: {report}")
 
     def check_answer(self, request, run, fired, errno):
