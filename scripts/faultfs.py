@@ -14,14 +14,19 @@ other kind is the FUSE operation's own name. Latency classes: `fsync` is a flush
 cost nothing extra (a network client buffers writes until the flush); every other operation (a lookup, an open, a
 rename, a directory read, ...) is a metadata operation.
 
+It also keeps track of what a power loss could take back: each name made in a directory (by mkdir, by an exclusive
+create, by a rename or a link) stays *unsynced* until an fsync of that directory succeeds. A file created without
+O_EXCL (a lock file, which needs no durability) is not tracked; nor are removals.
+
 The plan is set at run time, by the driver, over a Unix socket: one JSON object per line, one JSON answer per line.
 
     {"command": "plan", "fail": {"kind": "fsync", "nth": 2, "errno": "EIO"}, "metadata_ms": 1, "flush_ms": 3}
         sets the fault (or "fail": null for none) and the latencies, and starts counting again from zero;
-    {"command": "report"}
+    {"command": "report", "under": "/data"}
         answers {"counts": {"open": 12, ...}, "fired": {"kind": "fsync", "nth": 2, "errno": "EIO",
         "operation": "fsyncdir", "path": "/data/orders", "at": 1796170000.123}} ("fired" is null until the fault has
-        fired; "at" is when, in seconds since the epoch).
+        fired; "at" is when, in seconds since the epoch), and "unsynced": the names under "under" (a path in the
+        mount; default "/") made and not yet synced in their directory, that still exist.
 
 Usage:
     faultfs.py mount BACKING MOUNTPOINT --control SOCKET [--metadata-ms N] [--flush-ms N] [--while-alive PID]
@@ -60,6 +65,8 @@ class Plan:
         self.fail = None
         self.fired = None
         self.counts = {}
+        # Directory -> names made in it since its last successful fsync (paths in the mount, from "/").
+        self.unsynced = {}
         self.metadata_ms = metadata_ms
         self.flush_ms = flush_ms
 
@@ -78,9 +85,29 @@ class Plan:
             self.metadata_ms = float(command.get("metadata_ms", self.metadata_ms))
             self.flush_ms = float(command.get("flush_ms", self.flush_ms))
 
-    def report(self):
+    def report(self, under, exists):
+        """The counts, the fault if it fired, and the unsynced names under `under` that `exists` still finds."""
+        prefix = under.rstrip("/") + "/"
         with self.lock:
-            return {"counts": dict(self.counts), "fired": self.fired}
+            unsynced = sorted(f"{directory.rstrip('/')}/{name}" for directory, names in self.unsynced.items()
+                              for name in names if (directory.rstrip("/") + "/").startswith(prefix))
+            report = {"counts": dict(self.counts), "fired": self.fired}
+        report["unsynced"] = [path for path in unsynced if exists(path)]
+        return report
+
+    def made(self, path):
+        directory, name = os.path.split(path)
+        with self.lock:
+            self.unsynced.setdefault(directory, set()).add(name)
+
+    def removed(self, path):
+        directory, name = os.path.split(path)
+        with self.lock:
+            self.unsynced.get(directory, set()).discard(name)
+
+    def synced(self, directory):
+        with self.lock:
+            self.unsynced.pop(directory, None)
 
     def account(self, operation, path):
         """Counts the operation; returns the errno to fail it with, if it is the planned one, and its latency."""
@@ -162,21 +189,28 @@ def make_filesystem(fusepy):
 
         def mkdir(self, path, mode):
             os.mkdir(self.real(path), mode)
+            self.plan.made(path)
 
         def rmdir(self, path):
             os.rmdir(self.real(path))
+            self.plan.removed(path)
 
         def unlink(self, path):
             os.unlink(self.real(path))
+            self.plan.removed(path)
 
         def rename(self, old, new):
             os.rename(self.real(old), self.real(new))
+            self.plan.removed(old)
+            self.plan.made(new)
 
         def symlink(self, target, source):
             os.symlink(source, self.real(target))
+            self.plan.made(target)
 
         def link(self, target, source):
             os.link(self.real(source), self.real(target))
+            self.plan.made(target)
 
         def mknod(self, path, mode, device):
             os.mknod(self.real(path), mode, device)
@@ -194,6 +228,8 @@ def make_filesystem(fusepy):
 
         def create(self, path, mode, fi):
             fi.fh = os.open(self.real(path), fi.flags | os.O_CREAT, mode)
+            if fi.flags & os.O_EXCL:
+                self.plan.made(path)
             return 0
 
         def read(self, path, size, offset, fi):
@@ -220,6 +256,7 @@ def make_filesystem(fusepy):
 
         def fsyncdir(self, path, datasync, fh):
             os.fsync(fh)
+            self.plan.synced(path)
 
         def releasedir(self, path, fh):
             os.close(fh)
@@ -227,8 +264,13 @@ def make_filesystem(fusepy):
     return FaultFS
 
 
-def serve_control(path, plan):
+def serve_control(path, plan, backing):
     """Answers plan and report commands on the Unix socket at `path`, one connection at a time."""
+    backing = os.path.realpath(backing)
+
+    def exists(path):
+        return os.path.lexists(backing + path)
+
     if os.path.exists(path):
         os.unlink(path)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -246,7 +288,7 @@ def serve_control(path, plan):
                             plan.set(command)
                             answer = {"ok": True}
                         elif command.get("command") == "report":
-                            answer = plan.report()
+                            answer = plan.report(command.get("under", "/"), exists)
                         else:
                             answer = {"error": 'the command must be "plan" or "report"'}
                     except (ValueError, AttributeError) as error:
@@ -309,7 +351,7 @@ def main():
     except ImportError:
         sys.exit("faultfs: fusepy is not installed (Debian: apt-get install python3-fusepy fuse3)")
     plan = Plan(arguments.metadata_ms, arguments.flush_ms)
-    serve_control(arguments.control, plan)
+    serve_control(arguments.control, plan, arguments.backing)
     if arguments.while_alive:
         stop_when_gone(arguments.while_alive)
     filesystem = make_filesystem(fusepy)(arguments.backing, plan)
