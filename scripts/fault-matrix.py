@@ -3,16 +3,18 @@
 
 The function executables run as processes, as in production, against a data directory on faultfs
 (scripts/faultfs.py), a passthrough FUSE mount that can fail the n-th operation of a kind. For each request below, a
-dry run first counts the operations of each kind it makes (fsync, write, rename, mkdir, open, unlink); then, for
-each kind and each position n, the same request runs again on a fresh copy of the same data directory with the n-th
-operation of that kind failing, with EIO, ENOSPC or EROFS. Nothing here knows the store's file names or how many operations it makes: the counts come from the dry
-run, so the matrix follows any change of the on-disk layout.
+dry run first counts the operations of each kind it makes (fsync, write, rename, mkdir, open, unlink, read); then,
+for each kind and each position n, the same request runs again on a fresh copy of the same data directory with the
+n-th operation of that kind failing, with EIO, ENOSPC or EROFS. Nothing here knows the store's file names or how many
+operations it makes: the counts come from the dry run, so the matrix follows any change of the on-disk layout.
 
-The requests: a create (client-chosen id), a status update, a cancellation, a create with an Idempotency-Key, and a
-delivery (dispatch-events, to a webhook that accepts every event). After each failed attempt, it checks that
+The requests: a create (client-chosen id), a status update, a cancellation, a create with an Idempotency-Key, a
+delivery (dispatch-events, to a webhook that accepts every event), and two reads: an order, a listing. After each
+failed attempt, it checks that
 
 1. the request got a clear answer: success, or the error envelope with 507 storage_full for ENOSPC and 500
-   internal_error otherwise (dispatch-events, an event function, exits non-zero with the error logged);
+   internal_error otherwise (dispatch-events, an event function, exits non-zero with the error logged); a read that
+   succeeds shows the order as acknowledged, never a 404, and a listing names any order it could not read as skipped;
 2. a failed fsync was not trusted: the request failed, or the failure was logged as an error (work after the change
    is committed, such as completing an idempotency record, may fail without undoing an answer that is true);
 3. no half state is readable: every order reads back whole, every JSON file in the data directory parses, and the
@@ -56,7 +58,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import faultfs  # noqa: E402  (the control client; the file system itself runs in a process of its own)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-KINDS = ["fsync", "write", "rename", "mkdir", "open", "unlink"]
+KINDS = ["fsync", "write", "rename", "mkdir", "open", "unlink", "read"]
 ERRNOS = ["EIO", "ENOSPC", "EROFS"]
 # The answer a request must give when a store operation fails with each errno.
 EXPECTED_ERROR = {"EIO": (500, "internal_error"), "EROFS": (500, "internal_error"),
@@ -262,6 +264,7 @@ class Request:
     name = ""
     function = ""
     target = None  # The order it is about, if it is about one order.
+    writes = True  # Whether its success acknowledges an order.
 
     def event(self):
         raise NotImplementedError
@@ -269,6 +272,9 @@ class Request:
     def changed_as_asked(self, before, after):
         """Whether `after` is `before` changed as this request asks (a commit that the failed request made)."""
         return False
+
+    def check_success(self, body, acknowledged):
+        """Checks a successful answer against the orders acknowledged before it."""
 
 
 class Create(Request):
@@ -321,7 +327,36 @@ class Delivery(Request):
         return SCHEDULED_EVENT
 
 
-REQUESTS = [Create(), Update(), Cancel(), IdempotentCreate(), Delivery()]
+class Read(Request):
+    """A failure to read an order is an error, never a 404 or another version of it."""
+
+    name, function, target, writes = "read", "get-order", "BASE-UPDATE", False
+
+    def event(self):
+        return proxy_event("GET", f"/order/{self.target}", {"id": self.target})
+
+    def check_success(self, body, acknowledged):
+        if comparable(body) != comparable(acknowledged[self.target]):
+            raise Violation(f"read {body}, acknowledged as {acknowledged[self.target]}")
+
+
+class Listing(Request):
+    """A listing that cannot read an order names it as skipped, or fails: it never leaves it out silently."""
+
+    name, function, writes = "listing", "list-orders", False
+
+    def event(self):
+        return proxy_event("GET", "/orders", query={"limit": "50"})
+
+    def check_success(self, body, acknowledged):
+        shown = {order["id"] for order in body.get("orders", [])}
+        skipped = {order["id"] for order in body.get("skipped_orders", [])}
+        if set(acknowledged) - shown - skipped:
+            raise Violation(f"the listing left out {sorted(set(acknowledged) - shown - skipped)}, naming none as "
+                            f"skipped: {body}")
+
+
+REQUESTS = [Create(), Update(), Cancel(), IdempotentCreate(), Delivery(), Read(), Listing()]
 
 
 # MARK: - The matrix
@@ -457,7 +492,9 @@ class Matrix:
         unsynced = self.mount.unsynced(service.environment["ORDER_DATA_DIR"])
         if unsynced:
             self.gaps.append(f"{label}: after the retry, names a power loss could take back: {', '.join(unsynced)}")
-        if request.function != "dispatch-events":
+        if not request.writes:
+            request.check_success(body, self.acknowledged)
+        elif request.function != "dispatch-events":
             if status == 409:
                 if body.get("code") != "order_exists" or not isinstance(request, Create) \
                         or request.target not in stored:
@@ -475,7 +512,6 @@ class Matrix:
         if report.get("entries_added", 0) != 0 or report.get("unreadable_orders", []) != []:
             raise Violation(f"reindex found damage: {report}")
 
-
     def check_answer(self, request, run, fired, errno):
         """Checks the answer to the attempt under the fault; returns the order it acknowledged, if it did."""
         code, _, errors = run
@@ -489,7 +525,8 @@ class Matrix:
             status, _, body = Service.answer(run)
             succeeded = status in (200, 201)
             if succeeded:
-                acknowledged = body
+                request.check_success(body, self.acknowledged)
+                acknowledged = body if request.writes else None
             else:
                 expected = EXPECTED_ERROR[errno]
                 if (status, body.get("code")) != expected or body.get("type") != "api_error" \
