@@ -59,7 +59,7 @@ test: build lint-template ## Run every test (swift test, the fault matrix, the c
 	$(SWIFT) test --filter CrashTorture
 	$(SWIFT) test --filter ConcurrencyTorture
 	$(call apt_install,$(FAULTFS_APT_PACKAGES))
-	scripts/fault-matrix.py --bin $(BIN_DIR)
+	scripts/fault-matrix.py --bin "$(BIN_DIR)"
 	scripts/contract-test.sh  # not `make contract`: its `swift build` would rebuild what `swift test` just built
 	$(call apt_install,$(CONSOLE_APT_PACKAGES))
 	scripts/console-test.sh
@@ -74,9 +74,9 @@ contract: build ## Check the running service against openapi.yaml with schemathe
 fuzz: build ## The contract test with many more generated requests (CONTRACT_MAX_EXAMPLES, default 500)
 	CONTRACT_MAX_EXAMPLES=$${CONTRACT_MAX_EXAMPLES:-500} scripts/contract-test.sh
 
-fault-matrix: build ## Fail each file-system operation of a create, update, cancel, keyed create and delivery in turn (FUSE; root)
+fault-matrix: build ## Fail each file-system operation of the writes, a delivery and the reads in turn (FUSE; root)
 	$(call apt_install,$(FAULTFS_APT_PACKAGES))
-	scripts/fault-matrix.py --bin $(BIN_DIR)
+	scripts/fault-matrix.py --bin "$(BIN_DIR)"
 
 stress: build ## Crash torture at length: SIGKILL the handlers STRESS_KILLS (5000) times, then check the store
 	ORDER_TORTURE_KILLS=$(STRESS_KILLS) $(SWIFT) test --filter CrashTorture

@@ -372,6 +372,8 @@ def comparable(order):
 
 
 class Matrix:
+    """The cases of the matrix, one data directory each, and what they found."""
+
     def __init__(self, binaries, mount, receiver, verbose=False):
         self.verbose = verbose
         self.binaries = binaries
@@ -381,7 +383,6 @@ class Matrix:
         self.violations = []
         self.gaps = []  # Durability gaps: what a retry left unsynced, trusting the failed attempt's work.
         self.notes = []
-        self.tried = {}  # (request, kind) -> positions tried
 
     # The data directory every case starts from: two orders whose events were delivered, and one with two events
     # still pending (the delivery's work), all made through the mount.
