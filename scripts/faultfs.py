@@ -221,13 +221,17 @@ def make_filesystem(fusepy):
             else:
                 os.truncate(self.real(path), length)
 
-        # Open files: the kernel checked the flags and did the lookup; the descriptor is the backing file's.
+        # Open files: the kernel checked the flags and did the lookup; the descriptor is the backing file's. Direct
+        # I/O, so that each read or write call is one operation here: through the page cache, the kernel would read
+        # ahead, and read again a page whose read failed, so that the failure never reached the caller.
         def open(self, path, fi):
             fi.fh = os.open(self.real(path), fi.flags & ~(os.O_CREAT | os.O_EXCL))
+            fi.direct_io = 1
             return 0
 
         def create(self, path, mode, fi):
             fi.fh = os.open(self.real(path), fi.flags | os.O_CREAT, mode)
+            fi.direct_io = 1
             if fi.flags & os.O_EXCL:
                 self.plan.made(path)
             return 0
