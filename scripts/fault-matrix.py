@@ -707,7 +707,8 @@ def main():
     parser.add_argument("--all-errnos", action="store_true")
     parser.add_argument("--durability", choices=["report", "fail"], default="report",
                         help="whether a durability gap (a retry that trusts a name whose sync failed) fails the run")
-    parser.add_argument("--verbose", action="store_true", help="print each case: the operation failed, the answer")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print each case (the operation failed, the answer) and the notes")
     parser.add_argument("--time-limit", type=float, default=300, help="seconds before the matrix gives up")
     arguments = parser.parse_args()
     requests = [r for r in REQUESTS if r.name in arguments.requests.split(",")]
@@ -760,8 +761,12 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
     elapsed = time.monotonic() - started
-    for note in matrix.notes:
-        print(f"fault-matrix: note: {note}")
+    if arguments.verbose:
+        for note in matrix.notes:
+            print(f"fault-matrix: note: {note}")
+    elif matrix.notes:
+        print(f"fault-matrix: {len(matrix.notes)} notes (failures the store tolerates, deliveries repeated after a "
+              f"failure, ...): --verbose lists them")
     for gap in matrix.gaps:
         print(f"fault-matrix: DURABILITY GAP: {gap}", file=sys.stderr)
     if matrix.gaps:
