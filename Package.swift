@@ -40,6 +40,7 @@ let package = Package(
     products: [
         .executable(name: "create-order", targets: ["create-order"]),
         .executable(name: "update-order-status", targets: ["update-order-status"]),
+        .executable(name: "redeliver-event", targets: ["redeliver-event"]),
         .executable(name: "get-order", targets: ["get-order"]),
         .executable(name: "get-order-events", targets: ["get-order-events"]),
         .executable(name: "dispatch-events", targets: ["dispatch-events"]),
@@ -106,6 +107,7 @@ let package = Package(
 
         function("create-order", dependencies: ["OrderCommands", "OrderEvents"]),
         function("update-order-status", dependencies: ["OrderCommands", "OrderEvents"]),
+        function("redeliver-event", dependencies: ["OrderCommands", "OrderEvents"]),
         function("get-order"),
         function("get-order-events"),
         function("dispatch-events", dependencies: ["OrderCommands", "OrderEvents"]),

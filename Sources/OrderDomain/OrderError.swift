@@ -14,6 +14,8 @@ public struct OrderError: Error, Equatable, Sendable {
         case amountMismatch = "amount_mismatch"
         /// No order has the requested id.
         case orderNotFound = "order_not_found"
+        /// The order exists but has no event with the requested id.
+        case eventNotFound = "event_not_found"
         /// An order with the requested id already exists.
         case orderExists = "order_exists"
         /// The requested status is not the next one in the flow.
@@ -83,6 +85,10 @@ extension OrderError {
 
     public static func notFound(_ id: OrderID) -> OrderError {
         OrderError(.orderNotFound, "No order has id '\(id)'.")
+    }
+
+    public static func eventNotFound(_ eventID: String, order id: OrderID) -> OrderError {
+        OrderError(.eventNotFound, "Order '\(id)' has no event with id '\(eventID)'; GET /order/\(id)/events lists them.")
     }
 
     public static func exists(_ id: OrderID) -> OrderError {
