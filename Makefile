@@ -11,8 +11,10 @@ TORTURE_SUITES = CrashTorture|ConcurrencyTorture
 # System packages the build needs, and those the benchmarks need; installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
 BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3
+# The browser the console's test drives, and its WebDriver.
+CONSOLE_APT_PACKAGES = chromium chromium-driver python3-venv
 
-.PHONY: help deps bench-deps build run test contract fuzz stress lint-template package bench bench-functions \
+.PHONY: help deps bench-deps build run test console-test contract fuzz stress lint-template package bench bench-functions \
 	bench-store bench-gateway bench-list format-check clean
 
 # Installs the Debian packages named in $(1) that are missing, with apt-get (as root, or through sudo).
@@ -42,15 +44,25 @@ run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(
 	@echo "  TOKEN=\$$($(BIN_DIR)/local-gateway token --data-dir $(DATA_DIR) --sub alice \\"
 	@echo "      --scope 'orders/create orders/read orders/update-status')"
 	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:3000/orders"
+	@echo "The order console, which asks for such a token: http://127.0.0.1:3000/console"
 	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
 
-test: build lint-template ## Run every test (swift test, then the contract test), and check template.yaml
-	$(SWIFT) test --skip '$(TORTURE_SUITES)'
+test: build lint-template ## Run every test (swift test, the contract test, the console in a browser), check template.yaml
+	# The gateway's suites apart from the others: both start many processes and servers, and the tests' timing
+	# bounds assume that a test process is not sharing its few threads with twice as many suites.
+	$(SWIFT) test --skip '$(TORTURE_SUITES)|GatewayTests'
+	$(SWIFT) test --filter GatewayTests --skip '$(TORTURE_SUITES)'
 	# Each torture alone: one keeps both cores busy, the other measures how many processes run at once, and beside
 	# other suites neither would measure what it says.
 	$(SWIFT) test --filter CrashTorture
 	$(SWIFT) test --filter ConcurrencyTorture
 	scripts/contract-test.sh  # not `make contract`: its `swift build` would rebuild what `swift test` just built
+	$(call apt_install,$(CONSOLE_APT_PACKAGES))
+	scripts/console-test.sh
+
+console-test: build ## The order console in headless Chromium (apt-get); screenshots in .build/console-screenshots
+	$(call apt_install,$(CONSOLE_APT_PACKAGES))
+	scripts/console-test.sh
 
 contract: build ## Check the running service against openapi.yaml with schemathesis (bounded; pip-installed when missing)
 	scripts/contract-test.sh
@@ -79,7 +91,7 @@ bench-functions: bench-deps ## Each function per process against /bin/true and i
 bench-store: bench-deps ## The store's durable writes against temp write + fsync + rename + directory fsync
 	scripts/bench-store.sh
 
-bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, and its peak memory at 64 connections
+bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, its peak memory, and reads against a hanging webhook
 	scripts/bench-gateway.sh
 
 bench-list: bench-deps ## list-orders at 1,000 and 100,000 orders (hyperfine)

@@ -41,11 +41,13 @@ let package = Package(
         .executable(name: "create-order", targets: ["create-order"]),
         .executable(name: "update-order-status", targets: ["update-order-status"]),
         .executable(name: "redeliver-event", targets: ["redeliver-event"]),
+        .executable(name: "cancel-order", targets: ["cancel-order"]),
         .executable(name: "get-order", targets: ["get-order"]),
         .executable(name: "get-order-events", targets: ["get-order-events"]),
         .executable(name: "dispatch-events", targets: ["dispatch-events"]),
         .executable(name: "list-orders", targets: ["list-orders"]),
         .executable(name: "reindex", targets: ["reindex"]),
+        .executable(name: "order-console", targets: ["order-console"]),
         .executable(name: "local-gateway", targets: ["local-gateway"]),
     ],
     dependencies: [
@@ -108,11 +110,15 @@ let package = Package(
         function("create-order", dependencies: ["OrderCommands", "OrderEvents"]),
         function("update-order-status", dependencies: ["OrderCommands", "OrderEvents"]),
         function("redeliver-event", dependencies: ["OrderCommands", "OrderEvents"]),
+        function("cancel-order", dependencies: ["OrderCommands", "OrderEvents"]),
         function("get-order"),
         function("get-order-events"),
         function("dispatch-events", dependencies: ["OrderCommands", "OrderEvents"]),
         function("list-orders"),
         function("reindex", dependencies: ["OrderCommands"]),
+        // The operators' page in the browser (`GET /console`): the page alone; it reads orders through the API.
+        .target(name: "OrderConsole", dependencies: ["FunctionRuntime"], swiftSettings: swiftSettings),
+        function("order-console", dependencies: ["OrderConsole"]),
         // Fills a data directory with generated orders through the store library, for benchmarks.
         .executableTarget(
             name: "seed-orders", dependencies: ["OrderStore", "OrderDomain", "Timestamps"], swiftSettings: swiftSettings

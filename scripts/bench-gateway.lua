@@ -19,5 +19,10 @@ function request()
     local body = string.format(
         '{"id":"%s","order_lines":[{"sku":"SKU-1","price":10,"quantity":2}],"shipping_address":%s,"billing_address":%s}',
         id, address, address)
-    return wrk.format("POST", "/order", { ["Content-Type"] = "application/json" }, body)
+    -- Headers given here replace wrk's own (-H, the token): they are copied in.
+    local headers = { ["Content-Type"] = "application/json" }
+    for name, value in pairs(wrk.headers) do
+        headers[name] = headers[name] or value
+    end
+    return wrk.format("POST", "/order", headers, body)
 end

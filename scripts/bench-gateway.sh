@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Measures the local gateway with wrk on loopback: requests per second and latency percentiles of GET /order/{id}
 # and POST /order, release build, a process per request and then --warm; then the gateway's peak memory under
-# GET /order/{id} at MEMORY_CONNECTIONS connections, in both modes. Writes the figures with the machine's
-# description to BENCHMARKS.md, and $results_dir/gateway.json.
+# GET /order/{id} at MEMORY_CONNECTIONS connections, in both modes; then reads while orders are created against a
+# webhook that answers at once and against one that never answers, in both modes. Writes the figures with the
+# machine's description to BENCHMARKS.md, and $results_dir/gateway.json.
 #
 # Usage: scripts/bench-gateway.sh   DURATION=15s CONNECTIONS=8 THREADS=2 change the load;
 #                                   MEMORY_CONNECTIONS=64 the connections of the memory runs;
+#                                   WEBHOOK_CREATORS=8 WEBHOOK_READERS=2 the clients of the webhook runs;
+#                                   CASES="throughput memory webhook" the cases to run: with only some, the
+#                                   figures are printed and BENCHMARKS.md is left alone;
 #                                   SWIFT_BUILD_FLAGS, BIN_DIR, BENCH_RESULTS: see scripts/bench-common.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +19,10 @@ duration=${DURATION:-15s}
 connections=${CONNECTIONS:-8}
 memory_connections=${MEMORY_CONNECTIONS:-64}
 threads=${THREADS:-2}
-bench_require bench-gateway wrk curl jq
+creators=${WEBHOOK_CREATORS:-8}
+readers=${WEBHOOK_READERS:-2}
+cases=${CASES:-throughput memory webhook}
+bench_require bench-gateway wrk curl jq python3
 
 # Every function and the gateway: the gateway runs a function's executable per request.
 bench_build
@@ -23,13 +30,19 @@ bench_build
 work=$(mktemp -d)
 gateway_pid=""
 sampler_pid=""
+receiver_pid=""
 stop_gateway() {
     if [ -n "$gateway_pid" ]; then kill -TERM "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
     gateway_pid=""
 }
+stop_receiver() {
+    if [ -n "$receiver_pid" ]; then kill "$receiver_pid" 2>/dev/null || true; wait "$receiver_pid" 2>/dev/null || true; fi
+    receiver_pid=""
+}
 cleanup() {
     if [ -n "$sampler_pid" ]; then touch "$work/stop-sampling"; wait "$sampler_pid" 2>/dev/null || true; fi
     stop_gateway
+    stop_receiver
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -51,8 +64,12 @@ start_gateway() { # mode-arguments...
     done
     [ -n "$port" ] || { echo "bench-gateway: the gateway did not start" >&2; cat "$work/gateway.log" >&2; exit 1; }
     base="http://127.0.0.1:$port"
+    # Every route needs a token: one with every scope, from the development identity of the data directory.
+    token=$("$bin/local-gateway" token --template template.yaml --data-dir "$work/data" --sub bench \
+        --scope "orders/create orders/read orders/update-status" --ttl 7200)
     local status
     status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/order" -H 'Content-Type: application/json' \
+        -H "Authorization: Bearer $token" \
         -d '{"id":"BENCH-1","order_lines":[{"sku":"SKU-1","price":10,"quantity":2}],"shipping_address":{"line1":"a","city":"b","country":"c"},"billing_address":{"line1":"a","city":"b","country":"c"}}')
     [ "$status" = 201 ] || { echo "bench-gateway: creating the order to read answered $status" >&2; exit 1; }
 }
@@ -62,7 +79,7 @@ measure() { # name connections wrk-arguments...
     local name=$1 load=$2
     shift 2
     echo "== $name: wrk -t$threads -c$load -d$duration $*" >&2
-    wrk -t"$threads" -c"$load" -d"$duration" --latency "$@" >"$work/$name.txt"
+    wrk -t"$threads" -c"$load" -d"$duration" --latency -H "Authorization: Bearer $token" "$@" >"$work/$name.txt"
     cat "$work/$name.txt" >&2
     awk '
         function ms(value) {
@@ -143,11 +160,113 @@ memory_row() { # name label mode-arguments...
     stop_gateway
 }
 
+# Starts a webhook receiver on loopback and writes the env-vars file that points the functions at it:
+# "healthy" answers 204 at once; "silent" accepts every connection and never reads or answers it, so each delivery
+# attempt waits for its whole ORDER_WEBHOOK_TIMEOUT_MS (2 s by default).
+start_receiver() { # healthy|silent
+    rm -f "$work/receiver-port"
+    python3 - "$1" "$work/receiver-port" <<'PYTHON' &
+import http.server, os, socket, sys
+
+kind, port_file = sys.argv[1], sys.argv[2]
+
+def announce(port):
+    with open(port_file + ".tmp", "w") as file:
+        file.write(str(port))
+    os.rename(port_file + ".tmp", port_file)
+
+if kind == "healthy":
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *arguments):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    announce(server.server_address[1])
+    server.serve_forever()
+else:
+    listener = socket.create_server(("127.0.0.1", 0), backlog=4096)
+    announce(listener.getsockname()[1])
+    held = []
+    while True:
+        held.append(listener.accept()[0])  # held open, never read, never answered
+PYTHON
+    receiver_pid=$!
+    for _ in $(seq 1 200); do
+        [ -e "$work/receiver-port" ] && break
+        sleep 0.05
+    done
+    [ -e "$work/receiver-port" ] || { echo "bench-gateway: the $1 webhook receiver did not start" >&2; exit 1; }
+    jq -n --arg url "http://127.0.0.1:$(cat "$work/receiver-port")/hook" '{Parameters: {ORDER_WEBHOOK_URL: $url}}' \
+        >"$work/webhook-env.json"
+}
+
+# Appends the row of one mode and one receiver to $work/webhook.md: $creators clients creating orders and $readers
+# reading one, at the same time, on a fresh gateway.
+webhook_row() { # name label receiver mode-arguments...
+    local name=$1 label=$2 receiver=$3
+    shift 3
+    start_receiver "$receiver"
+    start_gateway --env-vars "$work/webhook-env.json" "$@"
+    # wrk's own timeout (2 s) would drop the slowest answers from the figures, and they are what this case is about.
+    measure "webhook-post-$name" "$creators" --timeout 30s -s scripts/bench-gateway.lua "$base" -- "$$$name" \
+        >"$work/webhook-post-$name.figures" &
+    local creating=$!
+    local rps p50 p90 p99 errors total post_rps post_p50 post_p90 post_p99 post_errors post_total
+    read -r rps p50 p90 p99 errors total < <(measure "webhook-get-$name" "$readers" --timeout 30s "$base/order/BENCH-1")
+    wait "$creating"
+    read -r post_rps post_p50 post_p90 post_p99 post_errors post_total <"$work/webhook-post-$name.figures"
+    echo "| $label | $receiver | $rps | $p50 ms | $p99 ms | $post_rps | $post_p99 ms | $((errors + post_errors)) |" \
+        >>"$work/webhook.md"
+    jq -nc --arg mode "$label" --arg webhook "$receiver" --argjson rps "$rps" --argjson p99 "$p99" \
+        --argjson post "$post_rps" --argjson errors "$((errors + post_errors))" \
+        '{kind: "webhook", mode: $mode, webhook: $webhook, route: "GET /order/{id}", requests_per_second: $rps,
+          p99_ms: $p99, create_requests_per_second: $post, non_2xx: $errors}' >>"$work/results.jsonl"
+    stop_gateway
+    stop_receiver
+}
+
+runs() { # case
+    case " $cases " in *" $1 "*) return 0 ;; *) return 1 ;; esac
+}
+
 load_before=$(bench_load)
-rows perrequest "per request"
-rows warm "warm" --warm
-memory_row perrequest "per request"
-memory_row warm "warm" --warm
+if runs throughput; then
+    rows perrequest "per request"
+    rows warm "warm" --warm
+fi
+if runs memory; then
+    memory_row perrequest "per request"
+    memory_row warm "warm" --warm
+fi
+if runs webhook; then
+    webhook_row perrequest-healthy "per request" healthy
+    webhook_row perrequest-silent "per request" silent
+    webhook_row warm-healthy "warm" healthy --warm
+    webhook_row warm-silent "warm" silent --warm
+fi
+
+webhook_table() {
+    cat <<MARKDOWN
+| Mode | Webhook | \`GET\` requests/s | \`GET\` p50 | \`GET\` p99 | \`POST\` requests/s | \`POST\` p99 | Non-2xx |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+$(cat "$work/webhook.md")
+MARKDOWN
+}
+
+if [ "$cases" != "throughput memory webhook" ]; then
+    echo "bench-gateway: only $cases; BENCHMARKS.md is left alone. $(bench_machine_line "$load_before")"
+    if runs webhook; then webhook_table; fi
+    jq -s . "$work/results.jsonl"
+    exit 0
+fi
 
 jq -s --arg at "$(date -u +%Y-%m-%dT%H:%MZ)" '{measured_at: $at, results: .}' "$work/results.jsonl" \
     >"$results_dir/gateway.json"
@@ -176,6 +295,13 @@ sum of the resident sets of the gateway and its function processes, sampled ever
 | Mode | Requests/s | p99 | Non-2xx | Gateway peak | At the end | With functions, peak |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
 $(cat "$work/memory.md")
+
+A slow webhook: a fresh gateway in each mode, with \`ORDER_WEBHOOK_URL\` pointing at a receiver on loopback that
+answers 204 at once (*healthy*), then at one that accepts connections and never answers (*silent*: every attempt
+waits for its 2 s timeout), loaded at the same time by \`wrk -t$threads -c$creators -d$duration\` creating orders and
+\`wrk -t$threads -c$readers -d$duration\` reading one.
+
+$(webhook_table)
 <!-- bench-gateway:end -->
 MARKDOWN
 

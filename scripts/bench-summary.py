@@ -78,6 +78,10 @@ def gateway_targets(gateway):
         ("warm", "rps"): "Warm `GET /order/{id}` at least 3,000 requests/s",
         ("per request", "rps"): "Per-request `GET /order/{id}` at least 400 requests/s",
         ("per request", "p99"): "Per-request `GET /order/{id}` p99 under 50 ms",
+        ("webhook", "per request"): "A webhook that never answers: `GET` p99 within 2× of a healthy webhook's, "
+        "8 clients creating and 2 reading, a process per request",
+        ("webhook", "warm"): "A webhook that never answers: `GET` p99 within 2× of a healthy webhook's, "
+        "8 clients creating and 2 reading, warm",
     }
     if not gateway:
         return [Target(promise) for promise in promises.values()]
@@ -95,6 +99,17 @@ def gateway_targets(gateway):
     rps, p99 = per_request["requests_per_second"], per_request["p99_ms"]
     targets.append(Target(promises[("per request", "rps")], at, f"{rps:,.0f}/s", "≥ 400/s", rps >= 400))
     targets.append(Target(promises[("per request", "p99")], at, ms(p99), "< 50.00 ms", p99 < 50))
+    webhook = {(r["mode"], r["webhook"]): r for r in results if r["kind"] == "webhook"}
+    for mode in ("per request", "warm"):
+        healthy, silent = webhook.get((mode, "healthy")), webhook.get((mode, "silent"))
+        if not healthy or not silent:
+            targets.append(Target(promises[("webhook", mode)]))
+            continue
+        limit = 2 * healthy["p99_ms"]
+        targets.append(
+            Target(
+                promises[("webhook", mode)], at, ms(silent["p99_ms"]), f"≤ 2 × {ms(healthy['p99_ms'])} = {ms(limit)}",
+                silent["p99_ms"] <= limit))
     return targets
 
 

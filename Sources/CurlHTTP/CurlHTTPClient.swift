@@ -22,7 +22,7 @@ public final class CurlHTTPClient {
         Library.functions.easy_cleanup(handle)
     }
 
-    /// Sends `request` and waits for the whole reply.
+    /// Sends `request` and waits for the whole reply, or for as much of its body as the request keeps.
     public func send(_ request: HTTPRequest) -> Result<HTTPReply, HTTPTransportError> {
         let curl = Library.functions
         var functions = curl
@@ -35,7 +35,7 @@ public final class CurlHTTPClient {
         }
         defer { curl.slist_free_all(headerList) }
 
-        let collector = ReplyCollector()
+        let collector = ReplyCollector(bodyLimit: request.replyBodyLimit)
         let context = Unmanaged.passUnretained(collector).toOpaque()
         // libcurl reads a POST body from standard input when the body pointer is NULL, so an empty body still
         // gets a (one-byte, unused) buffer; the size sent is the request's.
@@ -64,7 +64,9 @@ public final class CurlHTTPClient {
             return curl.easy_perform(handle)
         }
 
-        guard code == CURLE_OK else {
+        // The write callback stops the transfer once the body passes its limit: the reply is what came until then.
+        let stoppedAtLimit = code == CURLE_WRITE_ERROR && collector.bodyTruncated
+        guard code == CURLE_OK || stoppedAtLimit else {
             return .failure(
                 HTTPTransportError(
                     code: Self.name(of: code),
@@ -72,7 +74,10 @@ public final class CurlHTTPClient {
         }
         var status = 0
         _ = ccurl_getinfo_long(&functions, handle, CURLINFO_RESPONSE_CODE, &status)
-        return .success(HTTPReply(status: status, headers: collector.headers, body: collector.body))
+        return .success(
+            HTTPReply(
+                status: status, headers: collector.headers, body: collector.body, bodyTruncated: collector.bodyTruncated
+            ))
     }
 
     /// A short stable name for the failures worth telling apart; libcurl's number for the rest.
@@ -89,16 +94,30 @@ public final class CurlHTTPClient {
     }
 }
 
-/// Gathers a reply's body and headers from libcurl's callbacks.
+/// Gathers a reply's body, up to a limit, and its headers from libcurl's callbacks.
 private final class ReplyCollector {
+    let bodyLimit: Int?
     var body: [UInt8] = []
+    var bodyTruncated = false
     var headers: [String: String] = [:]
+
+    init(bodyLimit: Int?) {
+        self.bodyLimit = bodyLimit
+    }
 
     static let collectBody: ccurl_data_callback = { data, size, count, context in
         let collector = Unmanaged<ReplyCollector>.fromOpaque(context!).takeUnretainedValue()
         let length = size * count
-        if let data { collector.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
-        return length
+        guard let data else { return length }
+        let chunk = UnsafeRawBufferPointer(start: data, count: length)
+        guard let limit = collector.bodyLimit, collector.body.count + length > limit else {
+            collector.body.append(contentsOf: chunk)
+            return length
+        }
+        collector.body.append(contentsOf: chunk.prefix(limit - collector.body.count))
+        collector.bodyTruncated = true
+        // Taking less than was given makes libcurl stop the transfer (CURLE_WRITE_ERROR) and close the connection.
+        return 0
     }
 
     static let collectHeader: ccurl_data_callback = { data, size, count, context in

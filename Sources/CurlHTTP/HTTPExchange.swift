@@ -5,18 +5,23 @@ public struct HTTPRequest: Sendable {
     /// Header lines in order, as name and value.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
-    /// The limit on the whole exchange, or `nil` to wait as long as it takes.
+    /// The limit on the whole exchange, the reply's body included, or `nil` to wait as long as it takes.
     public var timeoutMilliseconds: Int?
+    /// The most bytes of the reply's body to keep, or `nil` to keep it all. Once more arrives the exchange stops at
+    /// once: the rest is never read, and the reply is marked ``HTTPReply/bodyTruncated``. A peer that answers with
+    /// an endless or huge body then costs this much memory and no more time.
+    public var replyBodyLimit: Int?
 
     public init(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
-        timeoutMilliseconds: Int? = nil
+        timeoutMilliseconds: Int? = nil, replyBodyLimit: Int? = nil
     ) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.replyBodyLimit = replyBodyLimit
     }
 }
 
@@ -25,12 +30,16 @@ public struct HTTPReply: Sendable, Equatable {
     public var status: Int
     /// Header values by lower-case name.
     public var headers: [String: String]
+    /// The body, or its first ``HTTPRequest/replyBodyLimit`` bytes.
     public var body: [UInt8]
+    /// Whether the body went on past the request's ``HTTPRequest/replyBodyLimit``, so that `body` is only its start.
+    public var bodyTruncated: Bool
 
-    public init(status: Int, headers: [String: String], body: [UInt8]) {
+    public init(status: Int, headers: [String: String], body: [UInt8], bodyTruncated: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.bodyTruncated = bodyTruncated
     }
 }
 

@@ -56,7 +56,9 @@ public struct APIError: Error, Sendable, Equatable {
     public static func unsupportedMediaType(_ contentType: String) -> APIError {
         APIError(
             status: 415, code: "unsupported_media_type",
-            message: "The request body must be JSON, sent as Content-Type: application/json, not \(contentType).")
+            message:
+                "The request body must be JSON, sent as Content-Type: application/json, not \(Excerpt.of(contentType, maximumLength: Excerpt.headerValueLength))."
+        )
     }
 
     /// A 400 for a request header that cannot be read.

@@ -22,7 +22,10 @@ public enum EntityTagCondition: Equatable, Sendable {
             guard opaque.count >= 2, opaque.hasPrefix("\""), opaque.hasSuffix("\""),
                 !opaque.dropFirst().dropLast().contains("\"")
             else {
-                throw .invalidHeader(name, "must be * or quoted entity tags such as \"3\", not \(value)")
+                throw .invalidHeader(
+                    name,
+                    "must be * or quoted entity tags such as \"3\", not \(Excerpt.of(value, maximumLength: Excerpt.headerValueLength))"
+                )
             }
             tags.append(tag)
         }

@@ -13,6 +13,7 @@ public enum FunctionLog {
         public var function: String
         public var requestID: String
         public var method: String
+        /// The request path, cut to its first ``Excerpt/loggedPathLength`` characters when written.
         public var path: String
         public var status: Int
         public var durationMilliseconds: Double
@@ -26,7 +27,7 @@ public enum FunctionLog {
             json.field("function", function)
             json.field("request_id", requestID)
             json.field("method", method)
-            json.field("path", path)
+            json.field("path", Excerpt.of(path, maximumLength: Excerpt.loggedPathLength))
             json.field("status", status)
             json.field("duration_ms", durationMilliseconds)
             json.fieldIfPresent("error_code", errorCode)

@@ -1,17 +1,18 @@
 public import FunctionRuntime
 import OrderDomain
-import OrderStore
+public import OrderStore
 
 /// `GET /order/{id}`: the order with its version as `ETag`; 304 when `If-None-Match` already has it.
 public struct GetOrder: OrderFunction {
-    let context: OrderServiceContext
+    let orders: any OrderDocumentStore
 
-    public init(context: OrderServiceContext) {
-        self.context = context
+    /// Reads from `context.store`.
+    public init(context: OrderServiceContext<some OrderDocumentStore>) {
+        orders = context.store
     }
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
-        let order = try request.orderFromPath(in: context.store)
+        let order = try request.orderFromPath(in: orders)
         if let condition = try EntityTagCondition(header: "If-None-Match", value: request.header("if-none-match")),
             condition.matchesWeakly(order.entityTag)
         {

@@ -1,19 +1,22 @@
 public import FunctionRuntime
 import OrderDomain
-import OrderStore
+public import OrderStore
 
 /// `GET /order/{id}/events`: the order's events, oldest first, each with its delivery state.
 public struct GetOrderEvents: OrderFunction {
-    let context: OrderServiceContext
+    let orders: any OrderDocumentStore
+    let webhookConfigured: Bool
 
-    public init(context: OrderServiceContext) {
-        self.context = context
+    /// Reads from `context.store`.
+    public init(context: OrderServiceContext<some OrderDocumentStore>) {
+        orders = context.store
+        webhookConfigured = context.webhookConfigured
     }
 
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
-        let document = try request.orderDocumentFromPath(in: context.store)
+        let document = try request.orderDocumentFromPath(in: orders)
         let body = EventList(
-            orderID: document.order.id, webhookConfigured: context.webhookConfigured, events: document.events)
+            orderID: document.order.id, webhookConfigured: webhookConfigured, events: document.events)
         return FunctionResponse(
             statusCode: 200, headers: ["Content-Type": "application/json", "ETag": document.order.entityTag],
             body: JSONBody.encode(body))

@@ -45,7 +45,7 @@ extension FunctionRequest {
     /// The order named by the `{id}` path parameter, without its events.
     ///
     /// - Throws: `validation_failed` for an invalid id, `order_not_found` when there is no such order.
-    func orderFromPath(in store: any OrderRepository) throws -> Order {
+    func orderFromPath(in store: any OrderDocumentStore) throws -> Order {
         let id = try orderIDFromPath()
         guard let order = try store.order(id) else { throw OrderError.notFound(id) }
         return order
@@ -54,7 +54,7 @@ extension FunctionRequest {
     /// The stored document of the order named by the `{id}` path parameter.
     ///
     /// - Throws: `validation_failed` for an invalid id, `order_not_found` when there is no such order.
-    func orderDocumentFromPath(in store: any OrderRepository) throws -> OrderDocument {
+    func orderDocumentFromPath(in store: any OrderDocumentStore) throws -> OrderDocument {
         let id = try orderIDFromPath()
         guard let document = try store.get(id) else { throw OrderError.notFound(id) }
         return document

@@ -23,8 +23,8 @@ public struct OrderListQuery: Equatable, Sendable {
         self.after = after
     }
 
-    /// Reads `status`, `shipping_city`, `shipping_country`, `created_from`, `created_to`, `limit` and `cursor`.
-    /// Other parameters are ignored.
+    /// Reads `status`, `shipping_city`, `shipping_country`, `customer_id`, `created_from`, `created_to`, `limit` and
+    /// `cursor`. Other parameters are ignored.
     ///
     /// - Throws: ``OrderError`` `validation_failed` naming every bad parameter (`query.limit`, …).
     public init(parameters: [String: String]) throws(OrderError) {
@@ -35,7 +35,9 @@ public struct OrderListQuery: Equatable, Sendable {
             filter.status = OrderStatus(rawValue: text)
             if filter.status == nil {
                 issues.append(
-                    FieldIssue(field: "query.status", message: "must be one of \(OrderStatus.allNames), not '\(text)'"))
+                    FieldIssue(
+                        field: "query.status",
+                        message: "must be one of \(OrderStatus.allNames), not '\(TextRules.excerpt(text))'"))
             }
         }
         for (name, keyPath) in [("shipping_city", \OrderFilter.shippingCity), ("shipping_country", \.shippingCountry)] {
@@ -50,8 +52,17 @@ public struct OrderListQuery: Equatable, Sendable {
                     FieldIssue(
                         field: "query.\(name)", message: "must be at most \(OrderLimits.addressFieldLength) characters")
                 )
+            } else if let problem = TextRules.problem(inFreeText: text) {
+                issues.append(FieldIssue(field: "query.\(name)", message: problem))
             } else {
                 filter[keyPath: keyPath] = text
+            }
+        }
+        if let text = parameters["customer_id"] {
+            if let problem = Customer.problem(withID: text) {
+                issues.append(FieldIssue(field: "query.customer_id", message: problem))
+            } else {
+                filter.customerID = text
             }
         }
         for (name, keyPath) in [("created_from", \OrderFilter.createdFrom), ("created_to", \.createdBefore)] {
@@ -62,7 +73,9 @@ public struct OrderListQuery: Equatable, Sendable {
                 issues.append(
                     FieldIssue(
                         field: "query.\(name)",
-                        message: "must be an RFC 3339 date-time such as 2026-11-25T09:30:00Z, not '\(text)'"))
+                        message:
+                            "must be an RFC 3339 date-time such as 2026-11-25T09:30:00Z, not '\(TextRules.excerpt(text))'"
+                    ))
                 continue
             }
             filter[keyPath: keyPath] = time
@@ -79,7 +92,8 @@ public struct OrderListQuery: Equatable, Sendable {
                 issues.append(
                     FieldIssue(
                         field: "query.limit",
-                        message: "must be a whole number from 1 to \(Self.maximumLimit), not '\(text)'"))
+                        message:
+                            "must be a whole number from 1 to \(Self.maximumLimit), not '\(TextRules.excerpt(text))'"))
             }
         }
 

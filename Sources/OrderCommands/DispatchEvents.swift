@@ -12,11 +12,17 @@ public struct DispatchEvents: EventHandler {
     /// How long one run may take before it stops starting new orders, when the invocation has no deadline.
     let budgetMilliseconds: Int64
 
+    /// A dispatcher posting with `events`, starting no new order after `budgetMilliseconds` when the invocation
+    /// has no deadline of its own.
     public init(events: EventPublisher, budgetMilliseconds: Int64 = 50_000) {
         self.events = events
         self.budgetMilliseconds = budgetMilliseconds
     }
 
+    /// Delivers what is due and answers with the run's summary; without a webhook, delivers nothing.
+    ///
+    /// - Throws: when libcurl cannot be loaded, or the store fails (``StoreError``); what was delivered before stays
+    ///   recorded.
     public func handle(event: [UInt8], context invocation: InvocationContext) throws -> String {
         guard let deliverer = try events.makeDeliverer(within: invocation) else {
             return JSONBody.encode(Result(webhookConfigured: false, summary: EventDispatcher.Summary()))
@@ -25,7 +31,7 @@ public struct DispatchEvents: EventHandler {
         let budget = Int64(
             invocation.budget(wanting: Int(budgetMilliseconds), margin: events.webhook.timeoutMilliseconds + 500))
         let deadline = Timestamp.monotonicNanoseconds() + budget * 1_000_000
-        var dispatcher = EventDispatcher(deliverer: deliverer, store: events.context.store)
+        var dispatcher = EventDispatcher(deliverer: deliverer, store: events.store)
         let summary = try dispatcher.run { Timestamp.monotonicNanoseconds() < deadline }
         return JSONBody.encode(Result(webhookConfigured: true, summary: summary))
     }

@@ -10,6 +10,8 @@ public struct IdempotencySettings: Equatable, Sendable {
     /// (`ORDER_IDEMPOTENCY_LEASE_SECONDS`, default 60 s: longer than any function may run).
     public var leaseSeconds: Int64
 
+    /// Settings as given, in seconds, unchecked: at zero or less, every key is forgotten, or every lease runs out,
+    /// at once. ``fromEnvironment()`` refuses such values.
     public init(timeToLiveSeconds: Int64 = 86_400, leaseSeconds: Int64 = 60) {
         self.timeToLiveSeconds = timeToLiveSeconds
         self.leaseSeconds = leaseSeconds

@@ -1,6 +1,6 @@
 public import FunctionRuntime
 public import OrderAPI
-import OrderStore
+public import OrderStore
 import Timestamps
 
 /// The `reindex` function: rebuilds every index of the store from the documents, and forgets idempotency keys past
@@ -9,18 +9,27 @@ import Timestamps
 /// Safe to run at any time, while requests are served. Its input (a scheduled event, or `{}`) is not read; it
 /// answers with what it found and did.
 public struct Reindex: EventHandler {
-    let context: OrderServiceContext
+    let store: any ReindexableStore & IdempotencyRecordStore
+    let now: @Sendable () -> Timestamp
     let idempotency: IdempotencySettings
 
-    public init(context: OrderServiceContext, idempotency: IdempotencySettings = IdempotencySettings()) {
-        self.context = context
+    /// Maintains `context.store`, forgetting idempotency keys older than `idempotency` keeps them.
+    public init(
+        context: OrderServiceContext<some ReindexableStore & IdempotencyRecordStore>,
+        idempotency: IdempotencySettings = IdempotencySettings()
+    ) {
+        store = context.store
+        now = context.now
         self.idempotency = idempotency
     }
 
+    /// Rebuilds, forgets, and answers with the ``ReindexReport``.
+    ///
+    /// - Throws: ``StoreError`` when the store fails; what was repaired before stays repaired.
     public func handle(event: [UInt8], context invocation: InvocationContext) throws -> String {
-        var report = try context.store.reindex()
-        let now = context.now()
-        report.expiredIdempotencyRecords = try context.store.forgetIdempotencyRecords(
+        var report = try store.reindex()
+        let now = self.now()
+        report.expiredIdempotencyRecords = try store.forgetIdempotencyRecords(
             createdBefore: now.adding(milliseconds: -idempotency.timeToLiveSeconds * 1000), now: now)
         return JSONBody.encode(report)
     }

@@ -50,6 +50,7 @@ public enum JSONValue: Equatable, Sendable {
 }
 
 extension JSONValue: Decodable {
+    /// Reads any JSON value; numbers become `Decimal`, so amounts keep every digit the client sent.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {

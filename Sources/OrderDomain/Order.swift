@@ -3,16 +3,27 @@ public import Timestamps
 
 /// An order as the service stores and returns it.
 ///
-/// Orders are made by ``init(draft:id:at:)`` and change only through ``advance(to:at:)``, so the
-/// fields the service owns (`version`, timestamps, `statusHistory`) always agree with each other.
+/// Orders are made by ``init(draft:id:at:by:)`` and change only through ``advance(to:shipment:at:by:)`` and
+/// ``cancel(_:note:at:by:)``, so the fields the service owns (`version`, timestamps, `statusHistory`, `shipment`,
+/// `cancellation`) always agree with each other.
 public struct Order: Codable, Equatable, Sendable {
     public let id: OrderID
     public private(set) var status: OrderStatus
     /// The sum of `price × quantity` over ``orderLines``, computed exactly.
     public let amount: Decimal
+    /// The currency of ``amount`` and of every price.
+    public let currency: Currency
     public let orderLines: [OrderLine]
     public let shippingAddress: Address
     public let billingAddress: Address
+    /// Whose order it is, when the shop said.
+    public let customer: Customer?
+    /// The shop's own keys, stored and returned as given.
+    public let metadata: [String: String]?
+    /// The carrier and tracking of the order, once a change to `shipped` or `in_transit` gave them.
+    public private(set) var shipment: Shipment?
+    /// Why and when the order was cancelled; only on cancelled orders.
+    public private(set) var cancellation: Cancellation?
     /// 1 when created, one more for every change. Served as the order's `ETag`.
     public private(set) var version: Int
     public let createdAt: Timestamp
@@ -21,10 +32,11 @@ public struct Order: Codable, Equatable, Sendable {
     public private(set) var statusHistory: [StatusChange]
 
     enum CodingKeys: String, CodingKey {
-        case id, status, amount
+        case id, status, amount, currency
         case orderLines = "order_lines"
         case shippingAddress = "shipping_address"
         case billingAddress = "billing_address"
+        case customer, metadata, shipment, cancellation
         case version
         case createdAt = "created_at"
         case updatedAt = "updated_at"
@@ -36,23 +48,50 @@ public struct Order: Codable, Equatable, Sendable {
         self.id = id
         status = .initial
         amount = draft.amount
+        currency = draft.currency
         orderLines = draft.orderLines
         shippingAddress = draft.shippingAddress
         billingAddress = draft.billingAddress
+        customer = draft.customer
+        metadata = draft.metadata
         version = 1
         createdAt = time
         updatedAt = time
         statusHistory = [StatusChange(status: .initial, enteredAt: time, actor: actor)]
+    }
+
+    /// Reads a stored or sent order. One stored before orders had a currency is in the currency a decoder's
+    /// ``Currency/defaultCurrencyKey`` names (the default of the process reading it), or in euros.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(OrderID.self, forKey: .id)
+        status = try container.decode(OrderStatus.self, forKey: .status)
+        amount = try container.decode(Decimal.self, forKey: .amount)
+        currency =
+            try container.decodeIfPresent(Currency.self, forKey: .currency)
+            ?? decoder.userInfo[Currency.defaultCurrencyKey] as? Currency ?? .euro
+        orderLines = try container.decode([OrderLine].self, forKey: .orderLines)
+        shippingAddress = try container.decode(Address.self, forKey: .shippingAddress)
+        billingAddress = try container.decode(Address.self, forKey: .billingAddress)
+        customer = try container.decodeIfPresent(Customer.self, forKey: .customer)
+        metadata = try container.decodeIfPresent([String: String].self, forKey: .metadata)
+        shipment = try container.decodeIfPresent(Shipment.self, forKey: .shipment)
+        cancellation = try container.decodeIfPresent(Cancellation.self, forKey: .cancellation)
+        version = try container.decode(Int.self, forKey: .version)
+        createdAt = try container.decode(Timestamp.self, forKey: .createdAt)
+        updatedAt = try container.decode(Timestamp.self, forKey: .updatedAt)
+        statusHistory = try container.decode([StatusChange].self, forKey: .statusHistory)
     }
 }
 
 /// One line of an order: a quantity of one item at a unit price.
 public struct OrderLine: Codable, Equatable, Sendable {
     public var sku: String
-    /// The unit price, at most two fraction digits.
+    /// The unit price, with at most as many fraction digits as the order's currency has minor units.
     public var price: Decimal
     public var quantity: Int
 
+    /// A line as given; ``OrderDraft`` is what checks lines.
     public init(sku: String, price: Decimal, quantity: Int) {
         self.sku = sku
         self.price = price
@@ -80,6 +119,7 @@ public struct Address: Codable, Equatable, Sendable {
         case email, company, phone, line1, line2, line3, city, country, zip
     }
 
+    /// An address with every field empty.
     public init() {}
 }
 
@@ -87,6 +127,8 @@ public struct Address: Codable, Equatable, Sendable {
 public struct StatusChange: Codable, Equatable, Sendable {
     public var status: OrderStatus
     public var enteredAt: Timestamp
+    /// The order's shipment as this change left it, on the changes that set or updated it.
+    public var shipment: Shipment?
     /// Who made the change: the verified token's `sub`, or its `client_id` for a machine client; `nil` when no
     /// authorizer ran (and in documents written before changes were attributed).
     public var actor: String?
@@ -94,47 +136,85 @@ public struct StatusChange: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case status
         case enteredAt = "entered_at"
+        case shipment
         case actor
     }
 
-    public init(status: OrderStatus, enteredAt: Timestamp, actor: String? = nil) {
+    /// The order entered `status` at `enteredAt`.
+    public init(status: OrderStatus, enteredAt: Timestamp, shipment: Shipment? = nil, actor: String? = nil) {
         self.status = status
         self.enteredAt = enteredAt
+        self.shipment = shipment
         self.actor = actor
     }
 
+    /// Reads a stored entry; one stored before changes were attributed reads with `actor` `nil`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         status = try container.decode(OrderStatus.self, forKey: .status)
         enteredAt = try container.decode(Timestamp.self, forKey: .enteredAt)
+        shipment = try container.decodeIfPresent(Shipment.self, forKey: .shipment)
         // Entries stored before changes were attributed have no `actor`: they read as unattributed.
         actor = try container.decodeIfPresent(String.self, forKey: .actor)
     }
 
+    /// Writes the entry, `actor` as `null` when no authorizer ran.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(status, forKey: .status)
         try container.encode(enteredAt, forKey: .enteredAt)
+        try container.encodeIfPresent(shipment, forKey: .shipment)
         // Written even when nil: `"actor": null` says "no authorizer ran", a missing key says nothing.
         try container.encode(actor, forKey: .actor)
     }
 }
 
 extension Order {
-    /// Moves the order to `target` if that is the next status of the flow, recording `actor` as who did it.
+    /// Moves the order to `target` if that is the next status of the flow, recording `actor` as who did it;
+    /// `cancelled` cancels it for reason `other` (see ``cancel(_:note:at:by:)``).
     ///
-    /// - Returns: `true` if the order changed; `false` if it already has `target`, which is a no-op.
-    /// - Throws: ``OrderError`` `invalid_transition` for any other status; the order is left unchanged.
+    /// A move to `shipped` may carry a `shipment`, and one to `in_transit` may update its fields.
+    /// - Returns: `true` if the order changed; `false` if it already has `target` (and the shipment sent, if any,
+    ///   changes nothing), which is a no-op.
+    /// - Throws: ``OrderError`` `invalid_transition` for any other status, or a shipment sent again with other
+    ///   fields; the order is left unchanged.
     @discardableResult
-    public mutating func advance(to target: OrderStatus, at time: Timestamp, by actor: String? = nil)
-        throws(OrderError) -> Bool
-    {
-        if target == status { return false }
+    public mutating func advance(
+        to target: OrderStatus, shipment update: Shipment? = nil, at time: Timestamp, by actor: String? = nil
+    ) throws(OrderError) -> Bool {
+        if target == .cancelled, status != .cancelled { return try cancel(.other, note: nil, at: time, by: actor) }
+        let updatedShipment = update.map { shipment?.updated(by: $0) ?? $0 }
+        if target == status {
+            guard updatedShipment == nil || updatedShipment == shipment else {
+                throw .shipmentNotChangeable(order: id, status: status)
+            }
+            return false
+        }
         guard target == status.next else { throw .invalidTransition(order: id, from: status, to: target) }
         status = target
         version += 1
         updatedAt = time
-        statusHistory.append(StatusChange(status: target, enteredAt: time, actor: actor))
+        if let updatedShipment { shipment = updatedShipment }
+        statusHistory.append(StatusChange(status: target, enteredAt: time, shipment: updatedShipment, actor: actor))
+        return true
+    }
+
+    /// Cancels the order, if it has not shipped, recording `actor` as who did it.
+    ///
+    /// - Returns: `true` if the order changed; `false` if it was cancelled already (whatever the reason then),
+    ///   which is a no-op.
+    /// - Throws: ``OrderError`` `invalid_transition` once the order has shipped; the order is left unchanged.
+    @discardableResult
+    public mutating func cancel(
+        _ reason: Cancellation.Reason, note: String?, at time: Timestamp, by actor: String? = nil
+    ) throws(OrderError) -> Bool {
+        if status == .cancelled { return false }
+        guard !status.hasShipped else { throw .invalidTransition(order: id, from: status, to: .cancelled) }
+        status = .cancelled
+        version += 1
+        updatedAt = time
+        cancellation = Cancellation(reason: reason, note: note, cancelledAt: time)
+        statusHistory.append(StatusChange(status: .cancelled, enteredAt: time, actor: actor))
         return true
     }
 
@@ -144,8 +224,9 @@ extension Order {
     /// The order as it stood right after the change that made `version`.
     ///
     /// Every version after the first is one status change, so the order at version `v` is the current one with
-    /// its history cut after `v` entries. Events use this to carry the order as it was after their change, without
-    /// storing a copy of the whole order per event.
+    /// its history cut after `v` entries, its shipment the last one that history gave, and no cancellation unless
+    /// `v` is the cancellation (always the last change). Events use this to carry the order as it was after their
+    /// change, without storing a copy of the whole order per event.
     public func asOf(version: Int) -> Order {
         guard version >= 1, version < self.version else { return self }
         var past = self
@@ -153,6 +234,8 @@ extension Order {
         past.status = past.statusHistory[version - 1].status
         past.version = version
         past.updatedAt = past.statusHistory[version - 1].enteredAt
+        past.shipment = past.statusHistory.last { $0.shipment != nil }?.shipment
+        past.cancellation = nil
         return past
     }
 }

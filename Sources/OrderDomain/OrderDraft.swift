@@ -4,20 +4,30 @@ public import FoundationEssentials
 public struct OrderDraft: Equatable, Sendable {
     /// The id the client chose, or `nil` to have the service assign one.
     public var id: OrderID?
+    public var currency: Currency
     public var orderLines: [OrderLine]
     public var shippingAddress: Address
     public var billingAddress: Address
+    public var customer: Customer?
+    public var metadata: [String: String]?
 
     /// The exact total of the lines.
     public var amount: Decimal {
         orderLines.reduce(Decimal(0)) { $0 + $1.price * Decimal($1.quantity) }
     }
 
-    public init(id: OrderID?, orderLines: [OrderLine], shippingAddress: Address, billingAddress: Address) {
+    /// A draft as given, unchecked: ``init(json:defaultCurrency:)`` is the one that validates a request.
+    public init(
+        id: OrderID?, currency: Currency = .euro, orderLines: [OrderLine], shippingAddress: Address,
+        billingAddress: Address, customer: Customer? = nil, metadata: [String: String]? = nil
+    ) {
         self.id = id
+        self.currency = currency
         self.orderLines = orderLines
         self.shippingAddress = shippingAddress
         self.billingAddress = billingAddress
+        self.customer = customer
+        self.metadata = metadata
     }
 }
 
@@ -27,7 +37,6 @@ public enum OrderLimits {
     public static let skuLength = 1...64
     public static let quantity = 1...1_000_000
     public static let maximumPrice = Decimal(string: "99999999.99")!
-    public static let priceFractionDigits = 2
     public static let addressFieldLength = 256
 
     /// The length of a text field as the limits count it: in Unicode code points, as JSON Schema's `maxLength` does.
@@ -42,10 +51,11 @@ extension OrderDraft {
     ///
     /// Unknown fields are ignored. `id` may be a string or a whole number (`2` and `"2"` name the same
     /// order). `status`, if present, must be `pending_confirmation`. `amount`, if present, must equal
-    /// the sum of the lines.
+    /// the sum of the lines. `currency`, left out, is `defaultCurrency`; prices have at most as many decimals as
+    /// the currency has minor units.
     ///
     /// - Throws: ``OrderError`` `validation_failed` (or `amount_mismatch` when that is the only problem).
-    public init(json: JSONValue) throws(OrderError) {
+    public init(json: JSONValue, defaultCurrency: Currency = .euro) throws(OrderError) {
         var issues = FieldIssues()
         guard case .object(let body) = json else {
             throw .invalidFields([FieldIssue(field: "body", message: "must be a JSON object, not \(json.typeName)")])
@@ -59,6 +69,8 @@ extension OrderDraft {
                 "a new order always starts at \(OrderStatus.initial.rawValue); leave status out or send that")
         }
 
+        let currency = Currency.read(body["currency"], default: defaultCurrency, into: &issues)
+
         let issuesBeforeLines = issues.all.count
         var lines: [OrderLine] = []
         switch body["order_lines"] {
@@ -71,7 +83,9 @@ extension OrderDraft {
                     "must have 1 to \(OrderLimits.orderLines.upperBound) lines, not \(items.count)")
             }
             for (index, item) in items.prefix(OrderLimits.orderLines.upperBound).enumerated() {
-                if let line = OrderLine.read(item, field: "order_lines[\(index)]", into: &issues) {
+                if let line = OrderLine.read(
+                    item, field: "order_lines[\(index)]", currency: currency ?? defaultCurrency, into: &issues)
+                {
                     lines.append(line)
                 }
             }
@@ -82,9 +96,12 @@ extension OrderDraft {
 
         let shipping = Address.read(body["shipping_address"], field: "shipping_address", into: &issues)
         let billing = Address.read(body["billing_address"], field: "billing_address", into: &issues)
+        let customer = Customer.read(body["customer"], field: "customer", into: &issues)
+        let metadata = Metadata.read(body["metadata"], field: "metadata", into: &issues)
 
         let draft = OrderDraft(
-            id: id, orderLines: lines, shippingAddress: shipping ?? Address(), billingAddress: billing ?? Address())
+            id: id, currency: currency ?? defaultCurrency, orderLines: lines, shippingAddress: shipping ?? Address(),
+            billingAddress: billing ?? Address(), customer: customer, metadata: metadata)
 
         var amountMismatch: OrderError?
         switch body["amount"] {
@@ -152,7 +169,9 @@ extension OrderID {
 }
 
 extension OrderLine {
-    static func read(_ value: JSONValue, field: String, into issues: inout FieldIssues) -> OrderLine? {
+    static func read(_ value: JSONValue, field: String, currency: Currency, into issues: inout FieldIssues)
+        -> OrderLine?
+    {
         guard case .object(let fields) = value else {
             issues.add(field, "must be an object with sku, price and quantity, not \(value.typeName)")
             return nil
@@ -162,7 +181,7 @@ extension OrderLine {
         var sku = ""
         switch fields["sku"] {
         case .string(let text)? where OrderLimits.skuLength.contains(OrderLimits.length(of: text)):
-            sku = text
+            if issues.checkFreeText(text, field: "\(field).sku") { sku = text }
         case .string?:
             issues.add("\(field).sku", "must be 1 to \(OrderLimits.skuLength.upperBound) characters")
         case nil, .null?:
@@ -178,16 +197,19 @@ extension OrderLine {
                 issues.add("\(field).price", "must not be negative")
             } else if number > OrderLimits.maximumPrice {
                 issues.add("\(field).price", "must be at most \(OrderLimits.maximumPrice)")
-            } else if number.fractionDigitCount > OrderLimits.priceFractionDigits {
+            } else if number.fractionDigitCount > currency.minorUnits {
                 issues.add(
-                    "\(field).price", "must have at most 2 decimal places (\(number) has \(number.fractionDigitCount))")
+                    "\(field).price",
+                    "must have at most \(currency.minorUnits) decimal places in \(currency) (\(number) has "
+                        + "\(number.fractionDigitCount))")
             } else {
                 price = number
             }
         case .outOfRangeNumber?:
             issues.add(
                 "\(field).price",
-                "must be a number from 0 to \(OrderLimits.maximumPrice) with at most 2 decimal places, not one this large "
+                "must be a number from 0 to \(OrderLimits.maximumPrice) with at most \(currency.minorUnits) decimal places, "
+                    + "not one this large "
                     + "or this small")
         case nil, .null?:
             issues.add("\(field).price", "is required")
@@ -213,6 +235,26 @@ extension OrderLine {
         }
 
         return issues.all.count == before ? OrderLine(sku: sku, price: price, quantity: quantity) : nil
+    }
+}
+
+extension Currency {
+    /// Reads `currency`: an ISO 4217 alphabetic code; `defaultCurrency` when absent, `nil` when invalid.
+    static func read(_ value: JSONValue?, default defaultCurrency: Currency, into issues: inout FieldIssues)
+        -> Currency?
+    {
+        switch value {
+        case nil, .null?:
+            return defaultCurrency
+        case .string(let code)?:
+            if let currency = Currency(code: code) { return currency }
+            let upper = code.uppercased()
+            let hint = upper != code && Currency(code: upper) != nil ? "; write it in capitals, \(upper)" : ""
+            issues.add("currency", "must be an ISO 4217 alphabetic code such as EUR, USD or JPY, not '\(code)'\(hint)")
+        case let other?:
+            issues.add("currency", "must be a string, an ISO 4217 alphabetic code such as EUR, not \(other.typeName)")
+        }
+        return nil
     }
 }
 
@@ -249,6 +291,8 @@ extension Address {
                 issues.add("\(field).\(name)", "must be at most \(OrderLimits.addressFieldLength) characters")
             } else if requiredFields.contains(name), text.allSatisfy(\.isWhitespace) {
                 issues.add("\(field).\(name)", "is required and must not be empty")
+            } else {
+                issues.checkFreeText(text, field: "\(field).\(name)")
             }
             address[keyPath: keyPath] = text
         }

@@ -33,6 +33,7 @@ public struct OrderError: Error, Equatable, Sendable {
     /// Every invalid field, for ``Code/validationFailed`` and ``Code/amountMismatch``.
     public var details: [FieldIssue]
 
+    /// An error with its code and a message for the client; prefer the named constructors below, which word each message.
     public init(_ code: Code, _ message: String, details: [FieldIssue] = []) {
         self.code = code
         self.message = message
@@ -45,6 +46,7 @@ public struct FieldIssue: Codable, Equatable, Sendable {
     public var field: String
     public var message: String
 
+    /// The issue of `field` (a path such as `order_lines[2].quantity`), with what to fix.
     public init(field: String, message: String) {
         self.field = field
         self.message = message
@@ -83,22 +85,37 @@ extension OrderError {
             details: [FieldIssue(field: "amount", message: message)])
     }
 
+    /// No order has `id`.
     public static func notFound(_ id: OrderID) -> OrderError {
         OrderError(.orderNotFound, "No order has id '\(id)'.")
     }
 
+    /// The order `id` exists but has no event `eventID`.
     public static func eventNotFound(_ eventID: String, order id: OrderID) -> OrderError {
-        OrderError(.eventNotFound, "Order '\(id)' has no event with id '\(eventID)'; GET /order/\(id)/events lists them.")
+        OrderError(
+            .eventNotFound, "Order '\(id)' has no event with id '\(eventID)'; GET /order/\(id)/events lists them.")
     }
 
+    /// An order with `id` exists already, so a create with that id is refused.
     public static func exists(_ id: OrderID) -> OrderError {
         OrderError(
             .orderExists, "An order with id '\(id)' already exists; send another id, or none to have one assigned.")
     }
 
+    /// The order cannot move from `current` to `target`; the message names the one status it can move to.
     public static func invalidTransition(order id: OrderID, from current: OrderStatus, to target: OrderStatus)
         -> OrderError
     {
+        if current == .cancelled {
+            return OrderError(
+                .invalidTransition,
+                "Order '\(id)' is cancelled, which is final; it cannot move to \(target.rawValue).")
+        }
+        if target == .cancelled {
+            return OrderError(
+                .invalidTransition,
+                "Order '\(id)' has shipped (it is \(current.rawValue)), so it can no longer be cancelled.")
+        }
         guard let next = current.next else {
             return OrderError(
                 .invalidTransition,
@@ -110,10 +127,20 @@ extension OrderError {
             "Order '\(id)' is \(current.rawValue) and can only move to \(next.rawValue), not to \(target.rawValue).")
     }
 
+    /// A shipment sent again with the status the order already has, but with other fields: only the move to the
+    /// next status may change a shipment.
+    public static func shipmentNotChangeable(order id: OrderID, status: OrderStatus) -> OrderError {
+        OrderError(
+            .invalidTransition,
+            "Order '\(id)' is \(status.rawValue) already, and its shipment changes only with the move to "
+                + "\(status.next.map(\.rawValue) ?? "the next status"); send the shipment as it is, or none.")
+    }
+
+    /// `If-Match` named `expected`, but the order is at version `current`.
     public static func versionMismatch(order id: OrderID, current: Int, expected: [String]) -> OrderError {
         OrderError(
             .versionMismatch,
-            "Order '\(id)' is at version \(current), but If-Match asked for \(expected.joined(separator: " or ")); "
+            "Order '\(id)' is at version \(current), but If-Match asked for \(TextRules.excerpt(expected.joined(separator: " or "))); "
                 + "read the order again and retry with If-Match: \"\(current)\".")
     }
 }

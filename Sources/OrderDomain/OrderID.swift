@@ -16,8 +16,10 @@ public struct OrderID: Hashable, Comparable, Sendable, CustomStringConvertible {
         rawValue = text
     }
 
+    /// The id itself.
     public var description: String { rawValue }
 
+    /// By the bytes of the ids: generated ids sort by creation time.
     public static func < (lhs: OrderID, rhs: OrderID) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// What a valid id looks like, for error messages.
@@ -49,6 +51,9 @@ extension OrderID {
 }
 
 extension OrderID: Codable {
+    /// Reads the id from a JSON string.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` when the string is not a valid id.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
@@ -58,6 +63,7 @@ extension OrderID: Codable {
         self = id
     }
 
+    /// Writes the id as a JSON string.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)

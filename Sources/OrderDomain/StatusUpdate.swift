@@ -2,15 +2,20 @@
 public struct StatusUpdate: Equatable, Sendable {
     public var id: OrderID
     public var status: OrderStatus
+    /// The carrier and tracking, sent with `shipped` or `in_transit` only.
+    public var shipment: Shipment?
 
-    public init(id: OrderID, status: OrderStatus) {
+    /// An update as given; ``init(json:pathID:)`` is the one that reads a request.
+    public init(id: OrderID, status: OrderStatus, shipment: Shipment? = nil) {
         self.id = id
         self.status = status
+        self.shipment = shipment
     }
 
-    /// Reads `{"id": …, "status": …}`, or `{"status": …}` when the id comes from the path.
+    /// Reads `{"id": …, "status": …, "shipment": …}`, or the same without `id` when the id comes from the path.
     ///
-    /// When both the path and the body name an id, they must agree.
+    /// When both the path and the body name an id, they must agree. `status` `cancelled` is a cancellation for
+    /// reason `other`.
     /// - Throws: ``OrderError`` `validation_failed` listing every problem.
     public init(json: JSONValue, pathID: String?) throws(OrderError) {
         var issues = FieldIssues()
@@ -37,15 +42,22 @@ public struct StatusUpdate: Equatable, Sendable {
         switch body["status"] {
         case .string(let name)?:
             status = OrderStatus(rawValue: name)
-            if status == nil { issues.add("status", "must be one of \(OrderStatus.allNames), not '\(name)'") }
+            if status == nil {
+                issues.add("status", "must be one of \(OrderStatus.allNames), not '\(TextRules.excerpt(name))'")
+            }
         case nil, .null?:
             issues.add("status", "is required: one of \(OrderStatus.allNames)")
         case let other?:
             issues.add("status", "must be a string, one of \(OrderStatus.allNames), not \(other.typeName)")
         }
 
+        let shipment = Shipment.read(body["shipment"], field: "shipment", into: &issues)
+        if body["shipment"] != nil, body["shipment"] != .null, let status, !status.takesShipment {
+            issues.add("shipment", "can be sent only with status shipped or in_transit, not \(status.rawValue)")
+        }
+
         guard let id, let status, issues.isEmpty else { throw .invalidFields(issues.all) }
-        self.init(id: id, status: status)
+        self.init(id: id, status: status, shipment: shipment)
     }
 }
 

@@ -5,6 +5,9 @@ public import Timestamps
 public enum ULID {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
+    /// A ULID for `time`, its random part from `generator` (seeded generators give repeatable ids).
+    ///
+    /// Two ids made in the same millisecond sort in no particular order.
     public static func generate(at time: Timestamp, using generator: inout some RandomNumberGenerator) -> String {
         var characters = [UInt8](repeating: 0, count: 26)
         var millis = UInt64(max(0, time.millisecondsSinceEpoch))
@@ -18,6 +21,7 @@ public enum ULID {
         return String(decoding: characters, as: UTF8.self)
     }
 
+    /// A ULID for `time`, with the system's random number generator.
     public static func generate(at time: Timestamp) -> String {
         var generator = SystemRandomNumberGenerator()
         return generate(at: time, using: &generator)

@@ -27,6 +27,8 @@ public struct CloudEvent: Encodable, Sendable {
         var orderID: OrderID
         var status: OrderStatus
         var previousStatus: OrderStatus?
+        /// Why the order was cancelled, in `order_cancelled` events only.
+        var reason: Cancellation.Reason?
         var version: Int
         /// Who made the change, as its `status_history` entry records it; `null` when no authorizer ran.
         var actor: String?
@@ -36,7 +38,7 @@ public struct CloudEvent: Encodable, Sendable {
             case orderID = "order_id"
             case status
             case previousStatus = "previous_status"
-            case version, actor, order
+            case reason, version, actor, order
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -44,6 +46,7 @@ public struct CloudEvent: Encodable, Sendable {
             try container.encode(orderID, forKey: .orderID)
             try container.encode(status, forKey: .status)
             try container.encode(previousStatus, forKey: .previousStatus)  // null for order_added, not absent
+            try container.encodeIfPresent(reason, forKey: .reason)
             try container.encode(version, forKey: .version)
             try container.encode(actor, forKey: .actor)  // null when unattributed, not absent
             try container.encode(order, forKey: .order)
@@ -59,8 +62,8 @@ public struct CloudEvent: Encodable, Sendable {
         time = event.occurredAt.description
         let order = currentOrder.asOf(version: event.version)
         data = Payload(
-            orderID: event.orderID, status: event.status, previousStatus: event.previousStatus, version: event.version,
-            actor: order.statusHistory.last?.actor, order: order)
+            orderID: event.orderID, status: event.status, previousStatus: event.previousStatus, reason: event.reason,
+            version: event.version, actor: order.statusHistory.last?.actor, order: order)
     }
 
     /// The JSON bytes sent as the request body.

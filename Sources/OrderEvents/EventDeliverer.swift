@@ -14,25 +14,36 @@ public import Timestamps
 ///   and after the last attempt it goes to the dead letters with its last error.
 /// - Retries keep the event id and are signed again with a fresh timestamp.
 public struct EventDeliverer {
-    let store: any OrderRepository
+    let store: any OrderDocumentStore & EventOutbox
     let configuration: WebhookConfiguration
     let url: String
     let transport: any WebhookTransport
+    /// Where each attempt's outcome is recorded for the deliveries after a response, or `nil` for nowhere.
+    let health: WebhookHealth?
     let now: () -> Timestamp
     var random: any RandomNumberGenerator
 
-    /// A deliverer for `configuration`, which must name a URL.
+    /// A deliverer for `configuration`, which must name a URL. With `health`, every attempt marks the webhook
+    /// unhealthy when it times out and clears the mark otherwise; the deliverer itself attempts regardless (whoever
+    /// calls it decides whether to, with ``WebhookHealth/verdict(urlHost:probeMilliseconds:now:)``).
     public init(
-        store: any OrderRepository, configuration: WebhookConfiguration, transport: any WebhookTransport,
-        now: @escaping () -> Timestamp = { .now() }, random: any RandomNumberGenerator = SystemRandomNumberGenerator()
+        store: any OrderDocumentStore & EventOutbox, configuration: WebhookConfiguration,
+        transport: any WebhookTransport,
+        health: WebhookHealth? = nil, now: @escaping () -> Timestamp = { .now() },
+        random: any RandomNumberGenerator = SystemRandomNumberGenerator()
     ) {
         self.store = store
         self.configuration = configuration
         url = configuration.url ?? ""
         self.transport = transport
+        self.health = health
         self.now = now
         self.random = random
     }
+
+    /// The most of a webhook's reply body read: only its status and headers count, so the rest is not read at
+    /// all, and a receiver answering with a huge body costs neither memory nor time.
+    static let replyBodyLimit = 1024
 
     /// What one call delivered.
     public struct Report: Sendable, Equatable, Encodable {
@@ -103,12 +114,15 @@ public struct EventDeliverer {
         let result = transport.send(
             HTTPRequest(
                 method: "POST", url: url, headers: headers, body: body,
-                timeoutMilliseconds: configuration.timeoutMilliseconds))
+                timeoutMilliseconds: configuration.timeoutMilliseconds, replyBodyLimit: Self.replyBodyLimit))
         let duration = Double(Timestamp.monotonicNanoseconds() - started) / 1_000_000
 
         var delivery = event.delivery
         delivery.attempts += 1
         let time = now()
+        health?.record(
+            timedOut: result.failureCode == "timeout", error: result.failureDescription ?? "",
+            urlHost: configuration.loggableHost, now: time)
         switch result {
         case .success(let reply) where (200..<300).contains(reply.status):
             delivery.state = .delivered
@@ -137,7 +151,7 @@ public struct EventDeliverer {
         FunctionLog.write(
             "webhook_delivery", level: delivery.state == .delivered ? "info" : "warning",
             fields: AttemptLog(
-                eventID: event.id, orderID: event.orderID.rawValue, urlHost: Self.host(of: url),
+                eventID: event.id, orderID: event.orderID.rawValue, urlHost: configuration.loggableHost,
                 httpStatus: (try? result.get())?.status, curlError: result.failureCode, durationMilliseconds: duration,
                 attempt: delivery.attempts, outcome: delivery.state.rawValue,
                 nextAttemptAt: delivery.nextAttemptAt?.description))
@@ -190,15 +204,6 @@ public struct EventDeliverer {
         guard let date = Timestamp(httpDate: value) else { return nil }
         return max(0, date.millisecondsSinceEpoch - now.millisecondsSinceEpoch)
     }
-
-    /// The host (and port) of a URL, without credentials, path or query: safe to log.
-    static func host(of url: String) -> String {
-        var rest = url[...]
-        if let scheme = rest.firstRange(of: "://") { rest = rest[scheme.upperBound...] }
-        rest = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        return String(rest)
-    }
 }
 
 /// An event that will never be delivered, kept for inspection and replay.
@@ -245,6 +250,11 @@ struct AttemptLog: LogFields {
 extension Result where Failure == HTTPTransportError {
     fileprivate var failureCode: String? {
         if case .failure(let error) = self { return error.code }
+        return nil
+    }
+
+    fileprivate var failureDescription: String? {
+        if case .failure(let error) = self { return error.description }
         return nil
     }
 }

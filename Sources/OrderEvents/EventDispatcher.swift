@@ -6,9 +6,10 @@ public import OrderStore
 /// Orders are found through the store's outbox hints, not by reading every order.
 public struct EventDispatcher {
     var deliverer: EventDeliverer
-    let store: any OrderRepository
+    let store: any EventOutbox
 
-    public init(deliverer: EventDeliverer, store: any OrderRepository) {
+    /// A dispatcher of the orders that `store`'s outbox hints at, each delivered by `deliverer`.
+    public init(deliverer: EventDeliverer, store: any EventOutbox) {
         self.deliverer = deliverer
         self.store = store
     }

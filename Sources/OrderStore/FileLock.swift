@@ -9,6 +9,16 @@ import Timestamps
 /// On Linux these are open file description locks (`F_OFD_SETLKW`): the lock belongs to this open of the file,
 /// so closing another descriptor of the same file does not drop it, two threads of one process exclude each
 /// other, and the kernel releases it when the process dies. A crash never leaves a lock stale.
+///
+/// A lock file may be removed, but only by a process that holds its lock (see
+/// ``FileOrderStore/forgetIdempotencyRecords(createdBefore:now:)``). Mutual exclusion survives that because every
+/// locker, once it has the lock, checks that the path still names the file it locked (`fstat` of its descriptor
+/// against `fstatat` of the path) and starts again if not:
+/// - A process that opened the file before it was removed gets the lock only after the remover released it, which
+///   was after the removal; it then finds the path gone (or naming a newer file), so it never runs its body under
+///   the lock of a file no one else can open.
+/// - Every process that passes the check holds the lock of the one file the path names at that moment, and that file
+///   cannot be removed until it releases the lock; so two bodies never run at once under one path.
 enum FileLock {
     /// `F_OFD_SETLK` and `F_OFD_SETLKW` from `<linux/fcntl.h>`; Glibc only exposes them to C code built with
     /// `_GNU_SOURCE`.
@@ -17,17 +27,19 @@ enum FileLock {
 
     /// Runs `body` while holding the lock on `path`, creating the lock file if it is missing.
     static func withLock<Result>(on path: String, _ body: () throws -> Result) throws -> Result {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileSystem.failure("open lock \(path)") }
-        // Closing the only descriptor of this open file description releases the lock.
-        defer { close(descriptor) }
+        while true {
+            let descriptor = try FileSystem.openLockFile(path)
+            // Closing the only descriptor of this open file description releases the lock.
+            defer { close(descriptor) }
 
-        var request = exclusiveLock
-        while fcntl(descriptor, setLockAndWait, &request) != 0 {
-            if errno == EINTR { continue }
-            throw FileSystem.failure("lock \(path)")
+            var request = exclusiveLock
+            while fcntl(descriptor, setLockAndWait, &request) != 0 {
+                if errno == EINTR { continue }
+                throw FileSystem.failure("lock \(path)")
+            }
+            guard try FileSystem.names(path, fileOpenAs: descriptor) else { continue }  // Removed meanwhile.
+            return try body()
         }
-        return try body()
     }
 
     /// Runs `body` while holding the lock on `path`, or returns `nil` if the lock stays taken for `milliseconds`.
@@ -36,19 +48,23 @@ enum FileLock {
     static func withLock<Result>(
         on path: String, waitingAtMost milliseconds: Int, _ body: () throws -> Result
     ) throws -> Result? {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileSystem.failure("open lock \(path)") }
-        defer { close(descriptor) }
-
         let deadline = Timestamp.monotonicNanoseconds() + Int64(milliseconds) * 1_000_000
-        var request = exclusiveLock
-        while fcntl(descriptor, setLock, &request) != 0 {
-            guard errno == EAGAIN || errno == EACCES || errno == EINTR else { throw FileSystem.failure("lock \(path)") }
-            guard Timestamp.monotonicNanoseconds() < deadline else { return nil }
-            usleep(1000)
-            request = exclusiveLock
+        while true {
+            let descriptor = try FileSystem.openLockFile(path)
+            defer { close(descriptor) }
+
+            var request = exclusiveLock
+            while fcntl(descriptor, setLock, &request) != 0 {
+                guard errno == EAGAIN || errno == EACCES || errno == EINTR else {
+                    throw FileSystem.failure("lock \(path)")
+                }
+                guard Timestamp.monotonicNanoseconds() < deadline else { return nil }
+                usleep(1000)
+                request = exclusiveLock
+            }
+            guard try FileSystem.names(path, fileOpenAs: descriptor) else { continue }  // Removed meanwhile.
+            return try body()
         }
-        return try body()
     }
 
     private static var exclusiveLock: flock {

@@ -5,15 +5,18 @@ public import Timestamps
 /// Idempotency records: `<root>/idempotency/<hh>/<digest>.json`, where `hh` is the digest's first two hex digits,
 /// each written like an order document (temp file, `fsync`, rename, directory `fsync`) under an OFD lock on
 /// `<digest>.lock`.
-extension FileOrderStore {
+extension FileOrderStore: IdempotencyRecordStore {
     var idempotencyRoot: String { "\(root)/idempotency" }
 
+    /// Holds `<digest>.lock` beside the record, so it also excludes writers in other processes; a changed record
+    /// is written atomically and durably, a removed one is unlinked and its directory synced.
     public func updateIdempotencyRecord<Result>(
         _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
     ) throws -> Result {
         let directory = "\(idempotencyRoot)/\(key.hex.prefix(2))"
         try FileSystem.makeDirectories(directory)
-        return try FileLock.withLock(on: "\(directory)/\(key.hex).lock") {
+        let lockPath = "\(directory)/\(key.hex).lock"
+        return try FileLock.withLock(on: lockPath) {
             let path = "\(directory)/\(key.hex).json"
             let original = try readIdempotencyRecord(at: path)
             var record = original
@@ -27,19 +30,30 @@ extension FileOrderStore {
                     try FileSystem.syncDirectory(directory)
                 }
             }
+            if record == nil {
+                // A key without a record needs no lock file: removed while the lock is held, which FileLock's
+                // check after locking makes safe for anyone waiting on it or about to open it. Not synced: a lock
+                // file that comes back after a crash is an empty file, removed again by the next sweep.
+                FileSystem.remove(lockPath)
+            }
             return result
         }
     }
 
+    /// Checks each record again under its lock before removing it; lock files stay.
     public func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int {
         var removed = 0
         for bucket in try FileSystem.entries(of: idempotencyRoot) where !bucket.hasPrefix(".") {
             let directory = "\(idempotencyRoot)/\(bucket)"
             guard FileSystem.isDirectory(directory) else { continue }
-            for name in try FileSystem.entries(of: directory) where name.hasSuffix(".json") && !name.hasPrefix(".") {
-                guard let key = IdempotencyKeyDigest(hex: String(name.dropLast(5))) else { continue }
-                // Lock files stay: removing one while another process may hold it would let two processes lock
-                // two different files under one name.
+            let names = try FileSystem.entries(of: directory)
+            var keys = Set<IdempotencyKeyDigest>()
+            for name in names where !name.hasPrefix(".") && (name.hasSuffix(".json") || name.hasSuffix(".lock")) {
+                if let key = IdempotencyKeyDigest(hex: String(name.dropLast(5))) { keys.insert(key) }
+            }
+            // Every key with a record or a lock file: an expired record goes, and with it (or without one, as
+            // earlier versions of the service left them) its lock file, under its lock (see updateIdempotencyRecord).
+            for key in keys {
                 removed += try updateIdempotencyRecord(key) { record in
                     guard let current = record, current.isForgettable(createdBefore: cutoff, now: now) else { return 0 }
                     record = nil

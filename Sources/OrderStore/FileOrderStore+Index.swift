@@ -4,7 +4,7 @@ import Timestamps
 /// The indexes of the file store: `<root>/index/<key>/<day>/<created ms>_<id>`, one empty file per order and key.
 ///
 /// Keys are `all` (every order), `status=<status>`, `city=<city>` and `country=<country>` of the shipping address,
-/// folded to lower case and percent-encoded. `<day>` is the UTC day of creation (`2026-11-25`), so a page reads
+/// and `customer=<customer id>` for orders with a customer, values folded to lower case and percent-encoded. `<day>` is the UTC day of creation (`2026-11-25`), so a page reads
 /// the day directories from its starting point on, each holding only that day's orders with that key, and
 /// never a directory of every order. Names sort by creation time, then id.
 ///
@@ -46,10 +46,12 @@ extension FileOrderStore {
 
     /// The keys under which `order` is indexed.
     static func indexKeys(of order: Order) -> [String] {
-        [
+        var keys = [
             "all", "status=\(order.status.rawValue)", "city=\(encodedValue(order.shippingAddress.city))",
             "country=\(encodedValue(order.shippingAddress.country))",
         ]
+        if let customer = order.customer { keys.append("customer=\(encodedValue(customer.id))") }
+        return keys
     }
 
     static func indexEntries(of document: OrderDocument) -> Set<IndexEntry> {
@@ -59,6 +61,7 @@ extension FileOrderStore {
 
     /// The index key that drives a listing with `filter`: the most selective condition it has, usually.
     static func drivingKey(for filter: OrderFilter) -> String {
+        if let customerID = filter.customerID { return "customer=\(encodedValue(customerID))" }
         if let city = filter.shippingCity { return "city=\(encodedValue(city))" }
         if let status = filter.status { return "status=\(status.rawValue)" }
         if let country = filter.shippingCountry { return "country=\(encodedValue(country))" }
@@ -120,7 +123,10 @@ extension FileOrderStore {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: OrderListing {
+    /// Walks the day directories of one index (city, else status, else country, else all orders), oldest first,
+    /// reads the document of each candidate and checks it against the filter; an entry the document does not bear
+    /// out is removed.
     public func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage {
         let limit = max(1, limit)
         let key = Self.drivingKey(for: filter)
@@ -133,7 +139,7 @@ extension FileOrderStore {
             Self.isDayName(day) && firstDay.map { day >= $0 } ?? true && lastDay.map { day <= $0 } ?? true
         }.sorted()
 
-        var found: [OrderDocument] = []
+        var page = PageBuilder(limit: limit)
         for day in days {
             var candidates: [OrderListPosition] = []
             for name in try FileSystem.entries(of: "\(directory)/\(day)") {
@@ -145,23 +151,71 @@ extension FileOrderStore {
             }
             for candidate in candidates.sorted() {
                 let entry = IndexEntry(key: key, position: candidate)
-                guard let document = try indexedDocument(entry, dayDirectory: day) else { continue }
-                guard filter.matches(document.order) else { continue }
-                found.append(document)
-                if found.count > limit {
-                    return OrderPage(
-                        documents: Array(found.prefix(limit)), next: OrderListPosition(of: found[limit - 1].order))
+                do {
+                    guard let (document, size) = try indexedDocument(entry, dayDirectory: day) else { continue }
+                    guard filter.matches(document.order) else { continue }
+                    if let full = page.add(document, size: size) { return full }
+                } catch let error as StoreError {
+                    // Corruption stays loud (the document itself answers with an error and is never rewritten), but
+                    // it does not stop every listing that reaches it: the page names it and goes on. Whether it
+                    // matches the other conditions cannot be known, so it is named whatever they are.
+                    let skipped = SkippedOrder(position: candidate, reason: .unreadable, error: error.description)
+                    if let full = page.add(skipped) { return full }
                 }
             }
         }
-        return OrderPage(documents: found, next: nil)
+        return page.last
     }
 
-    /// The document an entry found in `dayDirectory` points to, if the entry is true of it; a stale entry is removed.
-    private func indexedDocument(_ entry: IndexEntry, dayDirectory: String) throws -> OrderDocument? {
+    /// The most bytes of documents a page reads before it stops early, with its `next`, whatever its limit: so that
+    /// a page of large orders costs a bounded amount of memory. A page always holds at least one order.
+    static let pageReadBudget = 4 << 20
+
+    /// A page as the listing fills it: orders and skipped orders in listing order, until one more than the limit
+    /// shows that there is a next page, or the documents read pass ``pageReadBudget``.
+    private struct PageBuilder {
+        var limit: Int
+        var documents: [OrderDocument] = []
+        var skipped: [SkippedOrder] = []
+        var positions: [OrderListPosition] = []
+        var bytesRead = 0
+
+        /// Adds an order; returns the page once it is full.
+        mutating func add(_ document: OrderDocument, size: Int) -> OrderPage? {
+            if let full = fullPage(before: bytesRead >= FileOrderStore.pageReadBudget) { return full }
+            bytesRead += size
+            documents.append(document)
+            positions.append(OrderListPosition(of: document.order))
+            return nil
+        }
+
+        /// Adds an order that could not be read; returns the page once it is full.
+        mutating func add(_ order: SkippedOrder) -> OrderPage? {
+            if let full = fullPage(before: false) { return full }
+            skipped.append(order)
+            positions.append(order.position)
+            return nil
+        }
+
+        /// The page, when one more than the limit has come (so there is a next page, which starts after the last one
+        /// kept) or when the read budget is spent.
+        private func fullPage(before budgetIsSpent: Bool) -> OrderPage? {
+            guard positions.count >= limit || (budgetIsSpent && !positions.isEmpty) else { return nil }
+            return OrderPage(documents: documents, next: positions.last, skipped: skipped)
+        }
+
+        /// The page when the listing ran out of candidates: the last one.
+        var last: OrderPage {
+            OrderPage(documents: documents, next: nil, skipped: skipped)
+        }
+    }
+
+    /// The document an entry found in `dayDirectory`, and its size in bytes, if the entry is true of it; a stale entry
+    /// is removed.
+    private func indexedDocument(_ entry: IndexEntry, dayDirectory: String) throws -> (OrderDocument, Int)? {
         let location = location(of: entry.position.id)
-        if let document = try read(at: location), isTrue(entry, of: document), entry.day == dayDirectory {
-            return document
+        if let (document, size) = try readSized(at: location), isTrue(entry, of: document), entry.day == dayDirectory {
+            return (document, size)
         }
         // Removed only under the order's lock, after checking again: a writer holds that lock from writing its
         // entries to committing its document, so an entry written for a commit in progress is never taken away.
@@ -186,7 +240,8 @@ extension FileOrderStore {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: ReindexableStore {
+    /// Takes each order's lock in turn, never more than one at a time, so requests wait at most for one order.
     public func reindex() throws -> ReindexReport {
         var report = ReindexReport()
         var expected = Set<String>()
@@ -217,7 +272,7 @@ extension FileOrderStore {
                     for entry in Self.indexEntries(of: document) {
                         let path = "\(indexDirectory(of: entry))/\(entry.name)"
                         // An entry that exists was synced by the writer that committed this document, before the commit.
-                        if !FileSystem.exists(path) {
+                        if try !FileSystem.exists(path) {
                             try writeIndexEntry(entry)
                             report.entriesAdded += 1
                         }

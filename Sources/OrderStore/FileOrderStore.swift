@@ -14,19 +14,26 @@ public import OrderDomain
 /// - Each order has a sidecar lock file `<id>.lock` next to its document; creates and updates hold it,
 ///   so many processes can write at once without losing an update.
 /// - Paths are built only from a valid ``OrderID``, which cannot contain `/` or `.`.
-public struct FileOrderStore: OrderRepository {
+public struct FileOrderStore: OrderDocumentStore {
     /// The data directory (`ORDER_DATA_DIR`).
     public let root: String
+    /// The currency of orders stored before orders had one (`ORDER_DEFAULT_CURRENCY`).
+    public let defaultCurrency: Currency
 
-    /// Opens the store in `root`, creating the directory tree if it is missing.
+    /// Opens the store in `root`, creating the directory tree if it is missing. Orders stored without a currency
+    /// read as `defaultCurrency`.
     ///
     /// - Throws: ``StoreError`` when the directory cannot be made for any reason but a full disk. On a full disk the
     ///   store opens anyway: reads find nothing, and the first write that needs the directory fails with
     ///   `storage_full`, which a request answers with 507 rather than failing to start.
-    public init(root: String) throws(StoreError) {
-        self.root = root
+    ///
+    /// `root` is resolved once, here, to a path without symbolic links (see ``FileSystem/canonicalPath(_:)``), which
+    /// is what ``root`` then holds: links beneath it are never followed.
+    public init(root: String, defaultCurrency: Currency = .euro) throws(StoreError) {
+        self.root = FileSystem.canonicalPath(root)
+        self.defaultCurrency = defaultCurrency
         do {
-            try FileSystem.makeDirectories("\(root)/orders")
+            try FileSystem.makeDirectories("\(self.root)/orders")
         } catch {
             // Every write makes the directories it needs, so on a full disk this one can wait for space.
             guard error.code == .storageFull else { throw error }
@@ -36,28 +43,36 @@ public struct FileOrderStore: OrderRepository {
     private var outbox: String { "\(root)/outbox" }
     var deadLetterDirectory: String { "\(root)/dead-letters" }
 
+    /// Writes, under the order's lock and each durably, its index entries, its outbox hint, then its document: a
+    /// crash before the document's rename leaves no order, only hints that later reads clear.
     public func create(_ document: OrderDocument) throws {
         let location = location(of: document.order.id)
         try FileSystem.makeDirectories(location.directory)
         try FileLock.withLock(on: location.lockPath) {
-            guard !FileSystem.exists(location.documentPath) else { throw OrderError.exists(document.order.id) }
+            guard try !FileSystem.exists(location.documentPath) else { throw OrderError.exists(document.order.id) }
             try commit(document, replacing: nil, at: location)
         }
     }
 
+    /// Reads and decodes the whole document: the cost grows with the order's events. Takes no lock, since writes
+    /// replace documents atomically.
     public func get(_ id: OrderID) throws -> OrderDocument? {
         try read(at: location(of: id))
     }
 
+    /// Reads the document but decodes the order alone, skipping its events.
     public func order(_ id: OrderID) throws -> Order? {
-        try read(OrderDocument.OrderOnly.self, at: location(of: id))?.order
+        try read(OrderDocument.OrderOnly.self, at: location(of: id))?.document.order
     }
 
+    /// Holds the order's lock file from the read to the commit, so it also excludes writers in other processes.
+    /// An unchanged document is not written; its stale outbox hint, if any, is cleared.
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
         let location = location(of: id)
         // Checked before locking so that updates of unknown ids leave no lock files behind; the check
-        // is repeated under the lock.
-        guard FileSystem.exists(location.documentPath) else {
+        // is repeated under the lock. Only a document that is not there is absent: any other failure to look
+        // (a permission error, a file in place of the bucket) is an error, as it is for a read.
+        guard try FileSystem.exists(location.documentPath) else {
             clearHintOfMissingOrder(id, at: location)
             throw OrderError.notFound(id)
         }
@@ -75,11 +90,13 @@ public struct FileOrderStore: OrderRepository {
     }
 }
 
-extension FileOrderStore {
+extension FileOrderStore: EventOutbox {
+    /// The names in `outbox/`, oldest file first: one directory read, no document read.
     public func ordersWithPendingEvents() throws -> [OrderID] {
         try FileSystem.entriesByAge(of: outbox).compactMap(OrderID.init)
     }
 
+    /// Holds `<id>.delivery.lock` beside the document, polling every millisecond while another process has it.
     public func withDeliveryLock<Result>(
         _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
     ) throws -> Result? {
@@ -90,11 +107,13 @@ extension FileOrderStore {
             on: "\(location.directory)/\(location.name).delivery.lock", waitingAtMost: milliseconds, body)
     }
 
+    /// Writes `dead-letters/<event id>.json` atomically and durably.
     public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
         try FileSystem.makeDirectories(deadLetterDirectory)
         try FileSystem.writeAtomically(contents, directory: deadLetterDirectory, name: "\(eventID).json")
     }
 
+    /// Reads every file in `dead-letters/`.
     public func deadLetters() throws -> [String: [UInt8]] {
         var letters: [String: [UInt8]] = [:]
         for name in try FileSystem.entries(of: deadLetterDirectory)
@@ -104,6 +123,14 @@ extension FileOrderStore {
         return letters
     }
 }
+
+/// A stored document, or the part of one a read decodes: either way it holds its order.
+protocol StoredOrder: Decodable {
+    var order: Order { get }
+}
+
+extension OrderDocument: StoredOrder {}
+extension OrderDocument.OrderOnly: StoredOrder {}
 
 extension FileOrderStore {
     struct Location {
@@ -128,21 +155,41 @@ extension FileOrderStore {
     }
 
     func read(at location: Location) throws -> OrderDocument? {
+        try read(OrderDocument.self, at: location)?.document
+    }
+
+    /// The document at `location` and its size in bytes, for a listing that keeps count of what it reads.
+    func readSized(at location: Location) throws -> (OrderDocument, Int)? {
         try read(OrderDocument.self, at: location)
     }
 
     /// The document at `location` read as `Document`: the whole of it, or only the part a caller needs.
-    private func read<Document: Decodable>(_ type: Document.Type, at location: Location) throws -> Document? {
+    ///
+    /// A document is corrupt, like one that does not parse, when the order it holds is not the one its path names: the
+    /// path is where every read, update, listing and delivery of that id goes, so serving or rewriting another id
+    /// from there would answer for the wrong order.
+    private func read<Document: StoredOrder>(
+        _ type: Document.Type, at location: Location
+    ) throws -> (document: Document, size: Int)? {
         let path = location.documentPath
         guard let bytes = try FileSystem.read(path) else { return nil }
+        let document: Document
         do {
-            return try JSONDecoder().decode(Document.self, from: Data(bytes))
+            let decoder = JSONDecoder()
+            decoder.userInfo[Currency.defaultCurrencyKey] = defaultCurrency
+            document = try decoder.decode(Document.self, from: Data(bytes))
         } catch let error as OrderDocument.UnsupportedSchema {
             throw StoreError(
                 .unsupportedSchema, "read \(path): schema_version \(error.version) is newer than this service")
         } catch {
             throw StoreError(.corruptDocument, "read \(path): \(error)")
         }
+        guard document.order.id.rawValue == location.name else {
+            throw StoreError(
+                .corruptDocument,
+                "read \(path): the document holds order '\(document.order.id)', not '\(location.name)'")
+        }
+        return (document, bytes.count)
     }
 
     /// Writes the document; first, if it has events to deliver, the outbox hint naming it, so that a crash after
@@ -171,10 +218,10 @@ extension FileOrderStore {
     /// writing its hint and committing its document left it, and nothing else would ever clear it. Checked again
     /// under the order's lock, which a create holds from before its hint until its commit.
     private func clearHintOfMissingOrder(_ id: OrderID, at location: Location) {
-        guard FileSystem.exists("\(outbox)/\(id.rawValue)") else { return }
+        guard (try? FileSystem.exists("\(outbox)/\(id.rawValue)")) == true else { return }
         try? FileSystem.makeDirectories(location.directory)
         _ = try? FileLock.withLock(on: location.lockPath) {
-            if !FileSystem.exists(location.documentPath) { clearOutboxHint(id) }
+            if try !FileSystem.exists(location.documentPath) { clearOutboxHint(id) }
         }
     }
 

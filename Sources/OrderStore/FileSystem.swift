@@ -4,15 +4,26 @@
     import Darwin
 #endif
 
-/// The few POSIX file operations the store needs, each done the crash-safe way.
+/// The few POSIX file operations the store needs, each done the crash-safe way and without following symbolic links.
 ///
 /// A write is only ever acknowledged after its data and the directory entry pointing at it are on disk:
 /// temp file in the same directory → `fsync` → `rename` → `fsync` of the directory. A failed `fsync` is
 /// never retried: after EIO the kernel may have dropped the data, so the operation fails.
+///
+/// No symbolic link is ever followed. Every path is opened one component at a time, from `/` (or the working
+/// directory for a relative path), each directory with `openat(O_DIRECTORY | O_NOFOLLOW)` from the one before, and
+/// the file itself with `O_NOFOLLOW` from its directory's descriptor. So a link planted anywhere under the data
+/// directory (in place of a bucket, an index key directory, a lock file or an outbox hint) can never make the store
+/// read or create a file elsewhere: it is refused with an error that says so. The data directory's own path is made
+/// free of links once, when the store opens (see ``canonicalPath(_:)``), so that a link there is still honoured.
+///
+/// Only `ENOENT` means absent. Any other failure (`EACCES`, `ENOTDIR`, `EIO`, …) is an error, never a "not found".
 enum FileSystem {
     /// Reads a whole file, or returns `nil` if it does not exist.
     static func read(_ path: String) throws(StoreError) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard let (directory, name) = try openParent(of: path) else { return nil }
+        defer { close(directory) }
+        let descriptor = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         if descriptor < 0 {
             if errno == ENOENT { return nil }
             throw failure("open \(path)")
@@ -39,15 +50,17 @@ enum FileSystem {
         return bytes
     }
 
-    /// Whether `path` is a directory.
+    /// Whether `path` is a directory itself, not a link to one. Anything that cannot be examined is not.
     static func isDirectory(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        (try? fileType(path)) == S_IFDIR
     }
 
-    /// Whether a file or directory exists at `path`.
-    static func exists(_ path: String) -> Bool {
-        access(path, F_OK) == 0
+    /// Whether anything (a file, a directory, a link) is at `path`.
+    ///
+    /// - Throws: ``StoreError`` when that cannot be known: a permission error, a file in place of a directory of the
+    ///   path. Only `ENOENT` means absent.
+    static func exists(_ path: String) throws(StoreError) -> Bool {
+        try fileType(path) != nil
     }
 
     /// Replaces (or creates) the file at `directory/name` with `bytes`, atomically and durably.
@@ -55,9 +68,11 @@ enum FileSystem {
     /// Readers see either the old content or the new, never a mix or an empty file, whenever the process dies.
     /// Temp files start with `.` and end in `.tmp`, so no listing mistakes one for a document.
     static func writeAtomically(_ bytes: [UInt8], directory: String, name: String) throws(StoreError) {
-        let target = "\(directory)/\(name)"
-        let temporary = "\(directory)/.\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let parent = try openExistingDirectory(directory)
+        defer { close(parent) }
+        let temporaryName = ".\(name).\(getpid()).\(UInt32.random(in: .min ... .max)).tmp"
+        let temporary = "\(directory)/\(temporaryName)"
+        let descriptor = openat(parent, temporaryName, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard descriptor >= 0 else { throw failure("create \(temporary)") }
 
         do throws(StoreError) {
@@ -65,75 +80,66 @@ enum FileSystem {
             guard fsync(descriptor) == 0 else { throw failure("fsync \(temporary)") }
         } catch {
             close(descriptor)
-            unlink(temporary)
+            unlinkat(parent, temporaryName, 0)
             throw error
         }
         close(descriptor)
 
-        guard rename(temporary, target) == 0 else {
-            let error = failure("rename \(temporary) to \(target)")
-            unlink(temporary)
+        // `renameat` replaces whatever entry has the name, a link included, and never follows it.
+        guard renameat(parent, temporaryName, parent, name) == 0 else {
+            let error = failure("rename \(temporary) to \(directory)/\(name)")
+            unlinkat(parent, temporaryName, 0)
             throw error
         }
-        try syncDirectory(directory)
+        try sync(parent, path: directory)
     }
 
     /// Creates `path` and any missing parents, syncing each parent whose entries changed.
     static func makeDirectories(_ path: String) throws(StoreError) {
-        if exists(path) { return }
-        let parent = parentDirectory(of: path)
-        if parent != path { try makeDirectories(parent) }
-        if mkdir(path, 0o755) != 0 {
-            if errno == EEXIST { return }  // Another process made it first.
-            throw failure("mkdir \(path)")
-        }
-        try syncDirectory(parent)
+        close(try walk(to: path, creating: true)!)
     }
 
     /// Makes a directory's entries (a rename or a new file in it) durable.
     static func syncDirectory(_ path: String) throws(StoreError) {
-        let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw failure("open directory \(path)") }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw failure("fsync directory \(path)") }
+        let directory = try openExistingDirectory(path)
+        defer { close(directory) }
+        try sync(directory, path: path)
     }
 
     /// The names in a directory, or an empty list if it does not exist.
     static func entries(of path: String) throws(StoreError) -> [String] {
-        guard let directory = opendir(path) else {
-            if errno == ENOENT { return [] }
-            throw failure("open directory \(path)")
-        }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        guard let directory = try walk(to: path, creating: false) else { return [] }
+        defer { close(directory) }
+        return try entries(of: directory, path: path)
     }
 
     /// Creates an empty file if it does not exist, durably: the file and its directory entry are synced.
     ///
     /// With `syncingIfPresent`, the directory is synced even when the file exists, since whoever created it may
     /// not have synced it yet.
+    /// - Throws: ``StoreError`` if a symbolic link has the name: it is never followed, nor taken for the file.
     static func createEmptyFile(directory: String, name: String, syncingIfPresent: Bool = false) throws(StoreError) {
+        let parent = try openExistingDirectory(directory)
+        defer { close(parent) }
         let path = "\(directory)/\(name)"
-        if exists(path) {
-            if syncingIfPresent { try syncDirectory(directory) }
+        let descriptor = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        if descriptor >= 0 {
+            close(descriptor)
+            try sync(parent, path: directory)
             return
         }
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw failure("create \(path)") }
-        close(descriptor)
-        try syncDirectory(directory)
+        guard errno == EEXIST else { throw failure("create \(path)") }
+        var info = stat()
+        guard fstatat(parent, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { throw failure("stat \(path)") }
+        if info.st_mode & S_IFMT == S_IFLNK { throw symbolicLink(path) }
+        if syncingIfPresent { try sync(parent, path: directory) }
     }
 
-    /// Removes a file; a file that is already gone is fine.
+    /// Removes a file (a link itself, never what it points to); a file that is already gone is fine.
     static func remove(_ path: String) {
-        unlink(path)
+        guard let (directory, name) = try? openParent(of: path) else { return }
+        unlinkat(directory, name, 0)
+        close(directory)
     }
 
     /// Removes the temp files in `directory` that `writeAtomically` left there more than `seconds` ago.
@@ -143,12 +149,15 @@ enum FileSystem {
     /// which was never acknowledged.
     /// - Returns: how many were removed.
     static func removeTemporaryFiles(in directory: String, olderThan seconds: Int) throws(StoreError) -> Int {
+        guard let descriptor = try walk(to: directory, creating: false) else { return 0 }
+        defer { close(descriptor) }
         let cutoff = time(nil) - seconds
         var removed = 0
-        for name in try entries(of: directory) where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+        for name in try entries(of: descriptor, path: directory) where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             var info = stat()
-            let path = "\(directory)/\(name)"
-            guard stat(path, &info) == 0, info.st_mtim.tv_sec < cutoff, unlink(path) == 0 else { continue }
+            guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mtim.tv_sec < cutoff,
+                unlinkat(descriptor, name, 0) == 0
+            else { continue }
             removed += 1
         }
         return removed
@@ -156,18 +165,181 @@ enum FileSystem {
 
     /// The names of the files in a directory, oldest modification first, without temp files.
     static func entriesByAge(of path: String) throws(StoreError) -> [String] {
+        guard let directory = try walk(to: path, creating: false) else { return [] }
+        defer { close(directory) }
         var aged: [(name: String, modified: Int)] = []
-        for name in try entries(of: path) where !name.hasPrefix(".") {
+        for name in try entries(of: directory, path: path) where !name.hasPrefix(".") {
             var info = stat()
-            guard stat("\(path)/\(name)", &info) == 0 else { continue }  // Removed meanwhile.
+            guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }  // Removed meanwhile.
             aged.append((name, info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec))
         }
         return aged.sorted { $0.modified < $1.modified }.map(\.name)
     }
 
+    /// Opens (creating it if missing) the file at `path` for reading and writing, as a lock file.
+    ///
+    /// - Throws: ``StoreError`` if its directory is missing, or a symbolic link has its name.
+    static func openLockFile(_ path: String) throws(StoreError) -> Int32 {
+        guard let (directory, name) = try openParent(of: path) else { throw failure("open lock \(path)", ENOENT) }
+        defer { close(directory) }
+        let descriptor = openat(directory, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard descriptor >= 0 else { throw failure("open lock \(path)") }
+        return descriptor
+    }
+
+    /// Whether `path` still names the file open as `descriptor`: `false` once it was removed or replaced.
+    static func names(_ path: String, fileOpenAs descriptor: Int32) throws(StoreError) -> Bool {
+        var open = stat()
+        guard fstat(descriptor, &open) == 0 else { throw failure("stat \(path)") }
+        guard let (directory, name) = try openParent(of: path) else { return false }
+        defer { close(directory) }
+        var named = stat()
+        guard fstatat(directory, name, &named, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT { return false }
+            throw failure("stat \(path)")
+        }
+        return named.st_dev == open.st_dev && named.st_ino == open.st_ino
+    }
+
+    /// `path` with every symbolic link resolved and made absolute, for the data directory itself, which may well be
+    /// reached through a link (`/data` → `/mnt/efs/orders`): beneath it none is followed. A part that does not exist
+    /// yet is kept as written.
+    static func canonicalPath(_ path: String) -> String {
+        if let resolved = realpath(path, nil) {
+            defer { free(resolved) }
+            return String(cString: resolved)
+        }
+        let parent = parentDirectory(of: path)
+        guard errno == ENOENT, parent != path, let slash = path.lastIndex(of: "/") else { return path }
+        let resolvedParent = canonicalPath(parent)
+        return (resolvedParent == "/" ? "" : resolvedParent) + path[slash...]
+    }
+
     static func parentDirectory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// A ``StoreError`` for the `errno` of the call that just failed (or `code`), saying so plainly when the cause
+    /// was a symbolic link the store refused to follow.
+    static func failure(_ operation: String, _ code: Int32 = errno) -> StoreError {
+        if code == ELOOP {
+            return StoreError(
+                .ioFailure, "\(operation): a symbolic link, which the store never follows in its data directory",
+                errno: code)
+        }
+        let isFull = code == ENOSPC || code == EDQUOT
+        return StoreError(isFull ? .storageFull : .ioFailure, operation, errno: code)
+    }
+
+    // MARK: - Walking paths without following links
+
+    /// `O_PATH` from `<bits/fcntl-linux.h>` (the same on every Linux architecture), which Glibc only exposes to C code
+    /// built with `_GNU_SOURCE`: a descriptor that can only be walked from, needing search permission alone.
+    #if os(Linux)
+        private static let walkFlags: Int32 = 0o10_000_000 | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+    #else
+        private static let walkFlags: Int32 = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+    #endif
+
+    /// The directory `path`, opened one component at a time without following links; `nil` if a component is
+    /// missing and `creating` is false. With `creating`, missing directories are made, and each parent synced.
+    private static func walk(to path: String, creating: Bool) throws(StoreError) -> Int32? {
+        var current = open(path.hasPrefix("/") ? "/" : ".", walkFlags)
+        guard current >= 0 else { throw failure("open directory \(path)") }
+        var walked = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
+            walked += "/\(component)"
+            var next = openat(current, component, walkFlags)
+            if next < 0 && errno == ENOENT && creating {
+                if mkdirat(current, component, 0o755) == 0 {
+                    do throws(StoreError) { try sync(current, path: parentDirectory(of: walked)) } catch {
+                        close(current)
+                        throw error
+                    }
+                } else if errno != EEXIST {  // Another process may have made it first.
+                    let error = failure("mkdir \(walked)")
+                    close(current)
+                    throw error
+                }
+                next = openat(current, component, walkFlags)
+            }
+            if next < 0 {
+                let code = errno
+                defer { close(current) }
+                if code == ENOENT { return nil }
+                throw code == ENOTDIR && isLink(component, in: current)
+                    ? symbolicLink(walked) : failure("open directory \(walked)", code)
+            }
+            close(current)
+            current = next
+        }
+        return current
+    }
+
+    /// The directory that holds `path`'s last component, and that component; `nil` if the directory is missing.
+    private static func openParent(of path: String) throws(StoreError) -> (directory: Int32, name: String)? {
+        guard let slash = path.lastIndex(of: "/") else {
+            return try walk(to: ".", creating: false).map { ($0, path) }
+        }
+        let parent = slash == path.startIndex ? "/" : String(path[..<slash])
+        return try walk(to: parent, creating: false).map { ($0, String(path[path.index(after: slash)...])) }
+    }
+
+    /// A directory that must exist, such as the one a write goes to (its caller made it).
+    private static func openExistingDirectory(_ path: String) throws(StoreError) -> Int32 {
+        guard let directory = try walk(to: path, creating: false) else {
+            throw failure("open directory \(path)", ENOENT)
+        }
+        return directory
+    }
+
+    /// The type (`S_IFREG`, `S_IFDIR`, `S_IFLNK`, …) of what is at `path`, itself, or `nil` if nothing is.
+    private static func fileType(_ path: String) throws(StoreError) -> mode_t? {
+        guard let (directory, name) = try openParent(of: path) else { return nil }
+        defer { close(directory) }
+        var info = stat()
+        guard fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT { return nil }
+            throw failure("stat \(path)")
+        }
+        return info.st_mode & S_IFMT
+    }
+
+    private static func isLink(_ name: String, in directory: Int32) -> Bool {
+        var info = stat()
+        return fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & S_IFMT == S_IFLNK
+    }
+
+    private static func symbolicLink(_ path: String) -> StoreError {
+        failure("open \(path)", ELOOP)
+    }
+
+    /// `fsync` of a directory walked to; a walking descriptor cannot be synced, so the directory is opened for it.
+    private static func sync(_ directory: Int32, path: String) throws(StoreError) {
+        let readable = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard readable >= 0 else { throw failure("open directory \(path)") }
+        defer { close(readable) }
+        guard fsync(readable) == 0 else { throw failure("fsync directory \(path)") }
+    }
+
+    /// The names in the directory open as `directory` (which stays open), without `.` and `..`.
+    private static func entries(of directory: Int32, path: String) throws(StoreError) -> [String] {
+        let readable = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard readable >= 0, let stream = fdopendir(readable) else {
+            let error = failure("open directory \(path)")
+            if readable >= 0 { close(readable) }
+            throw error
+        }
+        defer { closedir(stream) }  // Closes `readable` too.
+        var names: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StoreError) {
@@ -182,12 +354,5 @@ enum FileSystem {
             }
             written += count
         }
-    }
-
-    /// A ``StoreError`` for the `errno` of the call that just failed.
-    static func failure(_ operation: String) -> StoreError {
-        let code = errno
-        let isFull = code == ENOSPC || code == EDQUOT
-        return StoreError(isFull ? .storageFull : .ioFailure, operation, errno: code)
     }
 }

@@ -4,6 +4,7 @@ public import Timestamps
 /// What the store keeps for one `Idempotency-Key`: which order the request creates, and once it has finished,
 /// the answer to replay.
 public struct IdempotencyRecord: Codable, Equatable, Sendable {
+    /// Whether the request that holds the key is still running.
     public enum State: String, Codable, Sendable {
         /// A request holds the key; ``IdempotencyRecord/leaseExpiresAt`` says until when.
         case inProgress = "in_progress"
@@ -25,6 +26,7 @@ public struct IdempotencyRecord: Codable, Equatable, Sendable {
             case headers, body
         }
 
+        /// The answer as it was sent.
         public init(statusCode: Int, headers: [String: String], body: String) {
             self.statusCode = statusCode
             self.headers = headers
@@ -57,6 +59,7 @@ public struct IdempotencyRecord: Codable, Equatable, Sendable {
         case owner, response
     }
 
+    /// A record as given; the store keeps it as it is.
     public init(
         fingerprint: String, orderID: OrderID, state: State, createdAt: Timestamp, leaseExpiresAt: Timestamp?,
         owner: String, response: StoredResponse? = nil
@@ -90,5 +93,6 @@ public struct IdempotencyKeyDigest: Hashable, Sendable, CustomStringConvertible 
         self.hex = hex
     }
 
+    /// The 64 hex digits.
     public var description: String { hex }
 }

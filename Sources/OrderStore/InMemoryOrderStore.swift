@@ -2,8 +2,11 @@ public import OrderDomain
 import Synchronization
 public import Timestamps
 
-/// An ``OrderRepository`` in memory, for tests and tools. Same rules as ``FileOrderStore``, no durability.
-public final class InMemoryOrderStore: OrderRepository {
+/// Orders, their outbox and idempotency records in memory, for tests and tools: the same rules as ``FileOrderStore``
+/// within one process, and no durability.
+///
+/// It has no indexes, so it is not a ``ReindexableStore``: a listing filters and sorts every order.
+public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderListing, IdempotencyRecordStore {
     private struct State {
         var documents: [OrderID: OrderDocument] = [:]
         var deliveriesInProgress: Set<OrderID> = []
@@ -13,8 +16,10 @@ public final class InMemoryOrderStore: OrderRepository {
 
     private let state = Mutex(State())
 
+    /// An empty store.
     public init() {}
 
+    /// Keeps `document` unless its id is taken (`order_exists`).
     public func create(_ document: OrderDocument) throws {
         try state.withLock { state in
             guard state.documents[document.order.id] == nil else { throw OrderError.exists(document.order.id) }
@@ -22,10 +27,12 @@ public final class InMemoryOrderStore: OrderRepository {
         }
     }
 
+    /// The document kept under `id`; never throws.
     public func get(_ id: OrderID) throws -> OrderDocument? {
         state.withLock { $0.documents[id] }
     }
 
+    /// Runs `change` holding the store's one lock, which also excludes every other call meanwhile.
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
         try state.withLock { state in
             guard var document = state.documents[id] else { throw OrderError.notFound(id) }
@@ -35,6 +42,7 @@ public final class InMemoryOrderStore: OrderRepository {
         }
     }
 
+    /// Exactly the orders with pending events, least recently updated first: there are no stale hints in memory.
     public func ordersWithPendingEvents() throws -> [OrderID] {
         state.withLock { state in
             state.documents.values.filter(\.hasPendingEvents).sorted { $0.order.updatedAt < $1.order.updatedAt }
@@ -42,6 +50,7 @@ public final class InMemoryOrderStore: OrderRepository {
         }
     }
 
+    /// Does not wait: returns `nil` at once if another delivery of the order is under way, whatever `milliseconds`.
     public func withDeliveryLock<Result>(
         _ id: OrderID, waitingAtMost milliseconds: Int, _ body: () throws -> Result
     ) throws -> Result? {
@@ -51,10 +60,12 @@ public final class InMemoryOrderStore: OrderRepository {
         return try body()
     }
 
+    /// Keeps the letter in memory; never throws.
     public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
         state.withLock { $0.deadLetters[eventID] = contents }
     }
 
+    /// The letters kept so far.
     public func deadLetters() throws -> [String: [UInt8]] {
         state.withLock { $0.deadLetters }
     }
@@ -65,13 +76,7 @@ public final class InMemoryOrderStore: OrderRepository {
         return matching.page(after: position, limit: max(1, limit))
     }
 
-    /// Nothing to rebuild; reports the number of orders.
-    public func reindex() throws -> ReindexReport {
-        var report = ReindexReport()
-        report.orders = state.withLock { $0.documents.count }
-        return report
-    }
-
+    /// Runs `change` holding the store's one lock.
     public func updateIdempotencyRecord<Result>(
         _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
     ) throws -> Result {
@@ -83,6 +88,7 @@ public final class InMemoryOrderStore: OrderRepository {
         }
     }
 
+    /// Removes the forgettable records in one step under the store's lock.
     public func forgetIdempotencyRecords(createdBefore cutoff: Timestamp, now: Timestamp) throws -> Int {
         state.withLock { state in
             let forgettable = state.idempotencyRecords.filter {

@@ -6,8 +6,14 @@ public import Timestamps
 /// Keeping the events in the order's own document is the transactional outbox: a change and its event are
 /// committed by the same atomic write, so no crash can separate them.
 public struct OrderDocument: Codable, Equatable, Sendable {
-    /// The document layout this version of the service reads and writes.
-    public static let currentSchemaVersion = 1
+    /// The document layout this version of the service writes; it reads every version up to this one.
+    ///
+    /// - 1: the first layout.
+    /// - 2: orders gain `currency`, `customer`, `metadata`, `shipment`, `cancellation`, the status `cancelled` and
+    ///   shipments in `status_history`; events gain `order_cancelled` and `reason`. A version 1 document reads as
+    ///   an order in the default currency with none of the rest. Releases that know only version 1 refuse a
+    ///   version 2 document (`unsupported_schema`) instead of rewriting it without what they do not know.
+    public static let currentSchemaVersion = 2
 
     public var order: Order
     /// Every event of the order, oldest first, each with its delivery state.
@@ -23,18 +29,33 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         self.idempotencyKey = idempotencyKey
     }
 
-    /// Moves the order to `status` on behalf of `actor` and records the `order_status_updated` event if it really
-    /// changed.
+    /// Moves the order to `status` on behalf of `actor` (see ``Order/advance(to:shipment:at:by:)``) and records
+    /// its event (`order_status_updated`, or `order_cancelled`) if it really changed.
     ///
     /// - Returns: `true` if the order changed; `false` for a repeat of the current status (no event).
     /// - Throws: ``OrderError`` `invalid_transition`; nothing changes.
     @discardableResult
-    public mutating func advance(to status: OrderStatus, at time: Timestamp, by actor: String? = nil)
-        throws(OrderError) -> Bool
-    {
+    public mutating func advance(
+        to status: OrderStatus, shipment: Shipment? = nil, at time: Timestamp, by actor: String? = nil
+    ) throws(OrderError) -> Bool {
         let previous = order.status
-        guard try order.advance(to: status, at: time, by: actor) else { return false }
-        events.append(.statusUpdated(order, from: previous))
+        guard try order.advance(to: status, shipment: shipment, at: time, by: actor) else { return false }
+        events.append(.statusChanged(order, from: previous))
+        return true
+    }
+
+    /// Cancels the order on behalf of `actor` (see ``Order/cancel(_:note:at:by:)``) and records the
+    /// `order_cancelled` event if it really changed.
+    ///
+    /// - Returns: `true` if the order changed; `false` if it was cancelled already (no event).
+    /// - Throws: ``OrderError`` `invalid_transition` once the order has shipped; nothing changes.
+    @discardableResult
+    public mutating func cancel(
+        _ reason: Cancellation.Reason, note: String?, at time: Timestamp, by actor: String? = nil
+    ) throws(OrderError) -> Bool {
+        let previous = order.status
+        guard try order.cancel(reason, note: note, at: time, by: actor) else { return false }
+        events.append(.statusChanged(order, from: previous))
         return true
     }
 
@@ -49,6 +70,10 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         case idempotencyKey = "idempotency_key"
     }
 
+    /// Reads a stored document of any schema version up to ``currentSchemaVersion``.
+    ///
+    /// - Throws: for a document written by a newer version of the service, an error the store reports as
+    ///   `unsupported_schema` rather than `corrupt_document`; `DecodingError` for anything else unreadable.
     public init(from decoder: any Decoder) throws {
         let container = try Self.container(decoder)
         order = try container.decode(Order.self, forKey: .order)
@@ -58,6 +83,7 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         }
     }
 
+    /// Writes the document at ``currentSchemaVersion``.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Self.currentSchemaVersion, forKey: .schemaVersion)

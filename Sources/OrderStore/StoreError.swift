@@ -2,6 +2,7 @@
 ///
 /// Every case names the file involved, for the log; none of it is meant for API clients.
 public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Which kind of failure, stable for logs and alerts.
     public enum Code: String, Sendable {
         /// A document exists but cannot be read as an order. It is left untouched.
         case corruptDocument = "corrupt_document"
@@ -19,12 +20,14 @@ public struct StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The `errno` of the failed call, if one failed.
     public var errno: Int32?
 
+    /// A failure of `operation` (what was done, with its path), and the `errno` of the call that failed, if one did.
     public init(_ code: Code, _ operation: String, errno: Int32? = nil) {
         self.code = code
         self.operation = operation
         self.errno = errno
     }
 
+    /// The code, the operation and the system's reason: `io_failure: fsync /data/orders/ab/2.json: Input/output error`.
     public var description: String {
         let reason = errno.map { ": \(String(cString: strerror($0)))" } ?? ""
         return "\(code.rawValue): \(operation)\(reason)"

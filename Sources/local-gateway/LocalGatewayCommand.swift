@@ -66,7 +66,8 @@ struct StartAPI: AsyncParsableCommand {
 
     @Option(
         help:
-            "How many function processes may run at once (with --warm: per function); more requests wait their turn.")
+            "How many function processes may run at once, not counting one that has answered and only finishes its after-response work (with --warm: workers per function, busy until they ask for the next invocation); more requests wait their turn."
+    )
     var maxConcurrency = ProcessInfo.processInfo.activeProcessorCount * 4
 
     @Flag(
@@ -266,9 +267,12 @@ struct Invoke: AsyncParsableCommand {
             throw fail("cannot read the event \(event): \(error.localizedDescription)")
         }
         do {
-            let output = try await setup.processInvoker.invoke(
-                definition, event: bytes, requestID: UUID().uuidString.lowercased())
+            let invoker = setup.processInvoker
+            let output = try await invoker.invoke(definition, event: bytes, requestID: UUID().uuidString.lowercased())
             FileHandle.standardOutput.write(Data(output))
+            // The process may still be delivering its events: as `sam local invoke`, wait for it (its Timeout at most),
+            // so that its delivery is not cut short and its log lines are written.
+            await invoker.waitForExits()
         } catch {
             throw fail(error.message)
         }

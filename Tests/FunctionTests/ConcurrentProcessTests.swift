@@ -98,13 +98,18 @@ enum Events {
             body: body as? [String: Any] ?? [:])
     }
 
-    static func createOrder(id: String) throws -> Data {
+    /// `POST /order` of a one-line order in Madrid, with `extra` fields (a `customer`, …) added to its body.
+    static func createOrder(id: String, extra: [String: Any] = [:]) throws -> Data {
         let address: [String: Any] = ["line1": "Calle Mayor 1", "city": "Madrid", "country": "ES"]
         let body: [String: Any] = [
             "id": id, "order_lines": [["sku": "SKU-1", "price": 10, "quantity": 1]],
             "shipping_address": address, "billing_address": address,
-        ]
+        ].merging(extra) { $1 }
         return try event(method: "POST", path: "/order", pathParameters: [:], body: body)
+    }
+
+    static func cancelOrder(id: String, reason: String) throws -> Data {
+        try event(method: "POST", path: "/order/\(id)/cancel", pathParameters: ["id": id], body: ["reason": reason])
     }
 
     static func updateStatus(id: String, status: String) throws -> Data {

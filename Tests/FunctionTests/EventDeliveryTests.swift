@@ -162,6 +162,54 @@ struct EventDeliveryTests {
         await receiver.stop()
     }
 
+    @Test("a 200 with an endless body is delivered at once: the body is not read")
+    func endlessReplyBody() async throws {
+        let receiver = try await WebhookReceiver()
+        receiver.script([.init(endlessBody: true)])
+        let setup = try Setup(url: receiver.url)
+        defer { setup.cleanUp() }
+
+        #expect(try await setup.create("EVT-9").statusCode == 201)
+        // Reading the body to its end would last until the 5 s timeout and fail the attempt.
+        let delivery = try #require(try await setup.events("EVT-9").first?["delivery"] as? [String: Any])
+        #expect(delivery["state"] as? String == "delivered")
+        #expect(delivery["last_status"] as? Int == 200)
+        await receiver.stop()
+    }
+
+    @Test("after a timeout, changes leave their events to dispatch-events, which delivers them in order")
+    func unhealthyWebhook() async throws {
+        let receiver = try await WebhookReceiver()
+        receiver.script([.init(delayMilliseconds: 5000)])
+        let setup = try Setup(
+            url: receiver.url, extra: ["ORDER_WEBHOOK_TIMEOUT_MS": "300", "ORDER_WEBHOOK_RETRY_SCHEDULE": "1h"])
+        defer { setup.cleanUp() }
+
+        #expect(try await setup.create("EVT-10").statusCode == 201)  // its attempt times out: the webhook is marked
+        let confirm = try await setup.run("update-order-status", Events.updateStatus(id: "EVT-10", status: "confirmed"))
+        #expect(try Events.response(confirm).statusCode == 200)
+        #expect(confirm.standardError.contains("webhook_delivery_deferred"), "\(confirm.standardError)")
+        #expect(try await setup.create("EVT-11").statusCode == 201)
+        // Only the first change went to the webhook; the others did not spend a timeout on it.
+        #expect(receiver.received.count == 1)
+        let marked = try String(contentsOf: setup.data.appendingPathComponent("webhook-health.json"), encoding: .utf8)
+        #expect(marked.contains("unhealthy_until"))
+
+        // dispatch-events ignores the mark: it delivers everything due, in order per order, and the mark is cleared.
+        let summary = try await setup.dispatch()
+        #expect(summary["delivered"] as? Int == 1)  // EVT-10's events wait for its retry, in an hour; EVT-11's goes
+        #expect(
+            try await setup.events("EVT-11").map { ($0["delivery"] as? [String: Any])?["state"] as? String } == [
+                "delivered"
+            ])
+        let cleared = try String(contentsOf: setup.data.appendingPathComponent("webhook-health.json"), encoding: .utf8)
+        #expect(cleared.isEmpty)
+        #expect(try await setup.update("EVT-11", to: "confirmed").statusCode == 200)
+        try await receiver.waitForRequests(3)
+        await receiver.stop()
+        #expect(receiver.received.last?.type == "order_status_updated")
+    }
+
     @Test("410 Gone is final: the event goes to the dead letters at once")
     func gone() async throws {
         let receiver = try await WebhookReceiver()

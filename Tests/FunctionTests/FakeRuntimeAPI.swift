@@ -10,7 +10,7 @@ final class FakeRuntimeAPI: Sendable {
     struct Invocation: Sendable {
         var requestID: String
         var event: Data
-        var deadline: Date = Date().addingTimeInterval(30)
+        var deadline: Date = Date().addingTimeInterval(600)
         var traceID: String? = "Root=1-6743f1a2-2f9c0d1e3b4a5c6d7e8f9012;Sampled=1"
     }
 

@@ -20,6 +20,8 @@ struct Scenario: Decodable, CustomTestStringConvertible {
         var event: FixtureJSON?
         /// Bytes to send as they are instead of an event, for unreadable input.
         var rawInput: String?
+        /// Variables set for this step's process, beside `ORDER_DATA_DIR`.
+        var environment: [String: String]?
         var expect: Expectation
         /// Values to remember from the response, by name: `{"order_id": "body.id"}`.
         var capture: [String: String]?

@@ -33,7 +33,7 @@ struct ScenarioRunner {
 
         let result = try await FunctionProcess.run(
             binaries.appendingPathComponent(step.function), input: input,
-            environment: ["ORDER_DATA_DIR": dataDirectory.path])
+            environment: (step.environment ?? [:]).merging(["ORDER_DATA_DIR": dataDirectory.path]) { $1 })
 
         let expect = step.expect
         #expect(result.exitCode == (expect.exitCode ?? 0), "\(context): exit status; stderr: \(result.standardError)")

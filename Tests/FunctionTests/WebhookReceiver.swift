@@ -7,11 +7,13 @@ import Synchronization
 
 /// A webhook endpoint on loopback, for the tests: it records every request and answers as scripted.
 final class WebhookReceiver: Sendable {
-    /// One answer to give: a status, after a delay, with headers.
+    /// One answer to give: a status, after a delay, with headers; its body empty, or endless.
     struct Answer: Sendable {
         var status: Int = 200
         var delayMilliseconds: Int = 0
         var headers: [String: String] = [:]
+        /// A body that never ends: 64 KiB every 10 ms until the client goes away.
+        var endlessBody = false
     }
 
     /// A request as received.
@@ -64,6 +66,15 @@ final class WebhookReceiver: Sendable {
             }
             if answer.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(answer.delayMilliseconds)) }
             var response = Response(status: .init(code: answer.status))
+            if answer.endlessBody {
+                response.body = ResponseBody { writer in
+                    let chunk = ByteBuffer(repeating: UInt8(ascii: "a"), count: 64 * 1024)
+                    while true {
+                        try await writer.write(chunk)
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                }
+            }
             for (name, value) in answer.headers { response.headers[HTTPField.Name(name)!] = value }
             return response
         }

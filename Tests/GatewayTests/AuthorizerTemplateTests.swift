@@ -8,13 +8,17 @@ import Testing
 struct AuthorizerTemplateTests {
     static let servicePath = Paths.packageRoot.appendingPathComponent("template.yaml").path
 
-    @Test("every route of the service's template is authorized by OrderAuthorizer, with its scopes")
+    @Test("every route of the service's template but the console is authorized by OrderAuthorizer, with its scopes")
     func serviceRoutes() throws {
         let template = try ServerlessTemplate.load(fromFile: Self.servicePath)
         var scopes: [String: [String]] = [:]
+        var open: [String] = []
         for function in template.functions {
             for route in function.routes {
-                let authorization = try #require(route.authorization, "\(route.routeKey) is open")
+                guard let authorization = route.authorization else {
+                    open.append(route.routeKey)
+                    continue
+                }
                 #expect(authorization.authorizer.name == "OrderAuthorizer")
                 scopes[route.routeKey] = authorization.scopes
             }
@@ -24,7 +28,10 @@ struct AuthorizerTemplateTests {
                 "POST /order": ["orders/create"], "GET /order/{id}": ["orders/read"], "GET /orders": ["orders/read"],
                 "GET /order/{id}/events": ["orders/read"], "PUT /order": ["orders/update-status"],
                 "PUT /order/{id}/status": ["orders/update-status"],
+                "POST /order/{id}/cancel": ["orders/update-status"],
             ])
+        // The page holds no data; the calls it makes carry the operator's token.
+        #expect(open == ["GET /console"])
         #expect(
             template.authorizers == [
                 JWTAuthorizerDefinition(

@@ -3,7 +3,7 @@ import Testing
 
 /// Many clients at once through the built gateway and the real functions, with enough function processes allowed
 /// to run side by side: creates that race for the same id or the same `Idempotency-Key`, then status changes that
-/// race on the same orders, with and without `If-Match`. Afterwards every answer is checked against the stored
+/// race on the same orders, with and without `If-Match`, some of them cancellations. Afterwards every answer is checked against the stored
 /// documents, their events and the listings.
 @Suite("Concurrency torture through the gateway", .serialized)
 struct ConcurrencyTortureTests {
@@ -197,6 +197,10 @@ extension ConcurrencyTortureTests {
             case staleCondition
             /// The status just read: a no-op, or refused if the order moved on meanwhile.
             case repeatCurrent
+            /// `POST /order/{id}/cancel`, `If-Match` the version just read: 200 if this request cancelled it (or it
+            /// was cancelled already), 409 once shipped, 412 if others moved it. Not in the cycle of the other kinds:
+            /// see ``updateStorm(_:orders:)``.
+            case cancel
         }
 
         var orderID: String
@@ -214,8 +218,10 @@ extension ConcurrencyTortureTests {
                     group.addTask {
                         var attempts: [UpdateAttempt] = []
                         for round in 0..<roundsPerUpdater {
-                            let kinds = UpdateAttempt.Kind.allCases
-                            let kind = kinds[(orderIndex + updater + round) % kinds.count]
+                            let kinds = UpdateAttempt.Kind.allCases.filter { $0 != .cancel }
+                            var kind = kinds[(orderIndex + updater + round) % kinds.count]
+                            // Every third order gets cancellations racing its other changes, from two clients.
+                            if orderIndex % 3 == 0, updater < 2, round == 1 { kind = .cancel }
                             attempts.append(try await update(client, id: id, kind: kind))
                         }
                         return attempts
@@ -230,11 +236,29 @@ extension ConcurrencyTortureTests {
     static func update(_ client: HTTPClient, id: String, kind: UpdateAttempt.Kind) async throws -> UpdateAttempt {
         let read = try await client.send("GET", "/order/\(id)")
         let version = try #require(read.json["version"] as? Int)
-        let position = try #require(flow.firstIndex(of: read.json["status"] as? String ?? ""))
-        let next = flow[min(position + 1, flow.count - 1)]
+        let status = read.json["status"] as? String ?? ""
         var kind = kind
+        if status == "cancelled" {
+            // Nothing follows: ask for cancelled again (a no-op) or with a stale If-Match (412).
+            if kind != .staleCondition && kind != .cancel { kind = .repeatCurrent }
+            let path = kind == .cancel ? "/order/\(id)/cancel" : "/order/\(id)/status"
+            let body: [String: Any] = kind == .cancel ? ["reason": "out_of_stock"] : ["status": "cancelled"]
+            let condition =
+                kind == .repeatCurrent ? [:] : ["If-Match": "\"\(kind == .cancel ? version : version - 1)\""]
+            let answer = try await client.send(
+                kind == .cancel ? "POST" : "PUT", path, body: try json(body), headers: condition)
+            return UpdateAttempt(orderID: id, kind: kind, readVersion: version, requested: "cancelled", answer: answer)
+        }
+        let position = try #require(flow.firstIndex(of: status))
+        let next = flow[min(position + 1, flow.count - 1)]
         if position == flow.count - 1, kind == .conditional || kind == .unconditional {
             kind = .repeatCurrent  // Delivered: there is no next status to ask for.
+        }
+        if kind == .cancel {
+            let answer = try await client.send(
+                "POST", "/order/\(id)/cancel", body: try json(["reason": "out_of_stock"]),
+                headers: ["If-Match": "\"\(version)\""])
+            return UpdateAttempt(orderID: id, kind: kind, readVersion: version, requested: "cancelled", answer: answer)
         }
 
         let requested: String
@@ -254,7 +278,7 @@ extension ConcurrencyTortureTests {
         case .staleCondition:
             requested = next
             headers["If-Match"] = "\"\(version - 1)\""
-        case .repeatCurrent:
+        case .repeatCurrent, .cancel:
             requested = flow[position]
         }
         body["status"] = requested
@@ -266,7 +290,10 @@ extension ConcurrencyTortureTests {
     static func checkUpdates(_ attempts: [UpdateAttempt], final: [String: Any], id: String) {
         let version = final["version"] as? Int ?? 0
         let history = final["status_history"] as? [[String: Any]] ?? []
-        #expect(history.compactMap { $0["status"] as? String } == Array(flow.prefix(version)), "\(id): \(history)")
+        let statuses = history.compactMap { $0["status"] as? String }
+        let flowPart = statuses.last == "cancelled" ? Array(statuses.dropLast()) : statuses
+        #expect(flowPart == Array(flow.prefix(flowPart.count)) && statuses.count == version, "\(id): \(history)")
+        #expect(statuses.last != "cancelled" || !flowPart.contains("shipped"), "\(id): cancelled after shipping")
 
         for attempt in attempts {
             let answer = attempt.answer
@@ -275,6 +302,12 @@ extension ConcurrencyTortureTests {
             case 200:
                 #expect(answer.json["status"] as? String == attempt.requested, "\(id): \(attempt.kind) \(answer.text)")
                 #expect(attempt.kind != .staleCondition, "\(id): a stale If-Match was accepted")
+                if attempt.kind == .cancel {
+                    // The version matched: this request cancelled the order, or it had been cancelled already.
+                    let answered = answer.json["version"] as? Int
+                    #expect(
+                        answered == attempt.readVersion + 1 || answered == attempt.readVersion, "\(id): \(answer.text)")
+                }
                 if attempt.kind == .conditional {
                     // The version matched and the status was the next one: this request made the change.
                     #expect(answer.json["version"] as? Int == attempt.readVersion + 1, "\(id): \(answer.text)")
@@ -290,9 +323,13 @@ extension ConcurrencyTortureTests {
             case 409:
                 #expect(code == "invalid_transition", "\(id): \(answer.text)")
                 #expect(attempt.kind != .conditional && attempt.kind != .staleCondition, "\(id): \(answer.text)")
+                if attempt.kind == .cancel {
+                    #expect(flowPart.contains("shipped"), "\(id): a cancellation refused before shipping")
+                }
             case 412:
                 #expect(code == "version_mismatch", "\(id): \(answer.text)")
-                #expect(attempt.kind == .conditional || attempt.kind == .staleCondition, "\(id): \(answer.text)")
+                #expect(
+                    [.conditional, .staleCondition, .cancel].contains(attempt.kind), "\(id): \(answer.text)")
             default:
                 Issue.record("\(id): unexpected answer \(answer.status) \(answer.text)")
             }
@@ -323,7 +360,11 @@ extension ConcurrencyTortureTests {
             events.count == order["version"] as? Int, "\(id): \(events.count) events, version \(order["version"] ?? 0)")
         #expect(Set(events.compactMap { $0["id"] as? String }).count == events.count, "\(id): repeated event ids")
         for (index, event) in events.enumerated() where index < history.count {
-            #expect(event["type"] as? String == (index == 0 ? "order_added" : "order_status_updated"), "\(id)")
+            let type =
+                index == 0
+                ? "order_added"
+                : history[index]["status"] as? String == "cancelled" ? "order_cancelled" : "order_status_updated"
+            #expect(event["type"] as? String == type, "\(id)")
             #expect(event["version"] as? Int == index + 1, "\(id): \(event)")
             #expect(event["status"] as? String == history[index]["status"] as? String, "\(id): \(event)")
             #expect(event["occurred_at"] as? String == history[index]["entered_at"] as? String, "\(id): \(event)")
@@ -340,7 +381,7 @@ extension ConcurrencyTortureTests {
         #expect(everything.sorted() == orders.keys.sorted(), "GET /orders lists other orders")
 
         var listedByStatus: [String] = []
-        for status in flow {
+        for status in flow + ["cancelled"] {
             let listed = try await list(client, query: "status=\(status)&limit=4")
             let expected = orders.filter { $0.value["status"] as? String == status }.keys
             #expect(listed.sorted() == expected.sorted(), "status=\(status)")

@@ -19,6 +19,44 @@ struct OrderServiceEndToEndTests {
     }
 
     @Test(
+        "a webhook that never answers delays no client: with one slot, a read is answered while a create delivers",
+        arguments: GatewayMode.allCases)
+    func hangingWebhook(mode: GatewayMode) async throws {
+        let webhook = try SilentWebhook()
+        let data = try Paths.temporaryDirectory()
+        let variables = data.appendingPathComponent("env-vars.json")
+        try JSONSerialization.data(withJSONObject: [
+            "Parameters": ["ORDER_WEBHOOK_URL": webhook.url, "ORDER_WEBHOOK_TIMEOUT_MS": "30000"]
+        ]).write(to: variables)
+        let gateway = try GatewayProcess(
+            [
+                "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
+                "--functions-dir", Paths.binaries.path, "--data-dir", data.appendingPathComponent("orders").path,
+                "--env-vars", variables.path, "--max-concurrency", "1",
+            ] + mode.arguments)
+        let token = try DevelopmentTokens.token(dataDirectory: data.appendingPathComponent("orders"))
+        let client = HTTPClient(port: gateway.port, token: token)
+        defer {
+            gateway.stop()
+            try? FileManager.default.removeItem(at: data)
+        }
+
+        let created = try await client.send("POST", "/order", json: Orders.create(id: "HANG-1"))
+        #expect(created.status == 201, "\(created.text)")
+        let read = try await client.send("GET", "/order/HANG-1")
+        #expect(read.status == 200)
+        let answered = Date()
+        // Both answers came while the create's attempt still waited for the webhook: any outcome it has logged was
+        // logged after them.
+        let timestamps = ISO8601DateFormatter()
+        timestamps.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        for line in gateway.logLines("webhook_delivery") {
+            let ended = try #require((line["time"] as? String).flatMap(timestamps.date(from:)), "\(line)")
+            #expect(ended > answered, "the create's delivery ended before the answers: \(line)")
+        }
+    }
+
+    @Test(
         "every route: create, update both ways, read; one access-log line per request",
         arguments: GatewayMode.allCases)
     func everyRoute(mode: GatewayMode) async throws {

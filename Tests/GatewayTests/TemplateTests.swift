@@ -20,6 +20,8 @@ struct TemplateTests {
             template.function(named: "update-order-status")?.routes.map(\.routeKey) == [
                 "PUT /order", "PUT /order/{id}/status",
             ])
+        #expect(template.function(named: "cancel-order")?.routes.map(\.routeKey) == ["POST /order/{id}/cancel"])
+        #expect(create.environment["ORDER_DEFAULT_CURRENCY"] == "EUR")
         #expect(template.function(named: "get-order")?.routes.map(\.routeKey) == ["GET /order/{id}"])
         #expect(try RouteTable(template: template).routes.count >= 4)
     }

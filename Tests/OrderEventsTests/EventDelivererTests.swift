@@ -26,14 +26,7 @@ struct EventDelivererTests {
     }
 
     func createOrder() throws {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: id, orderLines: [OrderLine(sku: "A", price: 1, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
-        try store.create(OrderDocument(newOrder: Order(draft: draft, id: id, at: clock.now)))
+        try store.create(OrderDocument(newOrder: .sample(id, at: clock.now)))
     }
 
     func confirm() throws {
@@ -223,14 +216,7 @@ struct EventDelivererTests {
 
     @Test("each event's data names the actor of its change, as the order's history records it; null for none")
     func actors() throws {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: id, orderLines: [OrderLine(sku: "A", price: 1, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
-        try store.create(OrderDocument(newOrder: Order(draft: draft, id: id, at: clock.now, by: "alice")))
+        try store.create(OrderDocument(newOrder: .sample(id, at: clock.now, by: "alice")))
         clock.advance(1000)
         _ = try store.update(id) { try $0.advance(to: .confirmed, at: clock.now, by: "warehouse-client") }
         clock.advance(1000)
@@ -244,11 +230,35 @@ struct EventDelivererTests {
         #expect(String(decoding: transport.requests[2].body, as: UTF8.self).contains(#""actor":null"#))
     }
 
-    @Test("only the URL's host is fit to log")
-    func loggedHost() {
-        #expect(
-            EventDeliverer.host(of: "https://user:secret@hooks.example.com:8443/orders?token=x")
-                == "hooks.example.com:8443")
+    @Test(
+        "only the URL's host is fit to log; credentials with / ? # or @ unencoded never show",
+        arguments: [
+            ("https://user:secret@hooks.example.com:8443/orders?token=x", "hooks.example.com:8443"),
+            ("https://hooks.example.com/orders", "hooks.example.com"),
+            ("http://[::1]:8080/hook", "[::1]:8080"),
+            ("https://user:pa?ss@hooks.example.com/orders", "unknown"),
+            ("https://user:pa#ss@hooks.example.com/orders", "unknown"),
+            ("https://user:12?ss@hooks.example.com/orders", "unknown"),
+            ("https://user:12/ss@hooks.example.com/orders", "unknown"),
+            ("https://tok?en@hooks.example.com/orders", "unknown"),
+            ("https://user:p@ss@hooks.example.com/orders", "unknown"),
+        ])
+    func loggedHost(url: String, logged: String) {
+        #expect(WebhookConfiguration(url: url).loggableHost == logged)
+    }
+
+    @Test(
+        "a webhook URL whose host or port is not valid is refused, without repeating it",
+        arguments: [
+            "https://user:pa?ss@hooks.example.com/orders", "https://user:pa/ss@h/", "https://h:80x/", "http://",
+        ])
+    func invalidURL(url: String) {
+        #expect {
+            try WebhookConfiguration.fromEnvironment(["ORDER_WEBHOOK_URL": url])
+        } throws: { error in
+            let description = "\(error)"
+            return description.contains("Percent-encode") && !description.contains("pa?ss")
+        }
     }
 }
 

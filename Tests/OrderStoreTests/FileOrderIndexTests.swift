@@ -145,4 +145,14 @@ struct FileOrderIndexTests {
         #expect(page.next != nil)
         #expect(throws: StoreError.self) { try ListingContractTests.walk(store, OrderFilter(), limit: 2) }
     }
+
+    @Test("reindex keeps listings as they were")
+    func reindexKeepsListings() throws {
+        let store = try FileOrderStore(root: TemporaryDirectory.make())
+        for index in 0..<5 { try store.create(ListingContractTests.document("R-\(index)", minutes: Int64(index))) }
+        let report = try store.reindex()
+        #expect(report.orders == 5)
+        #expect(report.entriesRemoved == 0)
+        #expect(try ListingContractTests.walk(store, OrderFilter(), limit: 2) == (0..<5).map { "R-\($0)" })
+    }
 }

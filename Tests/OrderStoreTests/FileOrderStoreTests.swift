@@ -13,7 +13,7 @@ struct FileOrderStoreTests {
         let path = "\(root)/orders/d5/2.json"
         let json =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
-        #expect(json?["schema_version"] as? Int == 1)
+        #expect(json?["schema_version"] as? Int == OrderDocument.currentSchemaVersion)
         #expect((json?["order"] as? [String: Any])?["id"] as? String == "2")
     }
 
@@ -111,7 +111,8 @@ struct FileOrderStoreTests {
         try store.create(Fixtures.document(id: "ORD-1"))
         let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)
-            .replacingOccurrences(of: "\"schema_version\":1", with: "\"schema_version\":99")
+            .replacingOccurrences(
+                of: "\"schema_version\":\(OrderDocument.currentSchemaVersion)", with: "\"schema_version\":99")
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         let error = #expect(throws: StoreError.self) { try store.get(OrderID("ORD-1")!) }
         #expect(error?.code == .unsupportedSchema)

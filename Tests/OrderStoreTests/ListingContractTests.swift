@@ -4,7 +4,7 @@ import OrderStore
 import Testing
 import Timestamps
 
-/// The listing, reindex and idempotency-record rules every `OrderRepository` follows, on both stores.
+/// The listing and idempotency-record rules both stores follow.
 @Suite("Store contract: listings and idempotency records")
 struct ListingContractTests {
     typealias Kind = StoreContractTests.Kind
@@ -31,7 +31,7 @@ struct ListingContractTests {
     }
 
     /// Every page of a listing, followed to its end.
-    static func walk(_ store: any OrderRepository, _ filter: OrderFilter, limit: Int) throws -> [String] {
+    static func walk(_ store: any OrderListing, _ filter: OrderFilter, limit: Int) throws -> [String] {
         var all: [String] = []
         var position: OrderListPosition?
         repeat {
@@ -175,15 +175,5 @@ struct ListingContractTests {
         document.idempotencyKey = key
         try store.create(document)
         #expect(try store.get(OrderID("A")!)?.idempotencyKey == key)
-    }
-
-    @Test("reindex keeps listings as they were", arguments: Kind.allCases)
-    func reindexKeepsListings(kind: Kind) throws {
-        let store = try StoreContractTests.makeStore(kind)
-        for index in 0..<5 { try store.create(Self.document("R-\(index)", minutes: Int64(index))) }
-        let report = try store.reindex()
-        #expect(report.orders == 5)
-        #expect(report.entriesRemoved == 0)
-        #expect(try Self.walk(store, OrderFilter(), limit: 2) == (0..<5).map { "R-\($0)" })
     }
 }

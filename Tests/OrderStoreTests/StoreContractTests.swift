@@ -4,14 +4,18 @@ import OrderStore
 import Testing
 import Timestamps
 
-/// The rules every `OrderRepository` follows, checked on the file store and the in-memory store alike.
+/// The rules every store follows in each role both stores have, checked on the file store and the in-memory store
+/// alike.
 @Suite("Store contract")
 struct StoreContractTests {
     enum Kind: String, CaseIterable, Sendable {
         case file, memory
     }
 
-    static func makeStore(_ kind: Kind) throws -> any OrderRepository {
+    /// The roles that both stores have.
+    typealias Store = OrderDocumentStore & EventOutbox & OrderListing & IdempotencyRecordStore
+
+    static func makeStore(_ kind: Kind) throws -> any Store {
         switch kind {
         case .file: try FileOrderStore(root: TemporaryDirectory.make())
         case .memory: InMemoryOrderStore()
@@ -97,7 +101,42 @@ struct StoreContractTests {
         #expect(changes == 5)
         let order = try #require(try store.get(id)).order
         #expect(order.version == 6)
-        #expect(order.statusHistory.map(\.status) == OrderStatus.allCases)
+        #expect(order.statusHistory.map(\.status) == OrderStatus.flow)
+    }
+
+    @Test("the outbox names orders with pending events until they are delivered", arguments: Kind.allCases)
+    func outboxHints(kind: Kind) throws {
+        let store = try Self.makeStore(kind)
+        let id = OrderID("ORD-1")!
+        try store.create(Fixtures.document(id: "ORD-1"))
+        #expect(try store.ordersWithPendingEvents() == [id])
+        try store.update(id) { document in
+            for index in document.events.indices { document.events[index].delivery.state = .delivered }
+        }
+        #expect(try store.ordersWithPendingEvents() == [])
+    }
+
+    @Test("an order's delivery lock is held by one delivery at a time", arguments: Kind.allCases)
+    func deliveryLock(kind: Kind) throws {
+        let store = try Self.makeStore(kind)
+        let id = OrderID("ORD-1")!
+        let inner = try store.withDeliveryLock(id, waitingAtMost: 0) {
+            let same = try store.withDeliveryLock(id, waitingAtMost: 10) { "ran" }
+            let other = try store.withDeliveryLock(OrderID("ORD-2")!, waitingAtMost: 0) { "ran" }
+            return [same, other]
+        }
+        #expect(inner == [nil, "ran"])
+        #expect(try store.withDeliveryLock(id, waitingAtMost: 0) { "ran" } == "ran", "released after the body")
+    }
+
+    @Test("dead letters are kept under their event id", arguments: Kind.allCases)
+    func deadLetters(kind: Kind) throws {
+        let store = try Self.makeStore(kind)
+        #expect(try store.deadLetters().isEmpty)
+        try store.storeDeadLetter(Array("first".utf8), eventID: "evt_1")
+        try store.storeDeadLetter(Array("second".utf8), eventID: "evt_2")
+        try store.storeDeadLetter(Array("again".utf8), eventID: "evt_1")
+        #expect(try store.deadLetters() == ["evt_1": Array("again".utf8), "evt_2": Array("second".utf8)])
     }
 }
 

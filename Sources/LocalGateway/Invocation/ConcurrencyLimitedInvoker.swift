@@ -1,4 +1,9 @@
 /// Runs at most `limit` invocations of another invoker at once; the others wait their turn, in order.
+///
+/// An invocation holds its turn until the base invoker returns its answer. ``ProcessInvoker`` returns as soon as the
+/// answer is complete, so a process busy with its after-response work (an event for a slow webhook) no longer holds
+/// one: such work is bounded by each function's `Timeout`, and by the webhook's health mark in the functions, not by
+/// this limit.
 public struct ConcurrencyLimitedInvoker: FunctionInvoker {
     public let base: any FunctionInvoker
     private let permits: Permits

@@ -10,6 +10,10 @@ import FunctionRuntime
 ///
 /// A route with an authorizer runs its function only for a request whose token ``authorizer`` accepts; any other
 /// gets API Gateway's 401 or 403 and a `request refused` log line saying why.
+///
+/// For a route whose HTTP API has a `CorsConfiguration`, the gateway answers a browser's preflight (`OPTIONS` with
+/// `Origin` and `Access-Control-Request-Method`) itself, with no authorizer and no function, and gives every
+/// answer to a granted origin its `access-control-*` headers in place of any the function set.
 public struct Gateway: Sendable {
     public let template: ServerlessTemplate
     public let routes: RouteTable
@@ -24,6 +28,8 @@ public struct Gateway: Sendable {
     public var now: @Sendable () -> Date
     /// Where access-log and failure lines go.
     public var log: @Sendable (GatewayLogLine) -> Void
+    /// The `CorsConfiguration` every HTTP API route shares, if they share one.
+    private let sharedCORS: CORSConfiguration?
 
     /// - Throws: ``GatewayError`` `template_invalid` when the template's routes conflict.
     public init(
@@ -35,6 +41,9 @@ public struct Gateway: Sendable {
         self.invoker = invoker
         self.now = now
         self.log = log
+        let httpRoutes = template.functions.flatMap(\.routes).filter { $0.api == .httpAPI }
+        let configurations = httpRoutes.map(\.cors)
+        sharedCORS = configurations.allSatisfy { $0 == configurations.first } ? configurations.first ?? nil : nil
     }
 
     /// Answers one request.
@@ -42,7 +51,18 @@ public struct Gateway: Sendable {
         let started = ContinuousClock.now
         let requestID = UUID().uuidString.lowercased()
         var functionID: String?
-        var response = await answer(request, requestID: requestID, functionID: &functionID)
+        var response: GatewayResponse
+        if let cors = corsConfiguration(for: request), let origin = request.header("Origin") {
+            if request.method == "OPTIONS", request.header("Access-Control-Request-Method") != nil {
+                response = GatewayResponse(status: 204, headers: cors.preflightHeaders(origin: origin))
+            } else {
+                response = await answer(request, requestID: requestID, functionID: &functionID)
+                response.headers.removeAll { $0.name.lowercased().hasPrefix("access-control-") }
+                response.headers += cors.responseHeaders(origin: origin)
+            }
+        } else {
+            response = await answer(request, requestID: requestID, functionID: &functionID)
+        }
         response.headers.append(HeaderField("Apigw-Requestid", requestID))
         let elapsed = ContinuousClock.now - started
         log(
@@ -51,6 +71,18 @@ public struct Gateway: Sendable {
                 durationMilliseconds: elapsed.milliseconds,
                 requestID: requestID))
         return response
+    }
+
+    /// The CORS of the API a request is for: that of the route it reaches (for a preflight, the route of the method
+    /// it asks about), else that of the template's HTTP API routes when they all share one, as API Gateway answers
+    /// preflights for paths with no route too.
+    private func corsConfiguration(for request: GatewayRequest) -> CORSConfiguration? {
+        let method =
+            request.method == "OPTIONS" ? request.header("Access-Control-Request-Method") ?? "OPTIONS" : request.method
+        if case .matched(let match) = routes.lookup(method: method, path: request.path) {
+            return match.route.definition.cors
+        }
+        return sharedCORS
     }
 
     private func answer(_ request: GatewayRequest, requestID: String, functionID: inout String?) async

@@ -87,16 +87,18 @@ extension ServerlessTemplate {
     }
 }
 
-/// The authorizers of one HTTP API.
-private struct HTTPAPIAuth {
+/// What the gateway emulates of one HTTP API: its authorizers and its CORS.
+private struct HTTPAPISettings {
     var authorizers: [String: JWTAuthorizerDefinition] = [:]
     /// Authorizers the gateway does not emulate (Lambda authorizers), refused when a route uses one.
     var unsupported: Set<String> = []
     /// `Auth.DefaultAuthorizer`: the authorizer of every route that names none.
     var defaultAuthorizer: String?
+    /// `CorsConfiguration`; `nil` when the API has none (browsers then get no grant).
+    var cors: CORSConfiguration?
 }
 
-/// Reads the `Auth` of every `AWS::Serverless::HttpApi`, and of the implicit API (`ServerlessHttpApi`) that events
+/// Reads the `Auth` and `CorsConfiguration` of every `AWS::Serverless::HttpApi`, and of the implicit API (`ServerlessHttpApi`) that events
 /// without `ApiId` belong to, each with `Globals.HttpApi` applied.
 private struct HTTPAPIReader {
     static let implicitAPI = "ServerlessHttpApi"
@@ -105,17 +107,58 @@ private struct HTTPAPIReader {
     var globals: TemplateValue
     var resolver: IntrinsicResolver
 
-    func read() throws(GatewayError) -> [String: HTTPAPIAuth] {
-        var apis = [Self.implicitAPI: try auth(of: globals, in: "Globals.HttpApi")]
+    func read() throws(GatewayError) -> [String: HTTPAPISettings] {
+        var apis = [Self.implicitAPI: try settings(of: globals, in: "Globals.HttpApi")]
         for resource in resources.entries where resource.value["Type"] == .scalar("AWS::Serverless::HttpApi") {
             let properties = globals.merging(resource.value["Properties"] ?? .map([]))
-            apis[resource.key] = try auth(of: properties, in: resource.key)
+            apis[resource.key] = try settings(of: properties, in: resource.key)
         }
         return apis
     }
 
-    private func auth(of properties: TemplateValue, in location: String) throws(GatewayError) -> HTTPAPIAuth {
-        var api = HTTPAPIAuth()
+    private func settings(of properties: TemplateValue, in location: String) throws(GatewayError) -> HTTPAPISettings {
+        var api = try auth(of: properties, in: location)
+        api.cors = try cors(of: properties, in: location)
+        return api
+    }
+
+    /// `CorsConfiguration`: a mapping of SAM's fields, or `true` for any origin, method and header.
+    private func cors(of properties: TemplateValue, in location: String) throws(GatewayError) -> CORSConfiguration? {
+        let at = "\(location).CorsConfiguration"
+        guard let value = properties["CorsConfiguration"] else { return nil }
+        if case .scalar(let flag) = value {
+            switch flag.lowercased() {
+            case "true": return CORSConfiguration(allowOrigins: ["*"], allowMethods: ["*"], allowHeaders: ["*"])
+            case "false": return nil
+            default: throw .templateInvalid("\(at) must be true, false or a mapping, not \(flag)")
+            }
+        }
+        guard case .map = value else { throw .templateInvalid("\(at) must be true, false or a mapping") }
+        func list(_ key: String) throws(GatewayError) -> [String] {
+            try value[key].map { item throws(GatewayError) in try resolver.strings(item, at: "\(at).\(key)") } ?? []
+        }
+        func single(_ key: String) throws(GatewayError) -> String? {
+            try value[key].flatMap { item throws(GatewayError) in try resolver.string(item, at: "\(at).\(key)") }
+        }
+        var maxAge: Int?
+        if let text = try single("MaxAge") {
+            guard let seconds = Int(text), seconds >= 0 else {
+                throw .templateInvalid("\(at).MaxAge must be a whole number of seconds, not \(text)")
+            }
+            maxAge = seconds
+        }
+        let credentials = try single("AllowCredentials").map { $0.lowercased() == "true" } ?? false
+        let origins = try list("AllowOrigins")
+        if credentials, origins.contains("*") {
+            throw .templateInvalid("\(at) allows credentials with AllowOrigins *, which API Gateway refuses")
+        }
+        return CORSConfiguration(
+            allowOrigins: origins, allowMethods: try list("AllowMethods"), allowHeaders: try list("AllowHeaders"),
+            exposeHeaders: try list("ExposeHeaders"), maxAgeSeconds: maxAge, allowCredentials: credentials)
+    }
+
+    private func auth(of properties: TemplateValue, in location: String) throws(GatewayError) -> HTTPAPISettings {
+        var api = HTTPAPISettings()
         guard let auth = properties["Auth"] else { return api }
         for entry in auth["Authorizers"]?.entries ?? [] {
             let at = "\(location).Auth.Authorizers.\(entry.key)"
@@ -163,7 +206,7 @@ private struct FunctionReader {
     var id: String
     var properties: TemplateValue
     var resolver: IntrinsicResolver
-    var apis: [String: HTTPAPIAuth]
+    var apis: [String: HTTPAPISettings]
 
     func read() throws(GatewayError) -> FunctionDefinition {
         guard let codeURI = try string("CodeUri") else {
@@ -231,14 +274,18 @@ private struct FunctionReader {
                 throw .templateInvalid("\(location).Properties.Path must start with /, not \(routePath)")
             }
             let anyMethod = method == nil || method == "ANY" || method == "X-AMAZON-APIGATEWAY-ANY-METHOD"
+            let api = type == "HttpApi" ? try httpAPI(eventProperties, at: location) : nil
             let authorization =
-                type == "HttpApi"
-                ? try httpAPIAuthorization(eventProperties, at: location)
-                : try restAPIAuthorization(eventProperties, at: location)
-            function.routes.append(
-                RouteDefinition(
-                    eventName: event.key, method: anyMethod ? nil : method, path: routePath, payloadVersion: version,
-                    authorization: authorization, api: type == "Api" ? .restAPI : .httpAPI))
+                if let api {
+                    try httpAPIAuthorization(eventProperties, api: api, at: location)
+                } else {
+                    try restAPIAuthorization(eventProperties, at: location)
+                }
+            var route = RouteDefinition(
+                eventName: event.key, method: anyMethod ? nil : method, path: routePath, payloadVersion: version,
+                authorization: authorization, api: type == "Api" ? .restAPI : .httpAPI)
+            route.cors = api?.settings.cors
+            function.routes.append(route)
         case "Schedule", "ScheduleV2":
             guard let expression = try property(type == "Schedule" ? "Schedule" : "ScheduleExpression") else {
                 throw .templateInvalid("\(location) has no schedule expression")
@@ -255,10 +302,9 @@ private struct FunctionReader {
         }
     }
 
-    /// The authorizer and scopes of an `HttpApi` event: its `Auth.Authorizer`, else its API's `DefaultAuthorizer`;
-    /// `NONE` or neither leaves the route open.
-    private func httpAPIAuthorization(_ event: TemplateValue, at location: String) throws(GatewayError)
-        -> RouteAuthorization?
+    /// The HTTP API an `HttpApi` event belongs to: its `ApiId`, else the implicit API.
+    private func httpAPI(_ event: TemplateValue, at location: String) throws(GatewayError)
+        -> (id: String, settings: HTTPAPISettings)
     {
         let apiID =
             try event["ApiId"].flatMap { value throws(GatewayError) in
@@ -267,6 +313,15 @@ private struct FunctionReader {
         guard let api = apis[apiID] else {
             throw .templateInvalid("\(location).Properties.ApiId is \(apiID), which is not an AWS::Serverless::HttpApi")
         }
+        return (apiID, api)
+    }
+
+    /// The authorizer and scopes of an `HttpApi` event: its `Auth.Authorizer`, else its API's `DefaultAuthorizer`;
+    /// `NONE` or neither leaves the route open.
+    private func httpAPIAuthorization(
+        _ event: TemplateValue, api found: (id: String, settings: HTTPAPISettings), at location: String
+    ) throws(GatewayError) -> RouteAuthorization? {
+        let (apiID, api) = found
         let auth = event["Auth"]
         let named = try auth?["Authorizer"].flatMap { value throws(GatewayError) in
             try resolver.string(value, at: "\(location).Properties.Auth.Authorizer")

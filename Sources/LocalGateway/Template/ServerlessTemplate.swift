@@ -1,7 +1,7 @@
 /// The functions of an AWS SAM template, as the gateway serves them: settings, routes and schedules.
 ///
-/// Only `AWS::Serverless::Function` resources are read, with the JWT authorizers of the `AWS::Serverless::HttpApi`
-/// resources their routes belong to; `Globals.Function` is already applied to each one.
+/// Only `AWS::Serverless::Function` resources are read, with the JWT authorizers and CORS of the
+/// `AWS::Serverless::HttpApi` resources their routes belong to; `Globals.Function` is already applied to each one.
 public struct ServerlessTemplate: Sendable, Equatable {
     /// The functions, in the template's order of logical ids.
     public var functions: [FunctionDefinition]
@@ -88,13 +88,16 @@ public struct RouteDefinition: Sendable, Equatable {
     public var authorization: RouteAuthorization?
     /// `HttpApi` or `Api`.
     public var api: APIKind
+    /// The `CorsConfiguration` of the route's HTTP API; `nil` when it has none, and for REST API routes.
+    public var cors: CORSConfiguration?
 
     /// - Parameter api: by default, a REST API for payload 1.0 and an HTTP API for 2.0, as SAM's event types give
     ///   them; an `HttpApi` event with `PayloadFormatVersion: "1.0"` is `.httpAPI` with `.v1`.
     public init(
         eventName: String, method: String?, path: String, payloadVersion: PayloadVersion,
-        authorization: RouteAuthorization? = nil, api: APIKind? = nil
+        authorization: RouteAuthorization? = nil, api: APIKind? = nil, cors: CORSConfiguration? = nil
     ) {
+        self.cors = cors
         self.eventName = eventName
         self.method = method
         self.path = path

@@ -5,11 +5,14 @@ public import Timestamps
 /// Events are recorded in the same write as the change they describe, so a change never exists without its
 /// event, nor an event without its change.
 public struct OrderEvent: Codable, Equatable, Sendable {
+    /// What happened, as the event's `type`.
     public enum Kind: String, Codable, Sendable {
         /// The order was created.
         case orderAdded = "order_added"
-        /// The order moved to another status.
+        /// The order moved to another status of the flow.
         case orderStatusUpdated = "order_status_updated"
+        /// The order was cancelled; ``OrderEvent/reason`` says why.
+        case orderCancelled = "order_cancelled"
     }
 
     /// Unique, and the same on every delivery attempt: subscribers de-duplicate on it.
@@ -21,6 +24,8 @@ public struct OrderEvent: Codable, Equatable, Sendable {
     public let status: OrderStatus
     /// The status before the change; `nil` for ``Kind/orderAdded``.
     public let previousStatus: OrderStatus?
+    /// Why the order was cancelled, for ``Kind/orderCancelled``; `nil` for the others.
+    public let reason: Cancellation.Reason?
     public let occurredAt: Timestamp
     public var delivery: EventDelivery
 
@@ -29,6 +34,7 @@ public struct OrderEvent: Codable, Equatable, Sendable {
         case orderID = "order_id"
         case version, status
         case previousStatus = "previous_status"
+        case reason
         case occurredAt = "occurred_at"
         case delivery
     }
@@ -37,18 +43,22 @@ public struct OrderEvent: Codable, Equatable, Sendable {
     public static func added(_ order: Order) -> OrderEvent {
         OrderEvent(
             id: "evt_" + ULID.generate(at: order.createdAt), type: .orderAdded, orderID: order.id,
-            version: order.version, status: order.status, previousStatus: nil, occurredAt: order.createdAt,
-            delivery: .pending(dueAt: order.createdAt))
+            version: order.version, status: order.status, previousStatus: nil, reason: nil,
+            occurredAt: order.createdAt, delivery: .pending(dueAt: order.createdAt))
     }
 
-    /// The event for an order that just moved from `previous` to its current status.
-    public static func statusUpdated(_ order: Order, from previous: OrderStatus) -> OrderEvent {
+    /// The event for an order that just moved from `previous` to its current status: `order_cancelled` with its
+    /// reason when that status is `cancelled`, `order_status_updated` otherwise.
+    public static func statusChanged(_ order: Order, from previous: OrderStatus) -> OrderEvent {
         OrderEvent(
-            id: "evt_" + ULID.generate(at: order.updatedAt), type: .orderStatusUpdated, orderID: order.id,
-            version: order.version, status: order.status, previousStatus: previous, occurredAt: order.updatedAt,
+            id: "evt_" + ULID.generate(at: order.updatedAt),
+            type: order.status == .cancelled ? .orderCancelled : .orderStatusUpdated, orderID: order.id,
+            version: order.version, status: order.status, previousStatus: previous,
+            reason: order.status == .cancelled ? order.cancellation?.reason : nil, occurredAt: order.updatedAt,
             delivery: .pending(dueAt: order.updatedAt))
     }
 
+    /// Writes every field, `null` included where a value is absent, so subscribers see the same keys each time.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -58,6 +68,7 @@ public struct OrderEvent: Codable, Equatable, Sendable {
         try container.encode(status, forKey: .status)
         // Written even when nil: `"previous_status": null` says "none", a missing key says nothing.
         try container.encode(previousStatus, forKey: .previousStatus)
+        try container.encodeIfPresent(reason, forKey: .reason)
         try container.encode(occurredAt, forKey: .occurredAt)
         try container.encode(delivery, forKey: .delivery)
     }
@@ -65,6 +76,7 @@ public struct OrderEvent: Codable, Equatable, Sendable {
 
 /// Where an event stands on its way to the webhook.
 public struct EventDelivery: Codable, Equatable, Sendable {
+    /// Where the delivery stands.
     public enum State: String, Codable, Sendable {
         /// Not delivered yet; more attempts will be made.
         case pending
@@ -97,6 +109,7 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         case earlierRounds = "earlier_rounds"
     }
 
+    /// A delivery state as given; ``pending(dueAt:)`` is the one a new event starts with.
     public init(
         state: State, attempts: Int, nextAttemptAt: Timestamp?, deliveredAt: Timestamp? = nil, lastStatus: Int? = nil,
         lastError: String? = nil, earlierRounds: [EventDelivery] = []
@@ -136,6 +149,7 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         EventDelivery(state: .pending, attempts: 0, nextAttemptAt: time)
     }
 
+    /// Writes every field, `null` included where a value is absent, so subscribers see the same keys each time.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(state, forKey: .state)

@@ -29,14 +29,37 @@ struct CrashTorture {
     }
 
     /// Creates one order, then moves it a random number of steps along the flow, each change confirmed before the
-    /// next is asked for.
+    /// next is asked for; one order in three is then cancelled (refused once it has shipped).
     private func driveOneOrder(named name: String) async throws {
         let key = Bool.random() ? "key-\(name)-\(UUID().uuidString)" : nil
         guard let id = try await create(clientID: key == nil ? name : nil, key: key) else { return }
-        for status in TortureLedger.flow.dropFirst().prefix(Int.random(in: 0...5)) {
+        let steps = Int.random(in: 0...5)
+        for status in TortureLedger.flow.dropFirst().prefix(steps) {
             guard try await advance(id, to: status) else { return }
         }
+        if Int.random(in: 0..<3) == 0 {
+            guard try await cancel(id, afterSteps: steps) else { return }
+        }
         await ledger.settle(id)
+    }
+
+    /// Cancels the order, `steps` changes after its creation; returns whether the answer was the one it must be: the
+    /// order cancelled at the next version, or, once shipped, refused with nothing changed.
+    private func cancel(_ id: String, afterSteps steps: Int) async throws -> Bool {
+        let event = try Events.cancelOrder(id: id, reason: "customer_request")
+        guard let (answer, _) = try await sendUntilAnswered("cancel-order", event) else { return false }
+        let hasShipped = steps >= TortureLedger.flow.firstIndex(of: "shipped")!
+        // A retry of a cancellation an attempt that died had committed is a no-op with the same answer.
+        let expected =
+            hasShipped
+            ? answer.statusCode == 409 && answer.errorCode == "invalid_transition"
+            : answer.statusCode == 200 && answer.status == "cancelled" && answer.version == steps + 2
+        guard expected else {
+            await ledger.surprise("cancel \(id) after \(steps) steps: \(answer.statusCode) \(answer.body)")
+            return false
+        }
+        if !hasShipped { await ledger.acknowledge("cancelled", of: id) }
+        return true
     }
 
     /// Creates an order with the client's id, or with a key and the service's id; returns the id once known.

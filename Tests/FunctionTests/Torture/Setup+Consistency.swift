@@ -30,24 +30,30 @@ extension EventDeliveryTests.Setup {
     }
 
     /// Checks that what the service says of an order hangs together, and returns the order:
-    /// - its status history follows the flow from its start, without a gap or a repeat;
+    /// - its status history follows the flow from its start, without a gap or a repeat, and may end with one
+    ///   `cancelled` before `shipped`;
     /// - its version is 1 plus the number of changes;
-    /// - it has exactly one event per committed change (its creation and each status it entered), in version order,
-    ///   and no other.
+    /// - it has exactly one event per committed change (its creation, each status it entered, its cancellation), in
+    ///   version order, and no other.
     @discardableResult
     func expectConsistentOrder(_ id: String) async throws -> Events.Response {
         let order = try await order(id)
         try #require(order.statusCode == 200, "\(id): \(order.body)")
         let history = order.history
-        #expect(history == Array(TortureLedger.flow.prefix(history.count)), "\(id): history \(history)")
+        let isCancelled = history.last == "cancelled"
+        let flowPart = isCancelled ? Array(history.dropLast()) : history
+        #expect(flowPart == Array(TortureLedger.flow.prefix(flowPart.count)), "\(id): history \(history)")
+        #expect(!isCancelled || !flowPart.contains("shipped"), "\(id): cancelled after shipping: \(history)")
         #expect(order.version == history.count, "\(id): version \(order.version) after \(history.count) statuses")
+        #expect((order.body["cancellation"] != nil) == isCancelled, "\(id): cancellation \(order.body)")
 
         let events = try await events(id)
         #expect(events.map { $0["status"] as? String } == history, "\(id): events \(events)")
         #expect(events.map { $0["version"] as? Int } == Array(1...max(1, history.count)), "\(id): events \(events)")
         #expect(
             events.map { $0["type"] as? String }
-                == ["order_added"] + Array(repeating: "order_status_updated", count: max(0, history.count - 1)))
+                == ["order_added"] + Array(repeating: "order_status_updated", count: max(0, flowPart.count - 1))
+                + (isCancelled ? ["order_cancelled"] : []))
         #expect(Set(events.compactMap { $0["id"] as? String }).count == events.count, "\(id): event ids repeat")
         return order
     }

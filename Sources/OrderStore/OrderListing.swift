@@ -1,6 +1,19 @@
 public import OrderDomain
 public import Timestamps
 
+/// Orders a page at a time, by creation time and then id, filtered.
+public protocol OrderListing: Sendable {
+    /// One page of the orders that match `filter`, ordered by creation time and then id, starting strictly after
+    /// `position` (from the start when `nil`), at most `limit` orders (at least 1).
+    ///
+    /// Resuming from ``OrderPage/next`` neither skips nor repeats an order that existed, unchanged, for the whole
+    /// walk, whatever is created or updated meanwhile. The file store finds candidates through its indexes, so a
+    /// page costs in proportion to the index entries it reads, not to the orders stored; every candidate is checked
+    /// against its document, so a stale or damaged index makes a listing slower, never wrong.
+    /// - Throws: ``StoreError`` if the store fails or a candidate's document cannot be read.
+    func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage
+}
+
 /// Which orders a listing returns: every condition that is set must hold.
 public struct OrderFilter: Equatable, Sendable {
     /// Orders at this status.
@@ -13,16 +26,20 @@ public struct OrderFilter: Equatable, Sendable {
     public var createdFrom: Timestamp?
     /// Orders created strictly before this moment.
     public var createdBefore: Timestamp?
+    /// Orders of the customer with exactly this id.
+    public var customerID: String?
 
+    /// A filter with the conditions that are set; with none, every order matches.
     public init(
         status: OrderStatus? = nil, shippingCity: String? = nil, shippingCountry: String? = nil,
-        createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil
+        createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil, customerID: String? = nil
     ) {
         self.status = status
         self.shippingCity = shippingCity
         self.shippingCountry = shippingCountry
         self.createdFrom = createdFrom
         self.createdBefore = createdBefore
+        self.customerID = customerID
     }
 
     /// Whether `order` meets every condition.
@@ -32,6 +49,7 @@ public struct OrderFilter: Equatable, Sendable {
         if let shippingCountry, Self.fold(order.shippingAddress.country) != Self.fold(shippingCountry) { return false }
         if let createdFrom, order.createdAt < createdFrom { return false }
         if let createdBefore, !(order.createdAt < createdBefore) { return false }
+        if let customerID, order.customer?.id != customerID { return false }
         return true
     }
 
@@ -49,6 +67,7 @@ public struct OrderListPosition: Hashable, Comparable, Sendable {
     /// The id of the order at this position, which orders orders created in the same millisecond.
     public var id: OrderID
 
+    /// The position of an order created at `createdAt` with `id`.
     public init(createdAt: Timestamp, id: OrderID) {
         self.createdAt = createdAt
         self.id = id
@@ -59,6 +78,7 @@ public struct OrderListPosition: Hashable, Comparable, Sendable {
         self.init(createdAt: order.createdAt, id: order.id)
     }
 
+    /// Listing order: by creation time, then by id.
     public static func < (lhs: OrderListPosition, rhs: OrderListPosition) -> Bool {
         (lhs.createdAt, lhs.id) < (rhs.createdAt, rhs.id)
     }
@@ -70,37 +90,40 @@ public struct OrderPage: Equatable, Sendable {
     public var documents: [OrderDocument]
     /// Where the next page starts (pass it as `after`), or `nil` when this is the last page.
     public var next: OrderListPosition?
+    /// The orders the page met but could not list, in listing order. They count towards the page's limit, so a page
+    /// of them still ends, and ``next`` goes past them.
+    public var skipped: [SkippedOrder]
 
-    public init(documents: [OrderDocument], next: OrderListPosition?) {
+    /// A page of `documents`, followed by the page after `next` (`nil` on the last page).
+    public init(documents: [OrderDocument], next: OrderListPosition?, skipped: [SkippedOrder] = []) {
         self.documents = documents
         self.next = next
+        self.skipped = skipped
     }
 }
 
-/// What a rebuild of the indexes found and did.
-public struct ReindexReport: Equatable, Sendable, Encodable {
-    /// Orders read.
-    public var orders = 0
-    /// Index entries that were missing and have been written.
-    public var entriesAdded = 0
-    /// Index entries that named no order, or an order that no longer matches them, and have been removed.
-    public var entriesRemoved = 0
-    /// Orders whose documents cannot be read: they and their entries were left as they are.
-    public var unreadableOrders: [String] = []
-    /// Idempotency records past their time to live, removed.
-    public var expiredIdempotencyRecords = 0
-    /// Temp files of writes that died more than an hour ago, removed.
-    public var temporaryFilesRemoved = 0
+/// An order a listing met and could not list, so that the listing can say so and go on past it.
+public struct SkippedOrder: Equatable, Sendable {
+    /// Why it is not on the page.
+    public enum Reason: String, Equatable, Sendable {
+        /// Its document cannot be read (it does not parse, holds another order, or the store failed to read it).
+        /// Reading the order by its id fails the same way, until someone repairs the document.
+        case unreadable
+        /// It is larger than a listing's answer may be; it can still be read by its id.
+        case tooLarge = "too_large"
+    }
 
-    public init() {}
+    /// Where it is in the listing: an unreadable order is known by its index entry, not by its document.
+    public var position: OrderListPosition
+    public var reason: Reason
+    /// What went wrong, naming the file: for the log, never for clients.
+    public var error: String
 
-    enum CodingKeys: String, CodingKey {
-        case orders
-        case entriesAdded = "entries_added"
-        case entriesRemoved = "entries_removed"
-        case unreadableOrders = "unreadable_orders"
-        case expiredIdempotencyRecords = "expired_idempotency_records"
-        case temporaryFilesRemoved = "temporary_files_removed"
+    /// The order at `position`, not listed for `reason`; `error` names the file, for the log.
+    public init(position: OrderListPosition, reason: Reason, error: String) {
+        self.position = position
+        self.reason = reason
+        self.error = error
     }
 }
 

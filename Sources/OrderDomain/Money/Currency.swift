@@ -1,0 +1,59 @@
+/// An ISO 4217 currency the service knows: its alphabetic code and its minor units (the decimals a price may have).
+///
+/// The known currencies are ``CurrencyTable``, a copy of ISO 4217 List One; a code not in it is refused.
+public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The alphabetic code, such as `EUR`.
+    public let code: String
+    /// Decimal places of the currency's minor unit: 2 for EUR, 0 for JPY, 3 for KWD.
+    public let minorUnits: Int
+
+    /// The currency with `code` (upper case, as ISO 4217 writes it), or `nil` if ISO 4217 List One has none.
+    public init?(code: String) {
+        guard let minorUnits = Self.known[code] else { return nil }
+        self.code = code
+        self.minorUnits = minorUnits
+    }
+
+    /// The euro: the default when neither the request nor `ORDER_DEFAULT_CURRENCY` names a currency.
+    public static let euro = Currency(code: "EUR")!
+
+    /// Which edition of ISO 4217 the known currencies come from.
+    public static var edition: String { CurrencyTable.edition }
+
+    /// The ISO 4217 code, such as `EUR`.
+    public var description: String { code }
+
+    /// Every known code with its minor units, read once from the table.
+    private static let known: [String: Int] = {
+        var known: [String: Int] = [:]
+        for line in CurrencyTable.list.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            known[String(fields[0])] = Int(fields[1])!
+        }
+        return known
+    }()
+
+    /// Reads a code from a stored order; a code no longer in the table is still read, with two minor units, so
+    /// old orders never fail to load.
+    public init(from decoder: any Decoder) throws {
+        let code = try decoder.singleValueContainer().decode(String.self)
+        // A stored order keeps the minor units of its day; a code later withdrawn is still read.
+        self = Currency(code: code) ?? Currency(unlisted: code)
+    }
+
+    private init(unlisted code: String) {
+        self.code = code
+        minorUnits = 2
+    }
+
+    /// Writes the code as a JSON string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(code)
+    }
+}
+
+extension Currency {
+    /// The `userInfo` key under which a decoder is given the currency of orders stored without one.
+    public static let defaultCurrencyKey = CodingUserInfoKey(rawValue: "order-service.default-currency")!
+}

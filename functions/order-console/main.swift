@@ -1,0 +1,4 @@
+import FunctionRuntime
+import OrderConsole
+
+FunctionMain.run(function: "order-console") { OrderConsole() }
