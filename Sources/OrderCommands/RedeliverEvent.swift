@@ -1,7 +1,8 @@
 public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
-import OrderStore
+import Timestamps
+public import OrderStore
 
 /// `POST /order/{id}/events/{event_id}/redeliver`: sends a dead or delivered event again, under the same id.
 ///
@@ -13,23 +14,29 @@ import OrderStore
 /// `dispatch-events` finds it even if the delivery right after the answer never runs.
 /// A pending event is left as it is (it will be delivered anyway). Answers 202 with the event.
 public struct RedeliverEvent: OrderFunction {
-    let context: OrderServiceContext
+    let store: any OrderDocumentStore
+    let now: @Sendable () -> Timestamp
     let events: EventPublisher
 
-    public init(context: OrderServiceContext, events: EventPublisher) {
-        self.context = context
+    /// Redelivers events of orders in `context.store`; `events` delivers them right after the answer.
+    public init(context: OrderServiceContext<some OrderDocumentStore>, events: EventPublisher) {
+        store = context.store
+        now = context.now
         self.events = events
     }
 
+    /// Answers 202 with the event and its delivery state.
+    ///
+    /// - Throws: `order_not_found`, `event_not_found`; ``StoreError`` when the store fails (nothing changes).
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let id = try request.orderIDFromPath()
         let eventID = request.pathParameters["event_id"] ?? ""
-        let event = try context.store.update(id) { document -> OrderEvent in
+        let event = try store.update(id) { document -> OrderEvent in
             guard let index = document.events.firstIndex(where: { $0.id == eventID }) else {
                 throw OrderError.eventNotFound(eventID, order: id)
             }
             if document.events[index].delivery.state != .pending {
-                document.events[index].delivery = document.events[index].delivery.redelivered(dueAt: context.now())
+                document.events[index].delivery = document.events[index].delivery.redelivered(dueAt: now())
             }
             return document.events[index]
         }
