@@ -1,8 +1,8 @@
 public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
-import Timestamps
 public import OrderStore
+import Timestamps
 
 /// `POST /order/{id}/events/{event_id}/redeliver`: sends a dead or delivered event again, under the same id.
 ///
