@@ -15,7 +15,7 @@ BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3
 CONSOLE_APT_PACKAGES = chromium chromium-driver python3-venv
 
 .PHONY: help deps bench-deps build run test console-test contract fuzz stress lint-template package bench bench-functions \
-	bench-store bench-gateway bench-list format-check clean
+	bench-store bench-gateway bench-authorizer bench-list format-check clean
 
 # Installs the Debian packages named in $(1) that are missing, with apt-get (as root, or through sudo).
 define apt_install
@@ -93,6 +93,9 @@ bench-store: bench-deps ## The store's durable writes against temp write + fsync
 
 bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, its peak memory, and reads against a hanging webhook
 	scripts/bench-gateway.sh
+
+bench-authorizer: bench-deps ## The gateway's CPU per warm request with the JWT authorizer on and with --no-auth
+	scripts/bench-authorizer.sh
 
 bench-list: bench-deps ## list-orders at 1,000 and 100,000 orders (hyperfine)
 	scripts/bench-list.sh

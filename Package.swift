@@ -23,7 +23,8 @@ func function(_ name: String, dependencies: [Target.Dependency] = []) -> Target 
     .executableTarget(
         name: name,
         dependencies: [
-            "OrderAPI", "FunctionRuntime", .target(name: "GlibcCompatibility", condition: .when(platforms: [.linux])),
+            "OrderAPI", "FunctionProcess",
+            .target(name: "GlibcCompatibility", condition: .when(platforms: [.linux])),
         ]
             + dependencies,
         path: "functions/\(name)", exclude: ["Makefile"], swiftSettings: swiftSettings,
@@ -70,38 +71,61 @@ let package = Package(
     targets: [
         // Keeps the function executables loadable on provided.al2023 (glibc 2.34); see its header.
         .target(name: "GlibcCompatibility"),
+        // The bottom of the graph, then each layer on the ones before it; no module names one further down.
+        //
+        // System-call helpers (EINTR retries, whole writes), hex, trimming and the environment read once: the
+        // low-level pieces every other module would otherwise write again.
+        .target(name: "SystemSupport", swiftSettings: swiftSettings),
         // Millisecond timestamps in RFC 3339, shared by the domain and the logs.
         .target(name: "Timestamps", swiftSettings: swiftSettings),
+        // Structured logs: JSON lines (`JSONWriter`, `LogFields`, `FunctionLog`) into a sink a test can replace.
+        .target(name: "StructuredLog", dependencies: ["SystemSupport", "Timestamps"], swiftSettings: swiftSettings),
         // The order model, its status flow, validation and domain errors. No I/O.
         .target(name: "OrderDomain", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
         // Durable JSON documents in a directory tree, behind the `OrderRepository` protocol.
-        .target(name: "OrderStore", dependencies: ["OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
+        .target(
+            name: "OrderStore", dependencies: ["OrderDomain", "SystemSupport", "Timestamps"],
+            swiftSettings: swiftSettings),
         // libcurl's C API, opened with dlopen on first use so that processes that send nothing never load it.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // HTTP requests over libcurl, behind a small Swift API.
-        .target(name: "CurlHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "SystemSupport"], swiftSettings: swiftSettings),
+        // The order service's HTTP vocabulary: the error envelope (`APIError`), entity tags, `JSONBody` and the
+        // request limits. A module of its own, below the runtime, because the local gateway answers in the same
+        // envelope and `OrderEvents` writes the same JSON, and neither should link the function runtime or the
+        // store to do so.
+        .target(name: "OrderHTTP", dependencies: ["SystemSupport"], swiftSettings: swiftSettings),
         // Order events as signed CloudEvents, delivered to the webhook with retries and dead letters.
         .target(
             name: "OrderEvents",
             dependencies: [
-                "OrderDomain", "OrderStore", "CurlHTTP", "FunctionRuntime", "Timestamps",
+                "OrderDomain", "OrderStore", "CurlHTTP", "OrderHTTP", "StructuredLog", "SystemSupport", "Timestamps",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
-        // API Gateway proxy events in and responses out, from stdin or the Lambda Runtime API; structured logs.
-        .target(name: "FunctionRuntime", dependencies: ["Timestamps", "CurlHTTP"], swiftSettings: swiftSettings),
+        // API Gateway proxy events in and responses out, and the two drivers (one event, or the Runtime API loop
+        // behind the `RuntimeAPI` protocol), in-process: no libcurl, no `exit`, no environment.
+        .target(
+            name: "FunctionRuntime", dependencies: ["OrderHTTP", "StructuredLog", "SystemSupport", "Timestamps"],
+            swiftSettings: swiftSettings),
+        // A function executable's entry point: reads the environment, talks to the Runtime API over libcurl, exits.
+        .target(
+            name: "FunctionProcess",
+            dependencies: ["FunctionRuntime", "CurlHTTP", "StructuredLog", "SystemSupport", "Timestamps"],
+            swiftSettings: swiftSettings),
         // The HTTP side shared by every order function (context, the one error mapping), and the reads.
         .target(
             name: "OrderAPI",
-            dependencies: ["OrderDomain", "OrderStore", "FunctionRuntime", "Timestamps"],
+            dependencies: ["OrderDomain", "OrderStore", "OrderHTTP", "FunctionRuntime", "SystemSupport", "Timestamps"],
             swiftSettings: swiftSettings
         ),
         // The functions that change orders, and the delivery of their events. Reads never link these.
         .target(
             name: "OrderCommands",
             dependencies: [
-                "OrderAPI", "OrderDomain", "OrderStore", "OrderEvents", "CurlHTTP", "FunctionRuntime", "Timestamps",
+                "OrderAPI", "OrderDomain", "OrderStore", "OrderEvents", "OrderHTTP", "CurlHTTP", "FunctionRuntime",
+                "StructuredLog", "SystemSupport", "Timestamps",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -127,7 +151,7 @@ let package = Package(
         .executableTarget(
             name: "order-benchmarks",
             dependencies: [
-                "OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "OrderDomain", "FunctionRuntime",
+                "OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "OrderDomain", "OrderHTTP", "FunctionRuntime",
                 "Timestamps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -138,7 +162,9 @@ let package = Package(
         .target(
             name: "LocalGateway",
             dependencies: [
-                "FunctionRuntime",
+                // The proxy types and the envelope only: the gateway links neither libcurl nor the function drivers'
+                // entry point.
+                "FunctionRuntime", "OrderHTTP", "StructuredLog", "SystemSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
@@ -177,16 +203,23 @@ let package = Package(
         .testTarget(
             name: "OrderAPITests",
             dependencies: [
-                "OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "FunctionRuntime", "OrderDomain",
-                "Timestamps",
+                "OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "OrderHTTP", "FunctionRuntime", "OrderDomain",
+                "StructuredLog", "Timestamps",
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OrderEventsTests",
-            dependencies: ["OrderEvents", "OrderStore", "OrderDomain", "CurlHTTP", "Timestamps"],
+            dependencies: [
+                "OrderEvents", "OrderStore", "OrderDomain", "CurlHTTP", "StructuredLog", "SystemSupport", "Timestamps",
+            ],
             swiftSettings: swiftSettings
         ),
+        // The function runtime's drivers, in-process, with a fake Runtime API and log lines captured in memory.
+        .testTarget(
+            name: "FunctionRuntimeTests",
+            dependencies: ["FunctionRuntime", "OrderHTTP", "StructuredLog", "Timestamps"],
+            swiftSettings: swiftSettings),
         // The JSON of fixture files, read and written back, for the test targets that run fixtures.
         .target(name: "FixtureSupport", path: "Tests/FixtureSupport", swiftSettings: swiftSettings),
         // End to end: runs the built function executables as processes, driven by `fixtures/`.
@@ -204,7 +237,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "LocalGateway", "FunctionRuntime", "FixtureSupport",
+                "LocalGateway", "FunctionRuntime", "OrderHTTP", "StructuredLog", "FixtureSupport",
                 // Test keys and tokens, good and forged.
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

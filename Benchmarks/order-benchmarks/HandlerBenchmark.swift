@@ -2,6 +2,8 @@ import FunctionRuntime
 import OrderAPI
 import OrderCommands
 import OrderEvents
+import OrderHTTP
+import StructuredLog
 
 /// get-order and create-order called as library functions: what a request costs without a process around it.
 ///

@@ -12,6 +12,7 @@ public struct HTTPRequest: Sendable {
     /// an endless or huge body then costs this much memory and no more time.
     public var replyBodyLimit: Int?
 
+    /// A request to send; `replyBodyLimit` caps how much of the reply's body is kept.
     public init(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
         timeoutMilliseconds: Int? = nil, replyBodyLimit: Int? = nil
@@ -35,6 +36,7 @@ public struct HTTPReply: Sendable, Equatable {
     /// Whether the body went on past the request's ``HTTPRequest/replyBodyLimit``, so that `body` is only its start.
     public var bodyTruncated: Bool
 
+    /// A reply as received; `bodyTruncated` says the body went past the request's limit and was cut.
     public init(status: Int, headers: [String: String], body: [UInt8], bodyTruncated: Bool = false) {
         self.status = status
         self.headers = headers
@@ -49,6 +51,7 @@ public struct HTTPTransportError: Error, Sendable, Equatable, CustomStringConver
     public var code: String
     public var message: String
 
+    /// A transfer that got no reply: `code` is stable (`timeout`, …), `message` is libcurl's text.
     public init(code: String, message: String) {
         self.code = code
         self.message = message

@@ -1,3 +1,5 @@
+public import OrderHTTP
+
 /// One function of the service: takes a request, gives a response.
 ///
 /// A handler answers every request, errors included (a 4xx or 5xx response is a successful invocation).
@@ -13,14 +15,9 @@ public protocol EventHandler: Sendable {
     func handle(event: [UInt8], context: InvocationContext) throws -> String
 }
 
-/// Limits the runtime enforces before a handler runs.
-public enum RequestLimits {
-    /// The largest request body accepted: 1 MiB.
-    public static let maximumBodySize = 1024 * 1024
-}
-
 extension FunctionHandler {
-    /// Handles `request` after the checks every function shares (the body size limit).
+    /// Handles `request` after the checks every function shares: a body over ``RequestLimits/maximumBodySize`` is
+    /// answered 413 without calling the handler. The runtime calls this, never ``handle(_:)`` directly.
     public func respond(to request: FunctionRequest) -> FunctionResponse {
         guard request.body.count <= RequestLimits.maximumBodySize else {
             return APIError.payloadTooLarge(limit: RequestLimits.maximumBodySize).response

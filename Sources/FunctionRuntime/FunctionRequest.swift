@@ -1,13 +1,8 @@
+import SystemSupport
+
 /// An HTTP request as a function sees it, read from an API Gateway proxy event of either payload version.
 public struct FunctionRequest: Sendable {
     /// The API Gateway payload format the event came in; the response is written in the same one.
-    public enum PayloadVersion: String, Sendable {
-        /// REST API (`Api` events).
-        case v1 = "1.0"
-        /// HTTP API (`HttpApi` events).
-        case v2 = "2.0"
-    }
-
     public var payloadVersion: PayloadVersion
     /// `GET`, `POST`, …
     public var method: String
@@ -15,6 +10,7 @@ public struct FunctionRequest: Sendable {
     public var path: String
     /// Header values by lower-case name; repeated headers are joined with commas.
     public var headers: [String: String]
+    /// The query string's parameters, decoded; for a repeated name, the last value.
     public var queryParameters: [String: String]
     /// The route's `{name}` parameters, already percent-decoded by API Gateway.
     public var pathParameters: [String: String]
@@ -26,6 +22,8 @@ public struct FunctionRequest: Sendable {
     /// function trusts them as they come: API Gateway checked the token, the function never sees it.
     public var claims: [String: String]
 
+    /// A request as a test or the event reader builds it. Header names are lower-cased; two names that differ only
+    /// in case are joined with a comma, as repeated headers are.
     public init(
         payloadVersion: PayloadVersion = .v2, method: String, path: String, headers: [String: String] = [:],
         queryParameters: [String: String] = [:], pathParameters: [String: String] = [:], body: [UInt8] = [],
@@ -56,6 +54,6 @@ public struct FunctionRequest: Sendable {
     /// The media type of `Content-Type` in lower case, without parameters (`application/json`), if sent.
     public var mediaType: String? {
         guard let contentType = header("content-type") else { return nil }
-        return String(contentType.prefix { $0 != ";" }).trimmingSpaces.lowercased()
+        return String(contentType.prefix { $0 != ";" }).trimmingSpacesAndTabs.lowercased()
     }
 }

@@ -1,5 +1,6 @@
 /// An HTTP response from a function, written back as an API Gateway proxy response.
 public struct FunctionResponse: Sendable {
+    /// The HTTP status.
     public var statusCode: Int
     /// Header values by name, as they should be sent.
     public var headers: [String: String]
@@ -14,6 +15,7 @@ public struct FunctionResponse: Sendable {
     /// context's deadline.
     public var afterResponse: (@Sendable (InvocationContext) -> Void)?
 
+    /// A response with no after-response work.
     public init(
         statusCode: Int, headers: [String: String] = [:], body: String = "", errorCode: String? = nil,
         internalError: String? = nil

@@ -1,18 +1,16 @@
 public import Timestamps
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What the runtime knows about the invocation being handled.
 public struct InvocationContext: Sendable {
     /// The platform's id for this invocation (the Runtime API's request id; in stdin mode, the event's).
     public var requestID: String
     /// When the invocation must be finished, in milliseconds since the Unix epoch, if there is a limit.
     public var deadline: Timestamp?
-    /// The X-Ray trace header of the invocation, if any.
+    /// The X-Ray trace header of the invocation, if any: the Runtime API's `Lambda-Runtime-Trace-Id`, or in
+    /// stdin mode `_X_AMZN_TRACE_ID`. The runtime writes it into every log line of the invocation.
     public var traceID: String?
 
+    /// A context; without a deadline, ``budget(wanting:margin:)`` grants all that is asked.
     public init(requestID: String, deadline: Timestamp? = nil, traceID: String? = nil) {
         self.requestID = requestID
         self.deadline = deadline

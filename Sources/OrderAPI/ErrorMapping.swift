@@ -1,5 +1,6 @@
 public import FunctionRuntime
 import OrderDomain
+public import OrderHTTP
 import OrderStore
 
 /// The one place where errors become HTTP answers.

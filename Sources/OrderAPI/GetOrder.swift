@@ -1,5 +1,6 @@
 public import FunctionRuntime
 import OrderDomain
+public import OrderHTTP
 public import OrderStore
 
 /// `GET /order/{id}`: the order with its version as `ETag`; 304 when `If-None-Match` already has it.

@@ -1,5 +1,6 @@
 public import FunctionRuntime
 import OrderDomain
+public import OrderHTTP
 public import OrderStore
 
 /// `GET /order/{id}/events`: the order's events, oldest first, each with its delivery state.

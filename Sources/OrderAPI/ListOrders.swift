@@ -1,6 +1,8 @@
 public import FunctionRuntime
 import OrderDomain
+public import OrderHTTP
 public import OrderStore
+import StructuredLog
 
 /// `GET /orders`: the orders matching the query's filters, oldest first, a page at a time.
 ///

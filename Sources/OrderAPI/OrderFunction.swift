@@ -1,5 +1,6 @@
 public import FunctionRuntime
 public import OrderDomain
+public import OrderHTTP
 import OrderStore
 import Timestamps
 

@@ -1,5 +1,6 @@
 public import OrderDomain
 public import OrderStore
+public import SystemSupport
 public import Timestamps
 
 #if canImport(Glibc)
@@ -49,10 +50,10 @@ extension OrderServiceContext where Store == FileOrderStore {
     ///
     /// - Throws: ``StoreError`` when the data directory cannot be created or used; ``InvalidSetting`` when
     ///   `ORDER_DEFAULT_CURRENCY` is not an ISO 4217 code.
-    public static func fromEnvironment() throws -> OrderServiceContext<FileOrderStore> {
-        func variable(_ name: String) -> String? {
-            getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-        }
+    public static func fromEnvironment(_ environment: Environment = .process) throws -> OrderServiceContext<
+        FileOrderStore
+    > {
+        func variable(_ name: String) -> String? { environment.nonEmpty(name) }
         let directory = variable("ORDER_DATA_DIR") ?? "./data"
         if variable("AWS_LAMBDA_RUNTIME_API") != nil, access(directory, W_OK | X_OK) != 0 {
             throw StoreError(

@@ -1,7 +1,9 @@
 public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
+public import OrderHTTP
 public import OrderStore
+import StructuredLog
 import Timestamps
 
 /// `POST /order`: validates an order, stores it at `pending_confirmation` with its `order_added` event, answers 201

@@ -1,6 +1,7 @@
 public import FunctionRuntime
 import OrderAPI
 import OrderEvents
+public import OrderHTTP
 import Timestamps
 
 /// The `dispatch-events` function: delivers every due event of every order with pending events.

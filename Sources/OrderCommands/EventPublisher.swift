@@ -4,6 +4,7 @@ public import OrderAPI
 import OrderDomain
 public import OrderEvents
 public import OrderStore
+import StructuredLog
 import Timestamps
 
 /// Delivers the events of the changes a function makes: right after it answers, and in `dispatch-events`.

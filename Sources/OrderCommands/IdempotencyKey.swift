@@ -1,6 +1,7 @@
 import Crypto
-import FunctionRuntime
+import OrderHTTP
 import OrderStore
+import SystemSupport
 
 /// An `Idempotency-Key` header, checked: 1 to 255 visible ASCII characters.
 struct IdempotencyKey {
@@ -27,11 +28,6 @@ struct IdempotencyKey {
 
     /// SHA-256 of `bytes` as lower-case hex: the name of a key, and the fingerprint of a request body.
     static func hexDigest(of bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in SHA256.hash(data: bytes) {
-            text += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
-        }
-        return String(decoding: text, as: UTF8.self)
+        Hex.string(Array(SHA256.hash(data: bytes)))
     }
 }

@@ -1,7 +1,9 @@
 import FunctionRuntime
 import OrderAPI
 import OrderDomain
+import OrderHTTP
 import OrderStore
+import StructuredLog
 import Timestamps
 
 /// The `Idempotency-Key` protocol of a request that creates an order: however often it is sent, it runs at most

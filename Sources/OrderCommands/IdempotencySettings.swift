@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+public import SystemSupport
 
 /// How long idempotency keys are kept and how long a request may hold one.
 public struct IdempotencySettings: Equatable, Sendable {
@@ -25,9 +23,9 @@ public struct IdempotencySettings: Equatable, Sendable {
     /// The settings from the environment, defaults for what is not set.
     ///
     /// - Throws: ``Invalid`` when a variable is set to anything but a positive whole number.
-    public static func fromEnvironment() throws -> IdempotencySettings {
+    public static func fromEnvironment(_ environment: Environment = .process) throws -> IdempotencySettings {
         func seconds(_ name: String, default value: Int64) throws -> Int64 {
-            guard let raw = getenv(name).map({ String(cString: $0) }), !raw.isEmpty else { return value }
+            guard let raw = environment.nonEmpty(name) else { return value }
             guard let number = Int64(raw), number > 0 else {
                 throw Invalid(description: "\(name) must be a positive whole number of seconds, not '\(raw)'")
             }

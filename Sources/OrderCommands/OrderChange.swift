@@ -1,6 +1,7 @@
 public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
+public import OrderHTTP
 import OrderStore
 import Timestamps
 

@@ -1,5 +1,6 @@
 public import FunctionRuntime
 public import OrderAPI
+public import OrderHTTP
 public import OrderStore
 import Timestamps
 

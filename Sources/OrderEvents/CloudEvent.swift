@@ -1,6 +1,6 @@
 import FoundationEssentials
-import FunctionRuntime
 public import OrderDomain
+import OrderHTTP
 import Timestamps
 
 /// An order event as a CloudEvents 1.0 JSON document (structured mode), the body of every webhook request.
@@ -12,6 +12,7 @@ import Timestamps
 ///           "order":{…}}}
 /// ```
 public struct CloudEvent: Encodable, Sendable {
+    /// The media type of a structured-mode CloudEvent, sent as the webhook's `Content-Type`.
     public static let contentType = "application/cloudevents+json"
 
     let specversion = "1.0"

@@ -1,8 +1,9 @@
 import CurlHTTP
 import FoundationEssentials
-import FunctionRuntime
 public import OrderDomain
+import OrderHTTP
 public import OrderStore
+import StructuredLog
 public import Timestamps
 
 /// Posts an order's pending events to the webhook, oldest first, and records each outcome in the order's document.
@@ -53,6 +54,7 @@ public struct EventDeliverer {
         /// Another process was delivering this order's events.
         public var busy = false
 
+        /// An empty report: nothing delivered yet.
         public init() {}
 
         enum CodingKeys: String, CodingKey {

@@ -23,6 +23,7 @@ public struct EventDispatcher {
         public var failed = 0
         public var deadLettered = 0
 
+        /// An empty report: nothing delivered yet.
         public init() {}
 
         enum CodingKeys: String, CodingKey {

@@ -11,11 +11,13 @@ public struct RetrySchedule: Sendable, Equatable {
     /// How much each wait may vary, as a fraction of it: 0.2 is ±20%.
     public var jitter: Double
 
+    /// A schedule of `waits` (seconds after each failed attempt); each wait varies by up to `jitter` of itself either way.
     public init(waits: [Int64], jitter: Double = 0.2) {
         self.waits = waits
         self.jitter = jitter
     }
 
+    /// The schedule the Standard Webhooks specification recommends, the default.
     public static let standardWebhooks = RetrySchedule(
         waits: [
             5, 300, 1800, 7200, 18_000, 36_000, 50_400, 72_000, 86_400,

@@ -1,8 +1,5 @@
 import FoundationEssentials
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+public import SystemSupport
 
 /// Where and how events are delivered, read from the environment.
 public struct WebhookConfiguration: Sendable {
@@ -17,9 +14,12 @@ public struct WebhookConfiguration: Sendable {
     /// `ORDER_WEBHOOK_RETRY_SCHEDULE`: the waits between attempts.
     public var retrySchedule: RetrySchedule
 
+    /// How long one delivery attempt may take when `ORDER_WEBHOOK_TIMEOUT_MS` is not set.
     public static let defaultTimeoutMilliseconds = 2000
+    /// The CloudEvents `source` when `ORDER_EVENT_SOURCE` is not set.
     public static let defaultSource = "/order-service"
 
+    /// A configuration; a `nil` URL means events are recorded but not posted.
     public init(
         url: String?, signingKey: [UInt8]? = nil, timeoutMilliseconds: Int = defaultTimeoutMilliseconds,
         source: String = defaultSource, retrySchedule: RetrySchedule = .standardWebhooks
@@ -40,12 +40,10 @@ public struct WebhookConfiguration: Sendable {
     ///
     /// - Throws: ``Invalid`` for a URL that is not http(s), a secret that is not `whsec_<base64>`, or a timeout or
     ///   schedule that does not parse. The message never contains the secret.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessEnvironment.variables)
+    public static func fromEnvironment(_ environment: Environment = .process)
         throws(Invalid) -> WebhookConfiguration
     {
-        func value(_ name: String) -> String? {
-            environment[name].flatMap { $0.isEmpty ? nil : $0 }
-        }
+        func value(_ name: String) -> String? { environment.nonEmpty(name) }
         var configuration = WebhookConfiguration(url: value("ORDER_WEBHOOK_URL"))
         if let url = configuration.url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw Invalid(description: "ORDER_WEBHOOK_URL must be an http:// or https:// URL")
@@ -144,21 +142,5 @@ extension WebhookConfiguration {
             }
         }
         return String(hostAndPort)
-    }
-}
-
-/// The process environment as a dictionary.
-public enum ProcessEnvironment {
-    public static var variables: [String: String] {
-        var variables: [String: String] = [:]
-        var entry = environ
-        while let pointer = entry.pointee {
-            let text = String(cString: pointer)
-            if let equals = text.firstIndex(of: "=") {
-                variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            entry += 1
-        }
-        return variables
     }
 }

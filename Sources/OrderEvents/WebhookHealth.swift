@@ -1,4 +1,5 @@
 import FoundationEssentials
+import SystemSupport
 public import Timestamps
 
 #if canImport(Glibc)
@@ -104,11 +105,9 @@ private struct MarkFile {
         let flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0)
         let descriptor = open(path, flags, 0o644)
         guard descriptor >= 0 else { return nil }
-        while flock(descriptor, LOCK_EX) != 0 {
-            guard errno == EINTR else {
-                Glibc.close(descriptor)
-                return nil
-            }
+        guard retryingOnInterrupt({ flock(descriptor, LOCK_EX) }) == 0 else {
+            Glibc.close(descriptor)
+            return nil
         }
         self.descriptor = descriptor
     }
@@ -119,8 +118,9 @@ private struct MarkFile {
         var buffer = [UInt8](repeating: 0, count: 1024)
         var offset: off_t = 0
         while bytes.count < 64 * 1024 {
-            let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
-            if count < 0 && errno == EINTR { continue }
+            let count = retryingOnInterrupt {
+                buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, offset) }
+            }
             guard count > 0 else { break }
             bytes += buffer[..<count]
             offset += off_t(count)
@@ -135,10 +135,11 @@ private struct MarkFile {
         guard ftruncate(descriptor, 0) == 0 else { return }
         var written = 0
         while written < bytes.count {
-            let count = bytes.withUnsafeBytes {
-                pwrite(descriptor, $0.baseAddress! + written, $0.count - written, off_t(written))
+            let count = retryingOnInterrupt {
+                bytes.withUnsafeBytes {
+                    pwrite(descriptor, $0.baseAddress! + written, $0.count - written, off_t(written))
+                }
             }
-            if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return }
             written += count
         }

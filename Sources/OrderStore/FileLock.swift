@@ -1,3 +1,4 @@
+import SystemSupport
 import Timestamps
 
 #if canImport(Glibc)
@@ -33,8 +34,7 @@ enum FileLock {
             defer { close(descriptor) }
 
             var request = exclusiveLock
-            while fcntl(descriptor, setLockAndWait, &request) != 0 {
-                if errno == EINTR { continue }
+            guard retryingOnInterrupt({ fcntl(descriptor, setLockAndWait, &request) }) == 0 else {
                 throw FileSystem.failure("lock \(path)")
             }
             guard try FileSystem.names(path, fileOpenAs: descriptor) else { continue }  // Removed meanwhile.

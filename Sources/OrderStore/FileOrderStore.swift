@@ -1,5 +1,6 @@
 import FoundationEssentials
 public import OrderDomain
+import SystemSupport
 
 /// Orders as JSON documents in a directory tree: `<root>/orders/<hh>/<id>.json`, where `hh` is a
 /// two-hex-digit hash of the id that spreads documents over 256 directories.
@@ -150,8 +151,7 @@ extension FileOrderStore {
         for byte in id.rawValue.utf8 {
             hash = (hash ^ UInt32(byte)) &* 16_777_619
         }
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: [digits[Int(hash >> 4 & 0xF)], digits[Int(hash & 0xF)]], as: UTF8.self)
+        return Hex.string([UInt8(truncatingIfNeeded: hash)])
     }
 
     func read(at location: Location) throws -> OrderDocument? {

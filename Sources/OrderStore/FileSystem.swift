@@ -1,3 +1,5 @@
+import SystemSupport
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -36,13 +38,12 @@ enum FileSystem {
         // The size is a hint: read until end of file, growing if the file is longer than it said.
         while true {
             if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, filled))) }
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            let count = retryingOnInterrupt {
+                bytes.withUnsafeMutableBytes { buffer in
+                    Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+                }
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure("read \(path)")
-            }
+            if count < 0 { throw failure("read \(path)") }
             if count == 0 { break }
             filled += count
         }
@@ -343,16 +344,6 @@ enum FileSystem {
     }
 
     private static func writeAll(_ bytes: [UInt8], to descriptor: Int32, path: String) throws(StoreError) {
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw failure("write \(path)")
-            }
-            written += count
-        }
+        guard SystemSupport.writeAll(bytes, to: descriptor) else { throw failure("write \(path)") }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import FunctionRuntime
 import Synchronization
 import Testing
 

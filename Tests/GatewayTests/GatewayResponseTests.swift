@@ -1,5 +1,7 @@
 import Foundation
 import FunctionRuntime
+import OrderHTTP
+import StructuredLog
 import Testing
 
 @testable import LocalGateway

@@ -1,3 +1,4 @@
+import FunctionRuntime
 import Testing
 
 @testable import LocalGateway

@@ -1,4 +1,5 @@
 import Foundation
+import FunctionRuntime
 import Testing
 
 @testable import LocalGateway

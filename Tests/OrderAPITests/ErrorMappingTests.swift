@@ -1,7 +1,9 @@
 import FunctionRuntime
 import OrderAPI
 import OrderDomain
+import OrderHTTP
 import OrderStore
+import StructuredLog
 import Testing
 
 @Suite("Errors as HTTP answers")

@@ -2,7 +2,9 @@ import FunctionRuntime
 import OrderAPI
 import OrderCommands
 import OrderEvents
+import OrderHTTP
 import OrderStore
+import StructuredLog
 import Testing
 import Timestamps
 

@@ -2,7 +2,9 @@ import FunctionRuntime
 import OrderAPI
 import OrderDomain
 import OrderEvents
+import OrderHTTP
 import OrderStore
+import StructuredLog
 import Synchronization
 import Testing
 import Timestamps

@@ -1,5 +1,7 @@
 import Foundation
 import FunctionRuntime
+import OrderHTTP
+import StructuredLog
 import Testing
 
 @Suite("JSONWriter: the envelopes' JSON")

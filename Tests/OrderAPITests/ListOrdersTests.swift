@@ -2,7 +2,9 @@ import Foundation
 import FunctionRuntime
 import OrderAPI
 import OrderDomain
+import OrderHTTP
 import OrderStore
+import StructuredLog
 import Testing
 import Timestamps
 

@@ -1,4 +1,6 @@
 import FunctionRuntime
+import OrderHTTP
+import StructuredLog
 import Testing
 
 @Suite("API Gateway proxy events")

@@ -3,6 +3,7 @@ import FoundationEssentials
 import OrderDomain
 import OrderStore
 import Synchronization
+import SystemSupport
 import Testing
 import Timestamps
 
@@ -254,7 +255,7 @@ struct EventDelivererTests {
         ])
     func invalidURL(url: String) {
         #expect {
-            try WebhookConfiguration.fromEnvironment(["ORDER_WEBHOOK_URL": url])
+            try WebhookConfiguration.fromEnvironment(Environment(["ORDER_WEBHOOK_URL": url]))
         } throws: { error in
             let description = "\(error)"
             return description.contains("Percent-encode") && !description.contains("pa?ss")

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import OrderEvents
+import SystemSupport
 import Testing
 import Timestamps
 
@@ -7,10 +8,11 @@ import Timestamps
 struct WebhookSignatureTests {
     @Test("the specification's test vector")
     func testVector() throws {
-        let configuration = try WebhookConfiguration.fromEnvironment([
-            "ORDER_WEBHOOK_URL": "https://example.com/hook",
-            "ORDER_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        ])
+        let configuration = try WebhookConfiguration.fromEnvironment(
+            Environment([
+                "ORDER_WEBHOOK_URL": "https://example.com/hook",
+                "ORDER_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            ]))
         let key = try #require(configuration.signingKey)
         let signature = WebhookSignature.sign(
             id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Array(#"{"test": 2432232314}"#.utf8),
@@ -29,7 +31,7 @@ struct WebhookSignatureTests {
         ])
     func invalidSettings(environment: [String: String]) {
         let error = #expect(throws: WebhookConfiguration.Invalid.self) {
-            try WebhookConfiguration.fromEnvironment(environment)
+            try WebhookConfiguration.fromEnvironment(Environment(environment))
         }
         #expect(error?.description.contains("%%%") == false)
         #expect(error?.description.contains("not-a-secret") == false)
@@ -37,7 +39,7 @@ struct WebhookSignatureTests {
 
     @Test("defaults: no URL, 2 s timeout, the Standard Webhooks schedule")
     func defaults() throws {
-        let configuration = try WebhookConfiguration.fromEnvironment([:])
+        let configuration = try WebhookConfiguration.fromEnvironment(Environment([:]))
         #expect(configuration.url == nil)
         #expect(configuration.timeoutMilliseconds == 2000)
         #expect(configuration.source == "/order-service")

@@ -1,4 +1,4 @@
-import FunctionRuntime
+import FunctionProcess
 import OrderAPI
 
 FunctionMain.run(function: "get-order-events") { GetOrderEvents(context: try .fromEnvironment()) }

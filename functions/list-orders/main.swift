@@ -1,4 +1,4 @@
-import FunctionRuntime
+import FunctionProcess
 import OrderAPI
 
 FunctionMain.run(function: "list-orders") { ListOrders(context: try .fromEnvironment()) }

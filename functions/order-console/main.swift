@@ -1,4 +1,4 @@
-import FunctionRuntime
+import FunctionProcess
 import OrderConsole
 
 FunctionMain.run(function: "order-console") { OrderConsole() }

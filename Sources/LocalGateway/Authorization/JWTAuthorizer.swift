@@ -18,6 +18,7 @@ public struct JWTAuthorizer: Sendable {
     /// The clock `exp`, `nbf` and `iat` are compared with, passed in so tests can move it.
     public var now: @Sendable () -> Date
 
+    /// Verifies tokens against `keys`; `now` is the clock that `exp`, `nbf` and `iat` are checked against.
     public init(keys: TrustedKeys, now: @escaping @Sendable () -> Date = { Date() }) {
         self.keys = keys
         self.now = now

@@ -1,5 +1,6 @@
 import Foundation
 public import FunctionRuntime
+public import OrderHTTP
 
 /// An HTTP response the gateway sends back.
 public struct GatewayResponse: Sendable, Equatable {

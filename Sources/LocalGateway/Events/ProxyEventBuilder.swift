@@ -1,5 +1,6 @@
 public import Foundation
 import FunctionRuntime
+import StructuredLog
 
 /// Builds the API Gateway proxy event a function receives for a request: payload 2.0 for `HttpApi` routes,
 /// 1.0 for `Api` routes, with every `requestContext` field that event decoders treat as required.

@@ -28,6 +28,11 @@ public struct FunctionEnvironment: Sendable, Equatable {
         ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG", "TMPDIR"].contains($0.key) }
     }
 
+    /// The path of `function`'s executable: `<functions-dir>/<name>` for `CodeUri: functions/<name>`.
+    public func executablePath(for function: FunctionDefinition) -> String {
+        URL(fileURLWithPath: functionsDirectory).appendingPathComponent(function.executableName).path
+    }
+
     /// The whole environment of `function`'s process.
     public func variables(for function: FunctionDefinition) -> [String: String] {
         var variables = inherited

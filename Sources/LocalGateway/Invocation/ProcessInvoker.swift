@@ -1,4 +1,6 @@
 import Foundation
+import FunctionRuntime
+public import StructuredLog
 import Subprocess
 import Synchronization
 import SystemPackage
@@ -18,8 +20,6 @@ import SystemPackage
 /// log lines forwarded and its `Timeout` enforced, and a failure after its answer is logged. A process that closes
 /// its output with nothing written is judged when it exits, as before.
 public struct ProcessInvoker: FunctionInvoker {
-    /// The largest response Lambda accepts from a synchronous invocation: 6 MB.
-    public static let maximumResponseSize = 6 * 1024 * 1024
 
     public var environment: FunctionEnvironment
     /// Where a function's log lines go; by default the gateway's standard error.
@@ -31,19 +31,20 @@ public struct ProcessInvoker: FunctionInvoker {
 
     public init(
         environment: FunctionEnvironment,
-        forwardLogLine: @escaping @Sendable ([UInt8]) -> Void = { StandardError.write($0) },
+        forwardLogLine: @escaping @Sendable ([UInt8]) -> Void = { LogSink.standardError.write($0) },
         log: @escaping @Sendable (GatewayLogLine) -> Void = { $0.write() }
     ) {
         self.environment = environment
         self.forwardLogLine = forwardLogLine
         self.log = log
-        // A function that exits without reading its event must not take the gateway down with SIGPIPE.
-        signal(SIGPIPE, SIG_IGN)
+        Self.ignoreBrokenPipes()
     }
 
-    /// The path of `function`'s executable: `<functions-dir>/<name>` for `CodeUri: functions/<name>`.
-    public func executablePath(for function: FunctionDefinition) -> String {
-        URL(fileURLWithPath: environment.functionsDirectory).appendingPathComponent(function.executableName).path
+    /// Makes a write to a pipe whose reader has gone fail with `EPIPE` instead of killing the gateway with
+    /// `SIGPIPE`: a function may exit without reading its event, or while the gateway writes to it. Process-wide
+    /// and idempotent; every invoker calls it before it starts a process.
+    static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
     }
 
     /// Runs `event` through a new process of `function` and returns its answer once complete, which may be before
@@ -97,7 +98,7 @@ public struct ProcessInvoker: FunctionInvoker {
         _ function: FunctionDefinition, event: [UInt8], process id: Int,
         answer: AsyncStream<Result<[UInt8], InvocationError>>.Continuation
     ) async throws(InvocationError) -> [UInt8] {
-        let path = executablePath(for: function)
+        let path = environment.executablePath(for: function)
         // Subprocess copies each entry with strdup: the terminating NUL is ours to add.
         let variables = environment.variables(for: function).map { Array("\($0.key)=\($0.value)\0".utf8) }
         var options = PlatformOptions()
@@ -134,7 +135,7 @@ public struct ProcessInvoker: FunctionInvoker {
         }
         if outcome.responseTooLarge {
             throw InvocationError(
-                .responseTooLarge, "\(function.logicalID) wrote more than \(Self.maximumResponseSize) bytes")
+                .responseTooLarge, "\(function.logicalID) wrote more than \(InvocationLimits.maximumPayloadSize) bytes")
         }
         guard status.isSuccess else {
             let tail = String(decoding: outcome.errorTail, as: UTF8.self).trimmingCharacters(
@@ -190,7 +191,7 @@ public struct ProcessInvoker: FunctionInvoker {
                     for try await buffer in execution.standardOutput {
                         guard !tooLarge else { continue }
                         buffer.withUnsafeBytes { bytes.append(contentsOf: $0) }
-                        if bytes.count > maximumResponseSize {
+                        if bytes.count > InvocationLimits.maximumPayloadSize {
                             tooLarge = true
                             bytes = []
                             try? execution.send(signal: .kill, toProcessGroup: true)
@@ -330,20 +331,5 @@ struct LineSplitter {
         guard !pending.isEmpty else { return nil }
         defer { pending = [] }
         return pending + [UInt8(ascii: "\n")]
-    }
-}
-
-/// Unbuffered writes to the gateway's standard error; a line written at once is never interleaved with another.
-public enum StandardError {
-    public static func write(_ bytes: [UInt8]) {
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes {
-                Glibc.write(STDERR_FILENO, $0.baseAddress! + written, $0.count - written)
-            }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return }
-            written += count
-        }
     }
 }

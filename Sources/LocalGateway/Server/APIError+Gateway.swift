@@ -1,5 +1,5 @@
-import FunctionRuntime
 import NIOHTTP1
+import OrderHTTP
 
 extension APIError {
     /// 404: no route of the template matches the path.

@@ -1,5 +1,6 @@
 public import Foundation
 import FunctionRuntime
+import OrderHTTP
 
 /// API Gateway, locally: turns an HTTP request into an event for the route's function, runs it through the
 /// invoker, and turns the function's answer back into an HTTP response. Independent of any HTTP server.

@@ -1,10 +1,10 @@
 import Foundation
-import FunctionRuntime
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import OrderHTTP
 import ServiceLifecycle
 
 /// Serves a ``Gateway`` over HTTP/1.1 with Hummingbird, with the scheduled functions alongside.

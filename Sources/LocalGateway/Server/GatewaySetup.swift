@@ -45,12 +45,12 @@ public struct GatewaySetup: Sendable {
     ///
     /// - Throws: ``GatewayError`` `executable_missing` naming each function whose executable is not there.
     public func checkExecutables() throws(GatewayError) {
-        let invoker = processInvoker
+        let environment = processInvoker.environment
         let missing = template.functions.filter {
-            !FileManager.default.isExecutableFile(atPath: invoker.executablePath(for: $0))
+            !FileManager.default.isExecutableFile(atPath: environment.executablePath(for: $0))
         }
         guard !missing.isEmpty else { return }
-        let list = missing.map { "\($0.logicalID) (\(invoker.executablePath(for: $0)))" }.joined(separator: ", ")
+        let list = missing.map { "\($0.logicalID) (\(environment.executablePath(for: $0)))" }.joined(separator: ", ")
         throw GatewayError(
             code: "executable_missing",
             message: "not built: \(list). Build the functions (swift build) or point --functions-dir at them.")

@@ -1,6 +1,6 @@
-import FunctionRuntime
 import NIOCore
 import NIOHTTP1
+import OrderHTTP
 
 /// How long a client connection may keep the gateway waiting, and how much of a body it answered early it reads.
 public struct ConnectionLimits: Sendable, Equatable {

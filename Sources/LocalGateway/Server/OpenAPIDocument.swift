@@ -1,5 +1,4 @@
 import Foundation
-import FunctionRuntime
 
 /// The service's OpenAPI description, which the gateway serves at `GET /openapi.yaml` beside the template's routes,
 /// so that clients and contract tests read the description of the very API they talk to.

@@ -1,4 +1,3 @@
-import FunctionRuntime
 import HTTPTypes
 import NIOCore
 import NIOHTTP1

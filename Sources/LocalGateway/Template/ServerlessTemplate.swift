@@ -1,3 +1,5 @@
+public import FunctionRuntime
+
 /// The functions of an AWS SAM template, as the gateway serves them: settings, routes and schedules.
 ///
 /// Only `AWS::Serverless::Function` resources are read, with the JWT authorizers and CORS of the
@@ -17,14 +19,6 @@ public struct ServerlessTemplate: Sendable, Equatable {
     public func function(named name: String) -> FunctionDefinition? {
         functions.first { $0.logicalID == name } ?? functions.first { $0.executableName == name }
     }
-}
-
-/// The API Gateway payload format an event and its response use.
-public enum PayloadVersion: String, Sendable, Equatable {
-    /// REST API (`Api` events, or `PayloadFormatVersion: "1.0"`).
-    case v1 = "1.0"
-    /// HTTP API (`HttpApi` events).
-    case v2 = "2.0"
 }
 
 /// One `AWS::Serverless::Function` with its `Globals` applied.

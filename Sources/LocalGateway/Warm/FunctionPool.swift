@@ -1,4 +1,5 @@
 import Foundation
+import FunctionRuntime
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -154,7 +155,7 @@ final class FunctionPool: Sendable {
             with: .failure(
                 InvocationError(
                     .responseTooLarge,
-                    "\(function.logicalID) answered with more than \(ProcessInvoker.maximumResponseSize) bytes")))
+                    "\(function.logicalID) answered with more than \(InvocationLimits.maximumPayloadSize) bytes")))
     }
 
     /// `invocation/{id}/error`: the function reports that it could not handle the invocation.

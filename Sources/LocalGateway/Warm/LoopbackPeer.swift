@@ -1,4 +1,5 @@
 import NIOCore
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -105,8 +106,7 @@ enum LoopbackPeer {
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 16384)
             while true {
-                let count = read(descriptor, &buffer, buffer.count)
-                if count < 0, errno == EINTR { continue }
+                let count = retryingOnInterrupt { read(descriptor, &buffer, buffer.count) }
                 guard count > 0 else { return count == 0 ? bytes : nil }
                 bytes += buffer[..<count]
             }

@@ -3,6 +3,7 @@ import FunctionRuntime
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StructuredLog
 import Synchronization
 
 #if canImport(Glibc)
@@ -141,7 +142,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let worker: Int
     private var head: HTTPRequestHead?
     private var body = ByteBuffer()
-    /// The body went over ``ProcessInvoker/maximumResponseSize``; the rest of it is dropped.
+    /// The body went over ``InvocationLimits/maximumPayloadSize``; the rest of it is dropped.
     private var bodyTooLarge = false
 
     init(pool: FunctionPool, worker: Int) {
@@ -158,7 +159,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
             body.clear()
             bodyTooLarge = false
         case .body(var part):
-            if bodyTooLarge || body.readableBytes + part.readableBytes > ProcessInvoker.maximumResponseSize {
+            if bodyTooLarge || body.readableBytes + part.readableBytes > InvocationLimits.maximumPayloadSize {
                 bodyTooLarge = true
             } else {
                 body.writeBuffer(&part)
@@ -188,7 +189,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
                 guard receipt == .accepted else { return reply.receipt(receipt) }
                 reply.error(
                     .payloadTooLarge, "RequestEntityTooLarge",
-                    "The response is over \(ProcessInvoker.maximumResponseSize) bytes.")
+                    "The response is over \(InvocationLimits.maximumPayloadSize) bytes.")
             } else {
                 let output = body.readBytes(length: body.readableBytes) ?? []
                 reply.receipt(pool.respond(worker: worker, requestID: requestID, body: output))

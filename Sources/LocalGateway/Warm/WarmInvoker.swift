@@ -29,8 +29,7 @@ public final class WarmInvoker: FunctionInvoker {
         self.maximumWorkersPerFunction = max(1, maximumWorkersPerFunction)
         launcher = WorkerLauncher(environment: environment)
         self.log = log
-        // A worker that exits while the gateway writes to it must not take the gateway down with SIGPIPE.
-        _ = ProcessInvoker(environment: environment)
+        ProcessInvoker.ignoreBrokenPipes()
     }
 
     public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)

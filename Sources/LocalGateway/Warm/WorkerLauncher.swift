@@ -12,11 +12,6 @@ import SystemPackage
 struct WorkerLauncher: Sendable {
     var environment: FunctionEnvironment
 
-    /// The path of `function`'s executable: `<functions-dir>/<name>` for `CodeUri: functions/<name>`.
-    func executablePath(for function: FunctionDefinition) -> String {
-        URL(fileURLWithPath: environment.functionsDirectory).appendingPathComponent(function.executableName).path
-    }
-
     /// Runs the worker until its process exits, then stops its endpoint.
     func run(function: FunctionDefinition, worker id: Int, pool: FunctionPool) async {
         let endpoint: RuntimeAPIEndpoint
@@ -28,7 +23,7 @@ struct WorkerLauncher: Sendable {
         }
         defer { endpoint.stop() }
 
-        let path = executablePath(for: function)
+        let path = environment.executablePath(for: function)
         var variables = environment.variables(for: function)
         variables["AWS_LAMBDA_RUNTIME_API"] = "127.0.0.1:\(endpoint.port)"
         // Subprocess copies each entry with strdup: the terminating NUL is ours to add.

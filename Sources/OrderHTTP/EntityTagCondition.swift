@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// An `If-Match` or `If-None-Match` header (RFC 9110 §13.1): `*`, or a list of entity tags.
 public enum EntityTagCondition: Equatable, Sendable {
     /// `*`: any current representation.
@@ -10,14 +12,14 @@ public enum EntityTagCondition: Equatable, Sendable {
     /// - Throws: ``APIError`` `invalid_header` when the value is not `*` or a list of quoted entity tags.
     public init?(header name: String, value: String?) throws(APIError) {
         guard let value else { return nil }
-        let trimmed = value.trimmingSpaces
+        let trimmed = value.trimmingSpacesAndTabs
         if trimmed == "*" {
             self = .any
             return
         }
         var tags: [String] = []
         for part in trimmed.split(separator: ",") {
-            let tag = String(part).trimmingSpaces
+            let tag = String(part).trimmingSpacesAndTabs
             let opaque = tag.hasPrefix("W/") ? tag.dropFirst(2) : Substring(tag)
             guard opaque.count >= 2, opaque.hasPrefix("\""), opaque.hasSuffix("\""),
                 !opaque.dropFirst().dropLast().contains("\"")
@@ -47,11 +49,5 @@ public enum EntityTagCondition: Equatable, Sendable {
         case .any: true
         case .tags(let tags): tags.contains { ($0.hasPrefix("W/") ? String($0.dropFirst(2)) : $0) == current }
         }
-    }
-}
-
-extension String {
-    var trimmingSpaces: String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

@@ -1,9 +1,10 @@
 /// A client's value cut to a short prefix before an answer or a log line repeats it, so that a huge header or path
 /// is never repeated whole. (The domain's messages cut theirs with `TextRules.excerpt`, which this module cannot
 /// see.)
-enum Excerpt {
-    /// `text` whole when it has at most `maximumLength` characters, otherwise that many and how long it was.
-    static func of(_ text: String, maximumLength: Int) -> String {
+public enum Excerpt {
+    /// `text` whole when it has at most `maximumLength` characters (Unicode scalars), otherwise that many and how
+    /// long it was: `abc… (5000 characters)`.
+    public static func of(_ text: String, maximumLength: Int) -> String {
         let scalars = text.unicodeScalars
         guard scalars.count > maximumLength else { return text }
         var cut = String.UnicodeScalarView()
@@ -12,7 +13,7 @@ enum Excerpt {
     }
 
     /// How much of a header value an error message repeats.
-    static let headerValueLength = 40
+    public static let headerValueLength = 40
     /// How much of a request path a log line keeps: enough to tell routes and ids apart.
-    static let loggedPathLength = 256
+    public static let loggedPathLength = 256
 }

@@ -10,14 +10,18 @@ public struct APIError: Error, Sendable, Equatable {
         public var field: String
         public var message: String
 
+        /// One invalid field, named by its path in the request (`order_lines[2].price`).
         public init(field: String, message: String) {
             self.field = field
             self.message = message
         }
     }
 
+    /// The HTTP status of the answer.
     public var status: Int
+    /// The stable, machine-readable code (`validation_failed`): clients branch on it, so it never changes.
     public var code: String
+    /// What went wrong and what to fix, for a person; it may change wording.
     public var message: String
     public var details: [Detail]
     /// Extra response headers, such as `Allow` for 405.
@@ -25,6 +29,7 @@ public struct APIError: Error, Sendable, Equatable {
     /// What really went wrong behind a 5xx, for the log only.
     public var internalError: String?
 
+    /// An error answer; `internalError` is logged with a 5xx and never sent to the client.
     public init(
         status: Int, code: String, message: String, details: [Detail] = [], headers: [String: String] = [:],
         internalError: String? = nil
@@ -66,14 +71,9 @@ public struct APIError: Error, Sendable, Equatable {
         APIError(status: 400, code: "invalid_header", message: "The \(name) header \(problem).")
     }
 
-    /// The error as a response in the envelope, with `Content-Type: application/json`.
-    public var response: FunctionResponse {
-        let envelope = Envelope(code: code, message: message, details: details.isEmpty ? nil : details)
-        var headers = self.headers
-        headers["Content-Type"] = "application/json"
-        return FunctionResponse(
-            statusCode: status, headers: headers, body: JSONBody.encode(envelope), errorCode: code,
-            internalError: internalError)
+    /// The JSON text of the envelope (`details` left out when there are none), keys sorted.
+    public var envelope: String {
+        JSONBody.encode(Envelope(code: code, message: message, details: details.isEmpty ? nil : details))
     }
 
     private struct Envelope: Encodable {
@@ -81,24 +81,5 @@ public struct APIError: Error, Sendable, Equatable {
         var code: String
         var message: String
         var details: [Detail]?
-    }
-}
-
-/// JSON encoding for response bodies.
-public enum JSONBody {
-    /// Sorted keys, so that answers are stable; slashes unescaped, so that paths read as paths.
-    static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
-
-    /// The JSON text of `value`. Types that cannot fail to encode are the only ones passed here.
-    public static func encode(_ value: some Encodable) -> String {
-        do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
-        } catch {
-            preconditionFailure("response body failed to encode: \(error)")
-        }
     }
 }

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Writes JSON text field by field, for the envelopes written on every invocation: proxy events and responses,
 /// and log lines.
 ///
@@ -21,6 +23,7 @@ public struct JSONWriter: Sendable {
     /// A value was written in the current object or array, so the next one needs a comma first.
     private var needsComma = false
 
+    /// An empty writer; write one value (usually an object) into it.
     public init() {}
 
     /// The JSON written so far.
@@ -42,12 +45,14 @@ public struct JSONWriter: Sendable {
         close("]")
     }
 
+    /// A string, escaped as RFC 8259 requires.
     public mutating func string(_ value: String) {
         separate()
         writeString(value)
         needsComma = true
     }
 
+    /// An integer.
     public mutating func number(_ value: Int) {
         scalar(String(value))
     }
@@ -57,10 +62,12 @@ public struct JSONWriter: Sendable {
         scalar(value.isFinite ? "\(value)" : "null")
     }
 
+    /// `true` or `false`.
     public mutating func bool(_ value: Bool) {
         scalar(value ? "true" : "false")
     }
 
+    /// `null`.
     public mutating func null() {
         scalar("null")
     }
@@ -81,16 +88,19 @@ public struct JSONWriter: Sendable {
         if let value { string(value) } else { null() }
     }
 
+    /// An integer field.
     public mutating func field(_ name: String, _ value: Int) {
         key(name)
         number(value)
     }
 
+    /// A number field; `null` for infinities and NaN.
     public mutating func field(_ name: String, _ value: Double) {
         key(name)
         number(value)
     }
 
+    /// A boolean field.
     public mutating func field(_ name: String, _ value: Bool) {
         key(name)
         bool(value)
@@ -177,13 +187,10 @@ public struct JSONWriter: Sendable {
             case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0x00..<0x20:
                 bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+                Hex.append(byte, to: &bytes)
             default: bytes.append(byte)
             }
         }
         bytes.append(UInt8(ascii: "\""))
     }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -50,15 +50,17 @@ struct ProxyEvent: Decodable {
 }
 
 extension FunctionRequest {
-    /// The largest event accepted, as for a synchronous Lambda invocation.
-    public static let maximumEventSize = 6 * 1024 * 1024
-
     /// Reads an API Gateway proxy event of payload version 2.0 or 1.0.
     ///
-    /// - Throws: an error describing what is missing when `bytes` is not such an event.
+    /// Headers are lower-cased, `cookies` (2.0) become one `cookie` header, and in 1.0 `multiValueHeaders` win over
+    /// `headers`. A body marked `isBase64Encoded` is decoded.
+    ///
+    /// - Throws: an error describing what is missing when `bytes` is not such an event, or is larger than
+    ///   ``InvocationLimits/maximumPayloadSize``.
     public init(event bytes: [UInt8]) throws {
-        guard bytes.count <= Self.maximumEventSize else {
-            throw ProxyEvent.Invalid(description: "the event is larger than \(Self.maximumEventSize) bytes")
+        guard bytes.count <= InvocationLimits.maximumPayloadSize else {
+            throw ProxyEvent.Invalid(
+                description: "the event is larger than \(InvocationLimits.maximumPayloadSize) bytes")
         }
         let event: ProxyEvent
         do {
@@ -113,22 +115,5 @@ extension FunctionRequest {
                 payloadVersion: .v1, method: method, path: path, headers: headers, queryParameters: query,
                 pathParameters: event.pathParameters ?? [:], body: body, requestID: requestID, claims: claims)
         }
-    }
-}
-
-extension FunctionResponse {
-    /// The proxy response JSON for the given payload version.
-    public func encoded(for version: FunctionRequest.PayloadVersion) -> String {
-        var json = JSONWriter()
-        json.object { json in
-            json.field("statusCode", statusCode)
-            json.field("headers", headers)
-            if version == .v1 {
-                json.field("multiValueHeaders", headers.mapValues { [$0] })
-            }
-            json.field("body", body)
-            json.field("isBase64Encoded", false)
-        }
-        return json.text
     }
 }

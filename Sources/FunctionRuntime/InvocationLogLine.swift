@@ -1,0 +1,72 @@
+import OrderHTTP
+import StructuredLog
+import Timestamps
+
+/// The line written once per invocation (`"msg":"invocation"`), by HTTP and event functions alike.
+///
+/// Fields, in this order: `function`, `request_id`, then for HTTP `method`, `path` and `status`, then `duration_ms`,
+/// and when there was one `error_code`, the internal `error` and the `actor`. Bodies are never logged; the path is
+/// cut to its first ``Excerpt/loggedPathLength`` characters.
+struct InvocationLogLine: LogFields {
+    var function: String
+    var requestID: String?
+    var method: String?
+    var path: String?
+    var status: Int?
+    var durationMilliseconds: Double
+    var errorCode: String?
+    var error: String?
+    /// Who asked (``FunctionRequest/actor``), never the token itself; absent when no authorizer ran.
+    var actor: String?
+    /// `error` for a failed invocation or a 5xx answer, otherwise `info`.
+    var level: String
+
+    /// The line of an HTTP invocation; the request id is the platform's, or the event's when the platform gave none.
+    init(
+        function: String, request: FunctionRequest, response: FunctionResponse, context: InvocationContext,
+        started: Int64
+    ) {
+        self.function = function
+        requestID = context.requestID.isEmpty ? request.requestID : context.requestID
+        method = request.method
+        path = request.path
+        status = response.statusCode
+        durationMilliseconds = Self.milliseconds(since: started)
+        errorCode = response.errorCode
+        error = response.internalError
+        actor = request.actor
+        level = response.statusCode >= 500 ? "error" : "info"
+    }
+
+    /// The line of an event invocation; `error` is what the handler threw, if it did.
+    init(function: String, context: InvocationContext, started: Int64, error: (any Error)?) {
+        self.function = function
+        requestID = context.requestID.isEmpty ? nil : context.requestID
+        durationMilliseconds = Self.milliseconds(since: started)
+        self.error = error.map { "\($0)" }
+        level = error == nil ? "info" : "error"
+    }
+
+    func write(to json: inout JSONWriter) {
+        json.field("function", function)
+        json.fieldIfPresent("request_id", requestID)
+        json.fieldIfPresent("method", method)
+        json.fieldIfPresent("path", path.map { Excerpt.of($0, maximumLength: Excerpt.loggedPathLength) })
+        json.fieldIfPresent("status", status)
+        json.field("duration_ms", durationMilliseconds)
+        json.fieldIfPresent("error_code", errorCode)
+        json.fieldIfPresent("error", error)
+        json.fieldIfPresent("actor", actor)
+    }
+
+    /// Writes the line.
+    func write() {
+        FunctionLog.write("invocation", level: level, fields: self)
+    }
+
+    /// Milliseconds since the monotonic time `started`, to the microsecond.
+    private static func milliseconds(since started: Int64) -> Double {
+        let elapsed = Double(Timestamp.monotonicNanoseconds() - started) / 1_000_000
+        return (elapsed * 1000).rounded() / 1000
+    }
+}
