@@ -1,6 +1,7 @@
 public import FunctionRuntime
 public import OrderAPI
 import OrderDomain
+import OrderHTTP
 public import OrderStore
 import Timestamps
 

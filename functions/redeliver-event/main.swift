@@ -1,4 +1,4 @@
-import FunctionRuntime
+import FunctionProcess
 import OrderAPI
 import OrderCommands
 import OrderEvents
