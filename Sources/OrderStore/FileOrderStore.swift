@@ -114,6 +114,13 @@ extension FileOrderStore: EventOutbox {
         try FileSystem.writeAtomically(contents, directory: deadLetterDirectory, name: "\(eventID).json")
     }
 
+    /// Checks the document under the delivery lock, waiting for no one.
+    public func removeDeadLetter(eventID: String, of order: OrderID) {
+        // Only an id of the service's form names a file: an id is never a path.
+        guard EventListPosition(eventID: eventID) != nil else { return }
+        removeStaleEntry("\(deadLetterDirectory)/\(eventID).json", of: eventID, in: order, unless: .dead)
+    }
+
     /// Reads every file in `dead-letters/`.
     public func deadLetters() throws -> [String: [UInt8]] {
         var letters: [String: [UInt8]] = [:]

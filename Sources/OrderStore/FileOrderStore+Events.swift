@@ -1,0 +1,208 @@
+import FoundationEssentials
+public import OrderDomain
+import Timestamps
+
+/// The file store's listings of events across orders, and the index of delivered events they read.
+///
+/// `<root>/delivered-events/<day>/<event id>.<order id>` is an empty file per delivered event, `<day>` being the UTC
+/// day the event occurred: a page reads the days it covers, newest first, never a directory of every event. Ids are
+/// letters, digits, `_` and `-`, so the `.` between them is unambiguous. Dead events are found through
+/// `dead-letters/<event id>.json`, pending ones through the outbox hints.
+///
+/// Entries are hints, as the order indexes are: each is checked against its order's document. One the document no
+/// longer bears out (the event was redelivered, so it is pending again, or dead after being delivered) is removed
+/// under the order's delivery lock, which every delivery holds while it writes entries and records outcomes, so an
+/// entry being written is never taken away.
+extension FileOrderStore: DeliveredEventIndex {
+    var deliveredEventDirectory: String { "\(root)/delivered-events" }
+
+    /// The UTC day of `time`, `2026-11-25`: the directory of the delivered events that occurred then.
+    static func eventDay(of time: Timestamp) -> String {
+        String(time.description.prefix(10))
+    }
+
+    /// Creates the entry and syncs it; an entry that exists (the event was delivered before, then redelivered) is
+    /// synced too, since its creator may not have.
+    public func indexDelivery(of event: OrderEvent) throws {
+        let entry = DeliveredEntry(position: EventListPosition(of: event), orderID: event.orderID)
+        let directory = "\(deliveredEventDirectory)/\(entry.day)"
+        try FileSystem.makeDirectories(directory)
+        try FileSystem.createEmptyFile(directory: directory, name: entry.name, syncingIfPresent: true)
+    }
+
+    /// Reads every document without its lock (documents are replaced atomically) and writes the entries missing.
+    public func indexDeliveredEvents() throws -> Int {
+        var added = 0
+        let ordersDirectory = "\(root)/orders"
+        for bucket in try FileSystem.entries(of: ordersDirectory) where !bucket.hasPrefix(".") {
+            let bucketDirectory = "\(ordersDirectory)/\(bucket)"
+            guard FileSystem.isDirectory(bucketDirectory) else { continue }
+            for name in try FileSystem.entries(of: bucketDirectory)
+            where name.hasSuffix(".json") && !name.hasPrefix(".") {
+                guard let id = OrderID(String(name.dropLast(5))),
+                    let document = try? read(at: location(of: id))
+                else { continue }
+                for event in document.events where event.delivery.state == .delivered {
+                    let entry = DeliveredEntry(position: EventListPosition(of: event), orderID: id)
+                    if try !FileSystem.exists("\(deliveredEventDirectory)/\(entry.day)/\(entry.name)") {
+                        try indexDelivery(of: event)
+                        added += 1
+                    }
+                }
+            }
+        }
+        return added
+    }
+
+    /// An entry of the delivered-events index.
+    struct DeliveredEntry {
+        var position: EventListPosition
+        var orderID: OrderID
+
+        var day: String { FileOrderStore.eventDay(of: position.occurredAt) }
+        var name: String { "\(position.eventID).\(orderID.rawValue)" }
+
+        /// Reads an entry's file name; only names of this form with an event id of the service's form are entries.
+        init?(name: String) {
+            guard let dot = name.firstIndex(of: "."),
+                let position = EventListPosition(eventID: String(name[..<dot])),
+                let orderID = OrderID(String(name[name.index(after: dot)...]))
+            else { return nil }
+            self.init(position: position, orderID: orderID)
+        }
+
+        init(position: EventListPosition, orderID: OrderID) {
+            self.position = position
+            self.orderID = orderID
+        }
+    }
+}
+
+extension FileOrderStore: EventListing {
+    public func events(
+        _ state: EventDelivery.State, in window: EventWindow, after position: EventListPosition?, limit: Int
+    ) throws -> EventPage {
+        var page = EventPageBuilder(limit: limit)
+        func wanted(_ candidate: EventListPosition) -> Bool {
+            window.contains(candidate.occurredAt) && position.map { candidate < $0 } ?? true
+        }
+        switch state {
+        case .dead:
+            let candidates = try FileSystem.entries(of: deadLetterDirectory).compactMap { name -> EventListPosition? in
+                guard name.hasSuffix(".json"), !name.hasPrefix(".") else { return nil }
+                return EventListPosition(eventID: String(name.dropLast(5)))
+            }
+            for candidate in candidates.filter(wanted).sorted(by: >) {
+                let letter = "\(deadLetterDirectory)/\(candidate.eventID).json"
+                let orderID: OrderID
+                do {
+                    guard let found = try orderOfDeadLetter(at: letter) else { continue }  // Removed meanwhile.
+                    orderID = found
+                } catch {
+                    let skipped = SkippedEvent(
+                        position: candidate, orderID: nil, reason: .unreadable, error: "read \(letter): \(error)")
+                    if let full = page.add(skipped) { return full }
+                    continue
+                }
+                if let full = list(candidate, of: orderID, in: .dead, entry: letter, into: &page) { return full }
+            }
+        case .delivered:
+            let lastDay = window.before.map(Self.eventDay(of:))
+            let firstDay = window.from.map(Self.eventDay(of:))
+            let startDay = position.map { Self.eventDay(of: $0.occurredAt) }
+            let days = try FileSystem.entries(of: deliveredEventDirectory).filter { day in
+                day.utf8.count == 10 && !day.hasPrefix(".") && lastDay.map { day <= $0 } ?? true
+                    && startDay.map { day <= $0 } ?? true
+                    && firstDay.map { day >= $0 } ?? true
+            }
+            for day in days.sorted(by: >) {
+                let directory = "\(deliveredEventDirectory)/\(day)"
+                let entries = try FileSystem.entries(of: directory).compactMap(DeliveredEntry.init(name:))
+                    .filter { wanted($0.position) && $0.day == day }
+                for entry in entries.sorted(by: { $0.position > $1.position }) {
+                    let path = "\(directory)/\(entry.name)"
+                    if let full = list(entry.position, of: entry.orderID, in: .delivered, entry: path, into: &page) {
+                        return full
+                    }
+                }
+            }
+        case .pending:
+            var found: [(EventListPosition, OrderEvent?, SkippedEvent?)] = []
+            for id in try ordersWithPendingEvents() {
+                do {
+                    for event in try get(id)?.events ?? [] where event.delivery.state == .pending {
+                        found.append((EventListPosition(of: event), event, nil))
+                    }
+                } catch let error as StoreError {
+                    // When its events occurred cannot be known: the order is named at the end of the listing.
+                    let unknown = EventListPosition(
+                        occurredAt: Timestamp(millisecondsSinceEpoch: 0), eventID: id.rawValue)
+                    found.append(
+                        (
+                            unknown, nil,
+                            SkippedEvent(position: unknown, orderID: id, reason: .unreadable, error: error.description)
+                        ))
+                }
+            }
+            for (candidate, event, skipped) in found.sorted(by: { $0.0 > $1.0 }) {
+                if let skipped, position.map({ candidate < $0 }) ?? true {
+                    if let full = page.add(skipped) { return full }
+                } else if let event, wanted(candidate) {
+                    if let full = page.add(event, at: candidate) { return full }
+                }
+            }
+        }
+        return page.lastPage
+    }
+
+    /// Adds the event at `position` of order `orderID` to the page if the order's document has it in `state`; names
+    /// it as skipped if the document or the event cannot be found or read; removes `entry` if it is stale.
+    private func list(
+        _ position: EventListPosition, of orderID: OrderID, in state: EventDelivery.State, entry: String,
+        into page: inout EventPageBuilder
+    ) -> EventPage? {
+        let document: OrderDocument?
+        do {
+            document = try get(orderID)
+        } catch {
+            return page.add(SkippedEvent(position: position, orderID: orderID, reason: .unreadable, error: "\(error)"))
+        }
+        guard let event = document?.events.first(where: { $0.id == position.eventID }) else {
+            let problem =
+                document == nil
+                ? "\(entry) names order '\(orderID)', which does not exist"
+                : "\(entry) names an event that order '\(orderID)' does not have"
+            return page.add(SkippedEvent(position: position, orderID: orderID, reason: .missing, error: problem))
+        }
+        guard event.delivery.state == state else {
+            removeStaleEntry(entry, of: position.eventID, in: orderID, unless: state)
+            return nil
+        }
+        return page.add(event, at: position)
+    }
+
+    /// Removes the entry of an event of `orderID` that is no longer in `state`, checked again under the order's
+    /// delivery lock. Left as it is when a delivery of the order holds the lock: it may be writing that very entry.
+    func removeStaleEntry(_ path: String, of eventID: String, in orderID: OrderID, unless state: EventDelivery.State) {
+        _ = try? withDeliveryLock(orderID, waitingAtMost: 0) {
+            let current = try get(orderID)?.events.first { $0.id == eventID }
+            if let current, current.delivery.state != state { FileSystem.remove(path) }
+        }
+    }
+
+    /// The order a dead letter belongs to (its CloudEvent's `subject`), or `nil` if the letter is gone.
+    ///
+    /// - Throws: when the letter cannot be read, or is not a dead letter.
+    private func orderOfDeadLetter(at path: String) throws -> OrderID? {
+        guard let bytes = try FileSystem.read(path) else { return nil }
+        struct Letter: Decodable {
+            struct Event: Decodable { var subject: String }
+            var event: Event
+        }
+        let subject = try JSONDecoder().decode(Letter.self, from: Data(bytes)).event.subject
+        guard let id = OrderID(subject) else {
+            throw StoreError(.corruptDocument, "the letter's event.subject '\(subject)' is not an order id")
+        }
+        return id
+    }
+}
