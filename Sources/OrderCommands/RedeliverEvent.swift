@@ -33,7 +33,7 @@ public struct RedeliverEvent: OrderFunction {
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let id = try request.orderIDFromPath()
         let eventID = request.pathParameters["event_id"] ?? ""
-        guard let event = try Self.redeliver(eventID, of: id, in: store, at: now()) else {
+        guard let (event, _) = try Self.redeliver(eventID, of: id, in: store, at: now()) else {
             throw OrderError.eventNotFound(eventID, order: id)
         }
         var response = FunctionResponse(
@@ -45,20 +45,20 @@ public struct RedeliverEvent: OrderFunction {
     /// Makes the event `eventID` of order `id` pending again, due at `time`, unless it is pending already; then
     /// removes its dead letter, if it had one.
     ///
-    /// - Returns: the event as stored now, or `nil` if the order has no such event.
+    /// - Returns: the event as stored now and the state it had before, or `nil` if the order has no such event.
     /// - Throws: `order_not_found`; ``StoreError`` when the store fails (nothing changes).
     static func redeliver(
         _ eventID: String, of id: OrderID, in store: any OrderDocumentStore & EventOutbox, at time: Timestamp
-    ) throws -> OrderEvent? {
-        let (event, wasDead) = try store.update(id) { document -> (OrderEvent?, Bool) in
-            guard let index = document.events.firstIndex(where: { $0.id == eventID }) else { return (nil, false) }
+    ) throws -> (event: OrderEvent, previousState: EventDelivery.State)? {
+        let outcome = try store.update(id) { document -> (OrderEvent, EventDelivery.State)? in
+            guard let index = document.events.firstIndex(where: { $0.id == eventID }) else { return nil }
             let state = document.events[index].delivery.state
             if state != .pending {
                 document.events[index].delivery = document.events[index].delivery.redelivered(dueAt: time)
             }
-            return (document.events[index], state == .dead)
+            return (document.events[index], state)
         }
-        if wasDead { store.removeDeadLetter(eventID: eventID, of: id) }
-        return event
+        if outcome?.1 == .dead { store.removeDeadLetter(eventID: eventID, of: id) }
+        return outcome.map { (event: $0.0, previousState: $0.1) }
     }
 }

@@ -35,10 +35,9 @@ public struct RedeliverEvents: OrderFunction {
         let time = now()
         var redelivered = 0
         for event in page.events {
-            // `nil` only if the event left its order meanwhile, which no write does.
-            if try RedeliverEvent.redeliver(event.id, of: event.orderID, in: store, at: time) != nil {
-                redelivered += 1
-            }
+            // Counted only if still dead when its order's lock was taken: another request may have redelivered it.
+            let outcome = try RedeliverEvent.redeliver(event.id, of: event.orderID, in: store, at: time)
+            if outcome?.previousState == .dead { redelivered += 1 }
         }
         for entry in page.skipped {
             FunctionLog.write(
