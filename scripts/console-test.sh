@@ -42,9 +42,12 @@ stop_gateway() {
 }
 trap 'stop_gateway; rm -rf "$work"' EXIT
 
-# Events are posted to a port where nothing listens, so that the page has failed attempts and their error to show.
+# Events are posted to a receiver that scripts/console-test.py runs on this port: it refuses them at first (503, or
+# 410 for the orders it wants dead), so that the page has failed attempts and dead events to show.
+webhook_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$bin_dir/local-gateway" start-api --port 0 --template template.yaml --functions-dir "$bin_dir" \
-    --data-dir "$work/data" --parameter-overrides "WebhookUrl=http://127.0.0.1:9/webhook" 2>"$work/gateway.log" &
+    --data-dir "$work/data" --parameter-overrides "WebhookUrl=http://127.0.0.1:$webhook_port/webhook" \
+    2>"$work/gateway.log" &
 gateway_pid=$!
 
 port=
@@ -69,6 +72,7 @@ token=$("$bin_dir/local-gateway" token --template template.yaml --data-dir "$wor
 mkdir -p "$screenshots"
 status=0
 CONSOLE_BASE_URL="http://127.0.0.1:$port" CONSOLE_TOKEN="$token" CONSOLE_SCREENSHOTS="$screenshots" \
+    CONSOLE_WEBHOOK_PORT="$webhook_port" \
     timeout 120 "$tools/bin/python" scripts/console-test.py || status=$?
 stop_gateway
 if [ "$status" -ne 0 ]; then

@@ -93,7 +93,8 @@ extension OrderError {
     /// The order `id` exists but has no event `eventID`.
     public static func eventNotFound(_ eventID: String, order id: OrderID) -> OrderError {
         OrderError(
-            .eventNotFound, "Order '\(id)' has no event with id '\(eventID)'; GET /order/\(id)/events lists them.")
+            .eventNotFound,
+            "Order '\(id)' has no event with id '\(TextRules.excerpt(eventID))'; GET /order/\(id)/events lists them.")
     }
 
     /// An order with `id` exists already, so a create with that id is refused.
