@@ -24,17 +24,9 @@ public struct ListEvents: OrderFunction {
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let query = try EventListQuery(parameters: request.queryParameters)
         let page = try listing.events(query.state, in: EventWindow(), after: query.after, limit: query.limit)
-        for entry in page.skipped {
-            FunctionLog.write(
-                "event_skipped", level: "error",
-                fields: [
-                    "event_id": entry.position.eventID, "order_id": entry.orderID?.rawValue ?? "",
-                    "reason": entry.reason.rawValue, "error": entry.error,
-                ])
-        }
         let body = EventPageAnswer(
             events: page.events, nextCursor: page.next.map(EventListQuery.cursor(after:)),
-            skipped: page.skipped.map(SkippedEventAnswer.init), webhookConfigured: webhookConfigured)
+            skipped: SkippedEventAnswer.answers(logging: page.skipped), webhookConfigured: webhookConfigured)
         return FunctionResponse(
             statusCode: 200, headers: ["Content-Type": "application/json"], body: JSONBody.encode(body))
     }
@@ -72,10 +64,23 @@ public struct SkippedEventAnswer: Encodable, Sendable {
 
     /// What clients see of `entry`.
     public init(_ entry: SkippedEvent) {
-        // An order whose document cannot be read is known by its id alone, which stands in its entry's place.
-        id = entry.position.eventID == entry.orderID?.rawValue ? nil : entry.position.eventID
+        id = entry.eventID
         orderID = entry.orderID?.rawValue
         reason = entry.reason.rawValue
+    }
+
+    /// What clients see of `entries`, each first logged in full as an `event_skipped` line naming the file and the
+    /// error.
+    public static func answers(logging entries: [SkippedEvent]) -> [SkippedEventAnswer] {
+        entries.map { entry in
+            FunctionLog.write(
+                "event_skipped", level: "error",
+                fields: [
+                    "event_id": entry.eventID ?? "", "order_id": entry.orderID?.rawValue ?? "",
+                    "reason": entry.reason.rawValue, "error": entry.error,
+                ])
+            return SkippedEventAnswer(entry)
+        }
     }
 
     enum CodingKeys: String, CodingKey {

@@ -3,7 +3,6 @@ public import OrderAPI
 public import OrderDomain
 import OrderHTTP
 public import OrderStore
-import StructuredLog
 public import Timestamps
 
 /// `POST /events/redeliver` with `{"state": "dead", "from", "to"}`: every dead event of every order that occurred
@@ -39,16 +38,9 @@ public struct RedeliverEvents: OrderFunction {
             let outcome = try RedeliverEvent.redeliver(event.id, of: event.orderID, in: store, at: time)
             if outcome?.previousState == .dead { redelivered += 1 }
         }
-        for entry in page.skipped {
-            FunctionLog.write(
-                "event_skipped", level: "error",
-                fields: [
-                    "event_id": entry.position.eventID, "order_id": entry.orderID?.rawValue ?? "",
-                    "reason": entry.reason.rawValue, "error": entry.error,
-                ])
-        }
         let body = Answer(
-            redelivered: redelivered, more: page.next != nil, skipped: page.skipped.map(SkippedEventAnswer.init))
+            redelivered: redelivered, more: page.next != nil, skipped: SkippedEventAnswer.answers(logging: page.skipped)
+        )
         return FunctionResponse(
             statusCode: 202, headers: ["Content-Type": "application/json"], body: JSONBody.encode(body))
     }

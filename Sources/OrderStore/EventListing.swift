@@ -96,20 +96,34 @@ public struct SkippedEvent: Equatable, Sendable {
         case missing
     }
 
-    /// Where it is in the listing. For an order whose document cannot be read, the events are unknown: its entry is
-    /// named by the order's id at the oldest position, so it comes at the end of the listing.
+    /// Where it is in the listing. For an order whose document cannot be read, the events are unknown: its entry
+    /// takes the oldest position there is, so it comes at the end of the listing.
     public var position: EventListPosition
+    /// The event's id, when known.
+    public var eventID: String?
     /// The event's order, when known.
     public var orderID: OrderID?
     public var reason: Reason
     /// What went wrong, naming the file: for the log, never for clients.
     public var error: String
 
-    /// An entry at `position`, of the order `orderID` if known, not listed for `reason`; `error` is for the log.
+    /// The entry of the event at `position`, of the order `orderID` if known, not listed for `reason`; `error` is
+    /// for the log.
     public init(position: EventListPosition, orderID: OrderID?, reason: Reason, error: String) {
         self.position = position
+        eventID = position.eventID
         self.orderID = orderID
         self.reason = reason
+        self.error = error
+    }
+
+    /// The entry of an order whose document cannot be read, so that which events it has is unknown: at the oldest
+    /// position, ordered among such entries by the order's id.
+    public init(unreadableOrder orderID: OrderID, error: String) {
+        position = EventListPosition(occurredAt: Timestamp(millisecondsSinceEpoch: 0), eventID: orderID.rawValue)
+        eventID = nil
+        self.orderID = orderID
+        reason = .unreadable
         self.error = error
     }
 }

@@ -82,77 +82,96 @@ extension FileOrderStore: EventListing {
     public func events(
         _ state: EventDelivery.State, in window: EventWindow, after position: EventListPosition?, limit: Int
     ) throws -> EventPage {
-        var page = EventPageBuilder(limit: limit)
-        func wanted(_ candidate: EventListPosition) -> Bool {
-            window.contains(candidate.occurredAt) && position.map { candidate < $0 } ?? true
-        }
+        let walk = EventWalk(window: window, after: position, page: EventPageBuilder(limit: limit))
         switch state {
-        case .dead:
-            let candidates = try FileSystem.entries(of: deadLetterDirectory).compactMap { name -> EventListPosition? in
-                guard name.hasSuffix(".json"), !name.hasPrefix(".") else { return nil }
-                return EventListPosition(eventID: String(name.dropLast(5)))
+        case .dead: return try deadEvents(walk)
+        case .delivered: return try deliveredEvents(walk)
+        case .pending: return try pendingEvents(walk)
+        }
+    }
+
+    /// Where a listing is: the events it wants, and the page it fills.
+    private struct EventWalk {
+        var window: EventWindow
+        var after: EventListPosition?
+        var page: EventPageBuilder
+
+        /// Whether an event at `position` belongs on this page or a later one.
+        func wants(_ position: EventListPosition) -> Bool {
+            window.contains(position.occurredAt) && after.map { position < $0 } ?? true
+        }
+    }
+
+    /// Dead events, from the names in `dead-letters/`: the letter of each candidate names its order.
+    private func deadEvents(_ walk: EventWalk) throws -> EventPage {
+        var walk = walk
+        let candidates = try FileSystem.entries(of: deadLetterDirectory).compactMap { name -> EventListPosition? in
+            guard name.hasSuffix(".json"), !name.hasPrefix(".") else { return nil }
+            return EventListPosition(eventID: String(name.dropLast(5)))
+        }
+        for candidate in candidates.filter(walk.wants).sorted(by: >) {
+            let letter = "\(deadLetterDirectory)/\(candidate.eventID).json"
+            let orderID: OrderID
+            do {
+                guard let found = try orderOfDeadLetter(at: letter) else { continue }  // Removed meanwhile.
+                orderID = found
+            } catch {
+                let skipped = SkippedEvent(
+                    position: candidate, orderID: nil, reason: .unreadable, error: "read \(letter): \(error)")
+                if let full = walk.page.add(skipped) { return full }
+                continue
             }
-            for candidate in candidates.filter(wanted).sorted(by: >) {
-                let letter = "\(deadLetterDirectory)/\(candidate.eventID).json"
-                let orderID: OrderID
-                do {
-                    guard let found = try orderOfDeadLetter(at: letter) else { continue }  // Removed meanwhile.
-                    orderID = found
-                } catch {
-                    let skipped = SkippedEvent(
-                        position: candidate, orderID: nil, reason: .unreadable, error: "read \(letter): \(error)")
-                    if let full = page.add(skipped) { return full }
-                    continue
-                }
-                if let full = list(candidate, of: orderID, in: .dead, entry: letter, into: &page) { return full }
-            }
-        case .delivered:
-            let lastDay = window.before.map(Self.eventDay(of:))
-            let firstDay = window.from.map(Self.eventDay(of:))
-            let startDay = position.map { Self.eventDay(of: $0.occurredAt) }
-            let days = try FileSystem.entries(of: deliveredEventDirectory).filter { day in
-                day.utf8.count == 10 && !day.hasPrefix(".") && lastDay.map { day <= $0 } ?? true
-                    && startDay.map { day <= $0 } ?? true
-                    && firstDay.map { day >= $0 } ?? true
-            }
-            for day in days.sorted(by: >) {
-                let directory = "\(deliveredEventDirectory)/\(day)"
-                let entries = try FileSystem.entries(of: directory).compactMap(DeliveredEntry.init(name:))
-                    .filter { wanted($0.position) && $0.day == day }
-                for entry in entries.sorted(by: { $0.position > $1.position }) {
-                    let path = "\(directory)/\(entry.name)"
-                    if let full = list(entry.position, of: entry.orderID, in: .delivered, entry: path, into: &page) {
-                        return full
-                    }
-                }
-            }
-        case .pending:
-            var found: [(EventListPosition, OrderEvent?, SkippedEvent?)] = []
-            for id in try ordersWithPendingEvents() {
-                do {
-                    for event in try get(id)?.events ?? [] where event.delivery.state == .pending {
-                        found.append((EventListPosition(of: event), event, nil))
-                    }
-                } catch let error as StoreError {
-                    // When its events occurred cannot be known: the order is named at the end of the listing.
-                    let unknown = EventListPosition(
-                        occurredAt: Timestamp(millisecondsSinceEpoch: 0), eventID: id.rawValue)
-                    found.append(
-                        (
-                            unknown, nil,
-                            SkippedEvent(position: unknown, orderID: id, reason: .unreadable, error: error.description)
-                        ))
-                }
-            }
-            for (candidate, event, skipped) in found.sorted(by: { $0.0 > $1.0 }) {
-                if let skipped, position.map({ candidate < $0 }) ?? true {
-                    if let full = page.add(skipped) { return full }
-                } else if let event, wanted(candidate) {
-                    if let full = page.add(event, at: candidate) { return full }
+            if let full = list(candidate, of: orderID, in: .dead, entry: letter, into: &walk.page) { return full }
+        }
+        return walk.page.lastPage
+    }
+
+    /// Delivered events, from the index, one day directory at a time from the newest the walk wants.
+    private func deliveredEvents(_ walk: EventWalk) throws -> EventPage {
+        var walk = walk
+        let lastDay = [walk.window.before, walk.after?.occurredAt].compactMap { $0 }.min().map(Self.eventDay(of:))
+        let firstDay = walk.window.from.map(Self.eventDay(of:))
+        let days = try FileSystem.entries(of: deliveredEventDirectory).filter { day in
+            day.utf8.count == 10 && !day.hasPrefix(".") && lastDay.map { day <= $0 } ?? true
+                && firstDay.map { day >= $0 } ?? true
+        }
+        for day in days.sorted(by: >) {
+            let directory = "\(deliveredEventDirectory)/\(day)"
+            let entries = try FileSystem.entries(of: directory).compactMap(DeliveredEntry.init(name:))
+                .filter { walk.wants($0.position) && $0.day == day }
+            for entry in entries.sorted(by: { $0.position > $1.position }) {
+                let path = "\(directory)/\(entry.name)"
+                if let full = list(entry.position, of: entry.orderID, in: .delivered, entry: path, into: &walk.page) {
+                    return full
                 }
             }
         }
-        return page.lastPage
+        return walk.page.lastPage
+    }
+
+    /// Pending events, from the documents of every order the outbox names: when their events occurred is known only
+    /// from the documents.
+    private func pendingEvents(_ walk: EventWalk) throws -> EventPage {
+        var walk = walk
+        var events: [OrderEvent] = []
+        var unreadable: [SkippedEvent] = []
+        for id in try ordersWithPendingEvents() {
+            do {
+                events += try get(id)?.events.filter { $0.delivery.state == .pending } ?? []
+            } catch let error as StoreError {
+                unreadable.append(SkippedEvent(unreadableOrder: id, error: error.description))
+            }
+        }
+        let positioned = events.map { (EventListPosition(of: $0), $0) }.filter { walk.wants($0.0) }
+        for (position, event) in positioned.sorted(by: { $0.0 > $1.0 }) {
+            if let full = walk.page.add(event, at: position) { return full }
+        }
+        // Which events they hold is unknown, so they are named whatever the window, after every event.
+        let unlisted = unreadable.filter { entry in walk.after.map { entry.position < $0 } ?? true }
+        for entry in unlisted.sorted(by: { $0.position > $1.position }) {
+            if let full = walk.page.add(entry) { return full }
+        }
+        return walk.page.lastPage
     }
 
     /// Adds the event at `position` of order `orderID` to the page if the order's document has it in `state`; names
