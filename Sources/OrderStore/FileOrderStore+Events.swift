@@ -30,9 +30,11 @@ extension FileOrderStore: DeliveredEventIndex {
         try FileSystem.createEmptyFile(directory: directory, name: entry.name, syncingIfPresent: true)
     }
 
-    /// Reads every document without its lock (documents are replaced atomically) and writes the entries missing.
+    /// Reads every document without its lock (documents are replaced atomically) and writes the entries missing,
+    /// syncing each day directory once, after its entries, rather than once per entry.
     public func indexDeliveredEvents() throws -> Int {
         var added = 0
+        var written = Set<String>()
         let ordersDirectory = "\(root)/orders"
         for bucket in try FileSystem.entries(of: ordersDirectory) where !bucket.hasPrefix(".") {
             let bucketDirectory = "\(ordersDirectory)/\(bucket)"
@@ -44,12 +46,18 @@ extension FileOrderStore: DeliveredEventIndex {
                 else { continue }
                 for event in document.events where event.delivery.state == .delivered {
                     let entry = DeliveredEntry(position: EventListPosition(of: event), orderID: id)
-                    if try !FileSystem.exists("\(deliveredEventDirectory)/\(entry.day)/\(entry.name)") {
-                        try indexDelivery(of: event)
+                    let directory = "\(deliveredEventDirectory)/\(entry.day)"
+                    if try !FileSystem.exists("\(directory)/\(entry.name)") {
+                        try FileSystem.makeDirectories(directory)
+                        try FileSystem.createEmptyFile(directory: directory, name: entry.name, durably: false)
+                        written.insert(directory)
                         added += 1
                     }
                 }
             }
+        }
+        for directory in written.sorted() {
+            try FileSystem.syncDirectory(directory)
         }
         return added
     }
