@@ -8,39 +8,52 @@ public import Timestamps
 /// `POST /events/redeliver` with `{"state": "dead", "from", "to"}`: every dead event of every order that occurred
 /// in the window becomes pending again, as ``RedeliverEvent`` makes one.
 ///
-/// Found through the dead letters, never by reading every order. At most ``maximumPerRequest`` events per request,
+/// Found through the dead letters, never by reading every order. At most 500 events per request,
 /// newest first, so that a request ends well within the gateway's limit; the answer says when there are more, and
 /// sending the same request again goes on with them (those done are no longer dead). The events are delivered by
-/// `dispatch-events` on its next run. Answers 202 with `{"redelivered", "more"}`, and `skipped_events` for entries
-/// that could not be read.
+/// `dispatch-events` on its next run. Answers 202 with `{"redelivered", "more"}`, and `skipped_events` for the
+/// letters that could not be read (up to as many again, which do not count towards the limit).
 public struct RedeliverEvents: OrderFunction {
     let store: any OrderDocumentStore & EventOutbox & EventListing
     let now: @Sendable () -> Timestamp
+    let maximumPerRequest: Int
 
-    /// The most events one request redelivers: the largest page of `GET /events`.
-    public static let maximumPerRequest = OrderListQuery.maximumLimit
+    /// The most events one request redelivers unless told otherwise: the largest page of `GET /events`.
+    public static let defaultMaximumPerRequest = OrderListQuery.maximumLimit
 
-    /// Redelivers events of orders in `context.store`.
-    public init(context: OrderServiceContext<some OrderDocumentStore & EventOutbox & EventListing>) {
+    /// Redelivers events of orders in `context.store`, at most `maximumPerRequest` a request.
+    public init(
+        context: OrderServiceContext<some OrderDocumentStore & EventOutbox & EventListing>,
+        maximumPerRequest: Int = defaultMaximumPerRequest
+    ) {
         store = context.store
         now = context.now
+        self.maximumPerRequest = max(1, maximumPerRequest)
     }
 
     /// - Throws: `malformed_json`, `validation_failed` for a bad body; ``StoreError`` when the store fails (what was
     ///   redelivered before stays redelivered).
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let selection = try Selection(json: try request.jsonBody())
-        let page = try store.events(.dead, in: selection.window, after: nil, limit: Self.maximumPerRequest)
         let time = now()
         var redelivered = 0
-        for event in page.events {
-            // Counted only if still dead when its order's lock was taken: another request may have redelivered it.
-            let outcome = try RedeliverEvent.redeliver(event.id, of: event.orderID, in: store, at: time)
-            if outcome?.previousState == .dead { redelivered += 1 }
-        }
+        var skipped: [SkippedEvent] = []
+        var position: EventListPosition?
+        // Page after page, so that letters that cannot be read take no redelivery's place; as many of them again
+        // at most, so that a request ends even when most letters are damaged.
+        repeat {
+            let page = try store.events(
+                .dead, in: selection.window, after: position, limit: maximumPerRequest - redelivered)
+            for event in page.events {
+                // Counted only if still dead under its order's lock: another request may have redelivered it.
+                let outcome = try RedeliverEvent.redeliver(event.id, of: event.orderID, in: store, at: time)
+                if outcome?.previousState == .dead { redelivered += 1 }
+            }
+            skipped += page.skipped
+            position = page.next
+        } while position != nil && redelivered < maximumPerRequest && skipped.count < maximumPerRequest
         let body = Answer(
-            redelivered: redelivered, more: page.next != nil, skipped: SkippedEventAnswer.answers(logging: page.skipped)
-        )
+            redelivered: redelivered, more: position != nil, skipped: SkippedEventAnswer.answers(logging: skipped))
         return FunctionResponse(
             statusCode: 202, headers: ["Content-Type": "application/json"], body: JSONBody.encode(body))
     }
