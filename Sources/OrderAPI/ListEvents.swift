@@ -21,6 +21,10 @@ public struct ListEvents: OrderFunction {
         webhookConfigured = context.webhookConfigured
     }
 
+    /// Answers 200 with one page of events.
+    ///
+    /// - Throws: `validation_failed` for a bad query; ``StoreError`` when the store cannot list its entries (an entry
+    ///   that cannot be read is skipped instead).
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let query = try EventListQuery(parameters: request.queryParameters)
         let page = try listing.events(query.state, in: EventWindow(), after: query.after, limit: query.limit)
@@ -89,6 +93,7 @@ public struct SkippedEventAnswer: Encodable, Sendable {
         case reason
     }
 
+    /// Writes every key, `null` where the value is unknown.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)

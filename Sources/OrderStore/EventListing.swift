@@ -19,7 +19,9 @@ public protocol EventListing: Sendable {
 
 /// When the events of a listing occurred: at or after ``from``, strictly before ``before``; either may be open.
 public struct EventWindow: Equatable, Sendable {
+    /// The earliest time in the window; `nil` for no limit.
     public var from: Timestamp?
+    /// The first time after the window; `nil` for no limit.
     public var before: Timestamp?
 
     /// The events that occurred at or after `from` and strictly before `before`; `nil` leaves that side open.
@@ -103,6 +105,7 @@ public struct SkippedEvent: Equatable, Sendable {
     public var eventID: String?
     /// The event's order, when known.
     public var orderID: OrderID?
+    /// Why it is not listed.
     public var reason: Reason
     /// What went wrong, naming the file: for the log, never for clients.
     public var error: String

@@ -87,6 +87,8 @@ extension FileOrderStore: DeliveredEventIndex {
 }
 
 extension FileOrderStore: EventListing {
+    /// Reads the dead letters' directory, the outbox, or the index's day directories from the newest the page wants,
+    /// and the document of each candidate; see ``EventListing``.
     public func events(
         _ state: EventDelivery.State, in window: EventWindow, after position: EventListPosition?, limit: Int
     ) throws -> EventPage {
