@@ -150,7 +150,7 @@ extension FileOrderStore {
     func ensureSegment(_ segment: SegmentID, durably: Bool = true) throws {
         let directory = keyDirectory(segment.key)
         try FileSystem.makeDirectories(directory)
-        try FileSystem.createEmptyFile(directory: directory, name: Self.segmentName(of: segment.day), syncing: durably)
+        try FileSystem.createEmptyFile(directory: directory, name: Self.segmentName(of: segment.day), durably: durably)
     }
 
     /// Appends records to an existing segment, in one write, and flushes it (unless the caller flushes the file
@@ -198,7 +198,7 @@ extension FileOrderStore {
         // A hint that exists was made durable by whoever created it: journaled, or synced by an earlier release.
         if document.hasPendingEvents {
             try FileSystem.makeDirectories(outboxDirectory)
-            if try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, syncing: false) {
+            if try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, durably: false) {
                 records.append(.hint(id, pending: true))
             }
         }

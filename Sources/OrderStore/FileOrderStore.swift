@@ -8,7 +8,8 @@ import SystemSupport
 /// Beside them: `<root>/outbox/<id>`, an empty file for each order that may have events to deliver, written
 /// before the document that holds them; `<root>/dead-letters/<event id>.json`; the indexes that listings read,
 /// `<root>/index/<key>/<day>.log` (see ``list(_:after:limit:)``); the journal that makes a write's index entries and
-/// hint durable in one flush, `<root>/journal/<n>` (see ``appendToJournal(_:of:durable:)``); the lock files,
+/// hint durable in one flush, `<root>/journal/<n>` (see ``appendToJournal(_:of:durable:)``); the index of delivered
+/// events, `<root>/delivered-events/<day>/<event id>.<id>` (see ``indexDelivery(of:)``); the lock files,
 /// `<root>/locks/`; and the records of idempotency keys, `<root>/idempotency/<hh>/<key digest>.json`.
 ///
 /// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader
@@ -92,7 +93,7 @@ public struct FileOrderStore: OrderDocumentStore {
                 guard try !FileSystem.exists(location.documentPath) else { return taken.append(id) }
                 if document.hasPendingEvents {
                     try FileSystem.makeDirectories(outboxDirectory)
-                    try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, syncing: false)
+                    try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, durably: false)
                 }
                 try FileSystem.writeAtomically(
                     Self.encode(document), directory: location.directory, name: "\(location.name).json", durable: false)
@@ -173,6 +174,13 @@ extension FileOrderStore: EventOutbox {
     public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
         try FileSystem.makeDirectories(deadLetterDirectory)
         try FileSystem.writeAtomically(contents, directory: deadLetterDirectory, name: "\(eventID).json")
+    }
+
+    /// Checks the document under the delivery lock, waiting for no one.
+    public func removeDeadLetter(eventID: String, of order: OrderID) {
+        // Only an id of the service's form names a file: an id is never a path.
+        guard EventListPosition(eventID: eventID) != nil else { return }
+        removeStaleEntry("\(deadLetterDirectory)/\(eventID).json", of: eventID, in: order, unless: .dead)
     }
 
     /// Reads every file in `dead-letters/`.

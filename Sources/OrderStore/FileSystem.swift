@@ -134,16 +134,16 @@ enum FileSystem {
         return try entries(of: directory, path: path)
     }
 
-    /// Creates an empty file if it does not exist, durably: the file and its directory entry are synced (unless
-    /// `syncing` is false, for a file whose durability the caller provides another way).
+    /// Creates an empty file if it does not exist, durably: the file and its directory entry are synced.
     ///
     /// With `syncingIfPresent`, the directory is synced even when the file exists, since whoever created it may
-    /// not have synced it yet.
+    /// not have synced it yet. With `durably` false nothing is synced, for a caller that makes many files in one
+    /// directory and then syncs it once (``syncDirectory(_:)``), or whose durability comes another way (a journal).
     /// - Throws: ``StoreError`` if a symbolic link has the name: it is never followed, nor taken for the file.
     /// - Returns: whether the file was created (it did not exist).
     @discardableResult
     static func createEmptyFile(
-        directory: String, name: String, syncingIfPresent: Bool = false, syncing: Bool = true
+        directory: String, name: String, syncingIfPresent: Bool = false, durably: Bool = true
     ) throws(StoreError) -> Bool {
         let parent = try openExistingDirectory(directory)
         defer { close(parent) }
@@ -151,7 +151,7 @@ enum FileSystem {
         let descriptor = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if descriptor >= 0 {
             close(descriptor)
-            if syncing { try sync(parent, path: directory) }
+            if durably { try sync(parent, path: directory) }
             return true
         }
         guard errno == EEXIST else { throw failure("create \(path)") }
