@@ -147,10 +147,20 @@ extension FileOrderStore {
 
     /// Makes `segment` if it is missing, durably (unless the caller flushes the file system itself), so that the
     /// journal records of it that follow are never ignored.
+    ///
+    /// A segment that exists but is empty may be one whose creator has not synced it yet, or failed to (a retry after a
+    /// failed flush meets it): it is synced again, with its key's directory, so that no write journals into a segment a
+    /// power loss could take back. A segment is empty only until the first checkpoint that reaches it.
     func ensureSegment(_ segment: SegmentID, durably: Bool = true) throws {
         let directory = keyDirectory(segment.key)
+        let name = Self.segmentName(of: segment.day)
         try FileSystem.makeDirectories(directory)
-        try FileSystem.createEmptyFile(directory: directory, name: Self.segmentName(of: segment.day), durably: durably)
+        let created = try FileSystem.createEmptyFile(directory: directory, name: name, durably: durably)
+        guard durably else { return }
+        let isEmpty = try created || FileSystem.size(of: "\(directory)/\(name)") == 0
+        guard isEmpty else { return }
+        if !created { try FileSystem.syncDirectory(directory) }
+        try FileSystem.syncDirectory(indexRoot)
     }
 
     /// Appends records to an existing segment, in one write, and flushes it (unless the caller flushes the file
