@@ -148,24 +148,28 @@ extension FileOrderStore {
     /// Makes `segment` if it is missing, durably (unless the caller flushes the file system itself), so that the
     /// journal records of it that follow are never ignored.
     ///
-    /// A segment that exists but is empty may be one whose creator has not synced it yet, or failed to (a retry after a
-    /// failed flush meets it): it is synced again, with its key's directory, so that no write journals into a segment a
-    /// power loss could take back. A segment is empty only until the first checkpoint that reaches it.
+    /// A segment begins with an empty line, written (unflushed) once its name is durable. One without it (empty) may be
+    /// one whose creator failed to sync it, met by a retry after the failed flush: it is synced again, with its key's
+    /// directory and `index/`, and then marked, so that no write journals into a segment a power loss could take back.
     func ensureSegment(_ segment: SegmentID, durably: Bool = true) throws {
         let directory = keyDirectory(segment.key)
         let name = Self.segmentName(of: segment.day)
         try FileSystem.makeDirectories(directory)
         let created = try FileSystem.createEmptyFile(directory: directory, name: name, durably: durably)
         guard durably else { return }
-        let isEmpty = try created || FileSystem.size(of: "\(directory)/\(name)") == 0
-        guard isEmpty else { return }
+        let isMarked = try !created && FileSystem.size(of: "\(directory)/\(name)") > 0
+        guard !isMarked else { return }
         if !created { try FileSystem.syncDirectory(directory) }
         try FileSystem.syncDirectory(indexRoot)
+        try appendToSegment(segment, payloads: [], durably: false, marking: true)
     }
 
     /// Appends records to an existing segment, in one write, and flushes it (unless the caller flushes the file
     /// system itself), under its lock; a segment that is missing is left missing (see the journal).
-    func appendToSegment(_ segment: SegmentID, payloads: [String], durably: Bool = true) throws {
+    /// With `marking`, writes the segment's first line instead, if it is still empty.
+    func appendToSegment(
+        _ segment: SegmentID, payloads: [String], durably: Bool = true, marking: Bool = false
+    ) throws {
         let path = segmentPath(segment)
         _ = try FileLock.withLock(on: path, creating: false, deadline: nil) {
             guard
@@ -173,10 +177,19 @@ extension FileOrderStore {
                     directory: keyDirectory(segment.key), name: Self.segmentName(of: segment.day), creating: false)
             else { return }
             defer { close(descriptor) }
+            if marking {
+                if try FileSystem.size(of: path) == 0 {
+                    _ = try FileSystem.append(Self.segmentMark, to: descriptor, path: path)
+                }
+                return
+            }
             _ = try FileSystem.append(FramedRecords.frame(payloads), to: descriptor, path: path)
             if durably { try FileSystem.syncData(descriptor, path: path) }
         }
     }
+
+    /// The first line of every segment whose name is durable: empty, so no reader takes it for a record.
+    static let segmentMark = [UInt8(ascii: "\n")]
 
     /// The records of a segment in order; none if it is missing.
     func segmentRecords(_ segment: SegmentID) throws -> [SegmentRecord] {
@@ -465,11 +478,11 @@ extension FileOrderStore: ReindexableStore {
             let payloads = FramedRecords.payloads(in: bytes)
             let records = payloads.compactMap(SegmentRecord.init(payload:))
             let live = Self.liveNames(records)
-            // Already compact: whole lines only, each a valid record, each adding a different entry.
+            // Already compact: its mark, then whole lines only, each a valid record, each adding a different entry.
             let isCompact =
-                records.count == payloads.count && records.count == live.count
-                && bytes.count(where: { $0 == UInt8(ascii: "\n") }) == payloads.count
-                && (bytes.last ?? UInt8(ascii: "\n")) == UInt8(ascii: "\n")
+                bytes.first == UInt8(ascii: "\n") && records.count == payloads.count && records.count == live.count
+                && bytes.count(where: { $0 == UInt8(ascii: "\n") }) == payloads.count + 1
+                && bytes.last == UInt8(ascii: "\n")
             var kept = expected
             for name in expected.subtracting(live) {
                 if legacyNames.contains(name) { report.entriesMigrated += 1 } else { report.entriesAdded += 1 }
@@ -503,7 +516,9 @@ extension FileOrderStore: ReindexableStore {
             // Rewritten only when it changes (the order of its records does not matter), which is a flush of the
             // segment and one of its directory.
             guard kept != live || !isCompact else { return }
-            let compacted = FramedRecords.frame(kept.sorted().map { SegmentRecord(name: $0, added: true).payload })
+            let compacted =
+                Self.segmentMark
+                + FramedRecords.frame(kept.sorted().map { SegmentRecord(name: $0, added: true).payload })
             try FileSystem.writeAtomically(compacted, directory: directory, name: name)
         }
         guard let legacy else { return }

@@ -85,13 +85,13 @@ extension FileOrderStore {
         let path = "\(journalDirectory)/\(name)"
         let descriptor = try FileSystem.openForAppending(directory: journalDirectory, name: name, creating: true)!
         defer { close(descriptor) }
-        let framed = FramedRecords.frame(records.map(\.payload))
-        let sizeBefore = try FileLock.withLock(onOpenFile: descriptor, path: path) {
-            try FileSystem.append(framed, to: descriptor, path: path) - framed.count
+        try FileLock.withLock(onOpenFile: descriptor, path: path) {
+            // An empty journal may be one whose creator failed to sync its name (this write may be the retry): synced
+            // again before anything is written into it, so that no record is flushed into a file a power loss could
+            // take back, and a journal with records is known to be durable. Once per checkpoint at most.
+            if try FileSystem.size(of: path) == 0 { try FileSystem.syncDirectory(journalDirectory) }
+            _ = try FileSystem.append(FramedRecords.frame(records.map(\.payload)), to: descriptor, path: path)
         }
-        // An empty journal may be one whose creator failed to sync its name (this write may be the retry): synced
-        // again, so that no record is flushed into a file a power loss could take back. Once per checkpoint at most.
-        if durable && sizeBefore <= 0 { try FileSystem.syncDirectory(journalDirectory) }
         // Outside the lock: the flush covers whatever was appended before it, and a checkpoint meanwhile has
         // already flushed the segments and outbox these records name, which were written before them.
         if durable { try FileSystem.syncData(descriptor, path: path) }

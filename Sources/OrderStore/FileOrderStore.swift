@@ -81,6 +81,7 @@ public struct FileOrderStore: OrderDocumentStore {
         }
         for (segment, payloads) in bySegment {
             try ensureSegment(segment, durably: false)
+            try appendToSegment(segment, payloads: [], durably: false, marking: true)
             try appendToSegment(segment, payloads: payloads, durably: false)
         }
         try FileSystem.syncFileSystem(of: root)
