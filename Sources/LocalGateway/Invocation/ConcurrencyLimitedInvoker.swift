@@ -38,6 +38,10 @@ public struct ConcurrencyLimitedInvoker: FunctionInvoker {
         await base.shutdown()
     }
 
+    public func warmPools() -> [WarmPoolSize] {
+        base.warmPools()
+    }
+
     /// A counting semaphore that suspends, never blocks, its waiters.
     private actor Permits {
         let limit: Int

@@ -16,6 +16,9 @@ public protocol FunctionInvoker: Sendable {
 
     /// Stops whatever the invoker keeps running, once no invocation is in flight. By default there is nothing.
     func shutdown() async
+
+    /// The sizes of the warm pools the invoker keeps, for `GET /metrics`; by default none.
+    func warmPools() -> [WarmPoolSize]
 }
 
 extension FunctionInvoker {
@@ -26,6 +29,8 @@ extension FunctionInvoker {
     }
 
     public func shutdown() async {}
+
+    public func warmPools() -> [WarmPoolSize] { [] }
 }
 
 /// Why an invocation produced no response.

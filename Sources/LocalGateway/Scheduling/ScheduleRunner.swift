@@ -10,6 +10,8 @@ public struct ScheduleRunner: Service {
     public var sleep: @Sendable (Duration) async throws -> Void
     public var now: @Sendable () -> Date
     public var log: @Sendable (GatewayLogLine) -> Void
+    /// Where runs are counted; `nil` counts nothing.
+    public var metrics: GatewayMetrics?
 
     public init(
         template: ServerlessTemplate, invoker: any FunctionInvoker,
@@ -112,8 +114,10 @@ public struct ScheduleRunner: Service {
                         "function": function.logicalID, "schedule": schedule.expression, "request_id": event.id,
                         "duration_ms": String(elapsed.milliseconds),
                     ]))
+            metrics?.recordScheduleRun(function: function.logicalID, succeeded: true)
         } catch {
             log(.failure(function: function.logicalID, requestID: event.id, error: error.message))
+            metrics?.recordScheduleRun(function: function.logicalID, succeeded: false)
         }
     }
 }
