@@ -32,31 +32,25 @@ public struct EmbeddedMetrics: Sendable {
     public func write(to json: inout JSONWriter, at time: Timestamp) {
         let accepted = acceptedMetrics()
         guard !accepted.isEmpty else { return }
-        var directives: [(dimensions: [String], metrics: [Metric])] = []
-        for metric in accepted {
-            let names = metric.dimensions.map(\.name)
-            if let index = directives.firstIndex(where: { $0.dimensions == names }) {
-                directives[index].metrics.append(metric)
-            } else {
-                directives.append((names, [metric]))
-            }
-        }
         json.object("_aws") { json in
             json.field("Timestamp", Int(time.millisecondsSinceEpoch))
             json.key("CloudWatchMetrics")
             json.array { json in
-                for directive in directives {
+                // One directive per set of dimension names, at the first metric that has it. Scans rather than a
+                // grouping in memory: building one cost a process more than all the writing.
+                for (index, first) in accepted.enumerated()
+                where !accepted[..<index].contains(where: { $0.hasDimensionNames(of: first) }) {
                     json.object { json in
                         json.field("Namespace", Self.namespace)
                         json.key("Dimensions")
                         json.array { json in
                             json.array { json in
-                                for name in directive.dimensions { json.string(name) }
+                                for dimension in first.dimensions { json.string(dimension.name) }
                             }
                         }
                         json.key("Metrics")
                         json.array { json in
-                            for metric in directive.metrics {
+                            for metric in accepted[index...] where metric.hasDimensionNames(of: first) {
                                 json.object { json in
                                     json.field("Name", metric.name)
                                     json.field("Unit", metric.unit.rawValue)
@@ -67,27 +61,40 @@ public struct EmbeddedMetrics: Sendable {
                 }
             }
         }
-        var written: Set<String> = []
-        for dimension in accepted.flatMap(\.dimensions) where written.insert(dimension.name).inserted {
-            json.field(dimension.name, dimension.value)
+        // Each dimension once, where it first appears.
+        for (index, metric) in accepted.enumerated() {
+            for dimension in metric.dimensions
+            where !accepted[..<index].contains(where: { $0.dimensions.contains { $0.name == dimension.name } }) {
+                json.field(dimension.name, dimension.value)
+            }
         }
         for metric in accepted { json.field(metric.name, metric.value) }
     }
 
     /// The metrics in order, less those whose name, or one of whose dimensions, the line already holds otherwise.
+    ///
+    /// Linear searches, not sets: a line holds a handful of metrics, and a process that writes one line pays for
+    /// every first use of a hashed collection.
     private func acceptedMetrics() -> [Metric] {
-        var names: Set<String> = []
-        var dimensions: [String: String] = [:]
         var accepted: [Metric] = []
         for metric in metrics {
-            guard !names.contains(metric.name),
-                metric.dimensions.allSatisfy({ dimensions[$0.name, default: $0.value] == $0.value }),
-                metric.dimensions.allSatisfy({ !names.contains($0.name) }), dimensions[metric.name] == nil
-            else { continue }
-            names.insert(metric.name)
-            for dimension in metric.dimensions { dimensions[dimension.name] = dimension.value }
-            accepted.append(metric)
+            let clashes = accepted.contains { earlier in
+                earlier.name == metric.name || earlier.dimensions.contains { $0.name == metric.name }
+                    || metric.dimensions.contains { dimension in
+                        earlier.name == dimension.name
+                            || earlier.dimensions.contains { $0.name == dimension.name && $0.value != dimension.value }
+                    }
+            }
+            if !clashes { accepted.append(metric) }
         }
         return accepted
+    }
+}
+
+extension Metric {
+    /// Whether `other` has the same dimension names, in the same order.
+    fileprivate func hasDimensionNames(of other: Metric) -> Bool {
+        dimensions.count == other.dimensions.count
+            && zip(dimensions, other.dimensions).allSatisfy { $0.name == $1.name }
     }
 }
