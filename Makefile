@@ -15,7 +15,7 @@ BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3
 CONSOLE_APT_PACKAGES = chromium chromium-driver python3-venv
 
 .PHONY: help deps bench-deps build run test console-test contract fuzz stress lint-template package bench bench-functions \
-	bench-store bench-gateway bench-authorizer bench-list format-check clean
+	bench-store bench-gateway bench-authorizer bench-reload bench-list format-check clean
 
 # Installs the Debian packages named in $(1) that are missing, with apt-get (as root, or through sudo).
 define apt_install
@@ -96,6 +96,9 @@ bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, 
 
 bench-authorizer: bench-deps ## The gateway's CPU per warm request with the JWT authorizer on and with --no-auth
 	scripts/bench-authorizer.sh
+
+bench-reload: bench-deps ## How soon start-api --warm serves a function's new build once its executable is replaced
+	scripts/bench-reload.sh
 
 bench-list: bench-deps ## list-orders at 1,000 and 100,000 orders (hyperfine)
 	scripts/bench-list.sh

@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
+source scripts/gateway-process.sh
 
 duration=${DURATION:-15s}
 connections=${CONNECTIONS:-8}
@@ -28,20 +29,15 @@ bench_require bench-gateway wrk curl jq python3
 bench_build
 
 work=$(mktemp -d)
-gateway_pid=""
 sampler_pid=""
 receiver_pid=""
-stop_gateway() {
-    if [ -n "$gateway_pid" ]; then kill -TERM "$gateway_pid" 2>/dev/null || true; wait "$gateway_pid" 2>/dev/null || true; fi
-    gateway_pid=""
-}
 stop_receiver() {
     if [ -n "$receiver_pid" ]; then kill "$receiver_pid" 2>/dev/null || true; wait "$receiver_pid" 2>/dev/null || true; fi
     receiver_pid=""
 }
 cleanup() {
     if [ -n "$sampler_pid" ]; then touch "$work/stop-sampling"; wait "$sampler_pid" 2>/dev/null || true; fi
-    stop_gateway
+    gateway_stop
     stop_receiver
     rm -rf "$work"
 }
@@ -50,20 +46,10 @@ trap cleanup EXIT
 # Starts the gateway with a fresh data directory and one order to read; sets $base.
 start_gateway() { # mode-arguments...
     rm -rf "$work/data"
-    # Emptied here, not by the redirection below, which runs later in the background: no stale port is read.
-    : >"$work/gateway.log"
-    "$bin/local-gateway" start-api --port 0 --template template.yaml --functions-dir "$bin" --data-dir "$work/data" \
-        "$@" 2>"$work/gateway.log" &
-    gateway_pid=$!
-    local port=""
-    for _ in $(seq 1 200); do
-        port=$(sed -n 's/.*"msg":"listening".*"port":"\([0-9]*\)".*/\1/p' "$work/gateway.log" | head -n 1)
-        [ -n "$port" ] && break
-        kill -0 "$gateway_pid" 2>/dev/null || { cat "$work/gateway.log" >&2; exit 1; }
-        sleep 0.05
-    done
-    [ -n "$port" ] || { echo "bench-gateway: the gateway did not start" >&2; cat "$work/gateway.log" >&2; exit 1; }
-    base="http://127.0.0.1:$port"
+    # The routes' throttling (ApiThrottlingRateLimit) raised out of the way: this measures the gateway, not its 429s.
+    gateway_start bench-gateway "$bin" "$work/gateway.log" --data-dir "$work/data" \
+        --parameter-overrides "ApiThrottlingRateLimit=1000000 ApiThrottlingBurstLimit=1000000" "$@"
+    base=$gateway_base
     # Every route needs a token: one with every scope, from the development identity of the data directory.
     token=$("$bin/local-gateway" token --template template.yaml --data-dir "$work/data" --sub bench \
         --scope "orders/create orders/read orders/update-status" --ttl 7200)
@@ -116,7 +102,7 @@ rows() { # name label mode-arguments...
     read -r rps p50 p90 p99 errors total < <(measure "post-$name" "$connections" -s scripts/bench-gateway.lua "$base" -- "$$$name")
     echo "| \`POST /order\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $total | $errors |" >>"$work/rows.md"
     record throughput "$label" "POST /order" "$rps" "$p99" "$errors"
-    stop_gateway
+    gateway_stop
 }
 
 # Until $work/stop-sampling exists, samples every 100 ms the resident memory of the gateway and its function
@@ -157,7 +143,7 @@ memory_row() { # name label mode-arguments...
     echo "| $label | $rps | $p99 ms | $errors | $(megabytes "$peak") | $(megabytes "$current") | $(megabytes "$tree") |" \
         >>"$work/memory.md"
     record memory "$label" "GET /order/{id}" "$rps" "$p99" "$errors" "$peak" "$tree"
-    stop_gateway
+    gateway_stop
 }
 
 # Starts a webhook receiver on loopback and writes the env-vars file that points the functions at it:
@@ -229,7 +215,7 @@ webhook_row() { # name label receiver mode-arguments...
         --argjson post "$post_rps" --argjson errors "$((errors + post_errors))" \
         '{kind: "webhook", mode: $mode, webhook: $webhook, route: "GET /order/{id}", requests_per_second: $rps,
           p99_ms: $p99, create_requests_per_second: $post, non_2xx: $errors}' >>"$work/results.jsonl"
-    stop_gateway
+    gateway_stop
     stop_receiver
 }
 

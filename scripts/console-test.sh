@@ -7,6 +7,7 @@
 # them); selenium is pip-installed into .build/console-tools when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/gateway-process.sh
 
 SELENIUM_VERSION=4.27.1
 tools=.build/console-tools
@@ -25,52 +26,23 @@ for command in chromium chromedriver; do
         exit 1
     fi
 done
-if [ "$("$tools/bin/python" -c 'import selenium; print(selenium.__version__)' 2>/dev/null)" != "$SELENIUM_VERSION" ]; then
-    echo "console-test: installing selenium $SELENIUM_VERSION into $tools"
-    python3 -m venv "$tools"
-    "$tools/bin/pip" install -q "selenium==$SELENIUM_VERSION"
-fi
+python_tool console-test "$tools" selenium "$SELENIUM_VERSION"
 
 work=$(mktemp -d)
-gateway_pid=
-stop_gateway() {
-    if [ -n "$gateway_pid" ]; then
-        kill -TERM "$gateway_pid" 2>/dev/null || true
-        wait "$gateway_pid" 2>/dev/null || true
-        gateway_pid=
-    fi
-}
-trap 'stop_gateway; rm -rf "$work"' EXIT
+trap 'gateway_stop; rm -rf "$work"' EXIT
 
 # Events are posted to a port where nothing listens, so that the page has failed attempts and their error to show.
-"$bin_dir/local-gateway" start-api --port 0 --template template.yaml --functions-dir "$bin_dir" \
-    --data-dir "$work/data" --parameter-overrides "WebhookUrl=http://127.0.0.1:9/webhook" 2>"$work/gateway.log" &
-gateway_pid=$!
-
-port=
-for _ in $(seq 200); do
-    port=$(grep -o '"port":"[0-9]*"' "$work/gateway.log" 2>/dev/null | head -n 1 | tr -dc '0-9' || true)
-    [ -n "$port" ] && break
-    if ! kill -0 "$gateway_pid" 2>/dev/null; then
-        echo "console-test: the gateway exited; its log:" >&2
-        cat "$work/gateway.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-if [ -z "$port" ]; then
-    echo "console-test: the gateway did not start listening within 20 s" >&2
-    exit 1
-fi
+gateway_start console-test "$bin_dir" "$work/gateway.log" --data-dir "$work/data" \
+    --parameter-overrides "WebhookUrl=http://127.0.0.1:9/webhook"
 
 token=$("$bin_dir/local-gateway" token --template template.yaml --data-dir "$work/data" --sub console-test \
     --scope "orders/create orders/read orders/update-status orders/admin" --ttl 3600)
 
 mkdir -p "$screenshots"
 status=0
-CONSOLE_BASE_URL="http://127.0.0.1:$port" CONSOLE_TOKEN="$token" CONSOLE_SCREENSHOTS="$screenshots" \
+CONSOLE_BASE_URL="$gateway_base" CONSOLE_TOKEN="$token" CONSOLE_SCREENSHOTS="$screenshots" \
     timeout 120 "$tools/bin/python" scripts/console-test.py || status=$?
-stop_gateway
+gateway_stop
 if [ "$status" -ne 0 ]; then
     echo "console-test: failed; the gateway's error lines:" >&2
     grep '"level":"error"' "$work/gateway.log" | tail -n 20 >&2 || true

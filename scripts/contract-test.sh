@@ -11,6 +11,7 @@
 #   CONTRACT_GATEWAY_FLAGS  extra `local-gateway start-api` options, such as --warm
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/gateway-process.sh
 
 SCHEMATHESIS_VERSION=4.32.5
 tools=.build/contract-tools
@@ -24,45 +25,15 @@ for executable in local-gateway reindex; do
     fi
 done
 
-if [ "$("$tools/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]; then
-    echo "contract-test: installing schemathesis $SCHEMATHESIS_VERSION into $tools"
-    python3 -m venv "$tools"
-    "$tools/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
-fi
+python_tool contract-test "$tools" schemathesis "$SCHEMATHESIS_VERSION"
 
 work=$(mktemp -d)
-gateway_pid=
-stop_gateway() {
-    if [ -n "$gateway_pid" ]; then
-        kill -TERM "$gateway_pid" 2>/dev/null || true
-        wait "$gateway_pid" 2>/dev/null || true
-        gateway_pid=
-    fi
-}
-trap 'stop_gateway; rm -rf "$work"' EXIT
+trap 'gateway_stop; rm -rf "$work"' EXIT
 
 # shellcheck disable=SC2086 # CONTRACT_GATEWAY_FLAGS is a list of options.
-"$bin_dir/local-gateway" start-api --port 0 --template template.yaml --openapi openapi.yaml \
-    --functions-dir "$bin_dir" --data-dir "$work/data" ${CONTRACT_GATEWAY_FLAGS:-} 2>"$work/gateway.log" &
-gateway_pid=$!
-
-# The gateway names its port in its "listening" log line; then it must answer.
-port=
-for _ in $(seq 200); do
-    port=$(grep -o '"port":"[0-9]*"' "$work/gateway.log" | head -n 1 | tr -dc '0-9' || true)
-    [ -n "$port" ] && break
-    if ! kill -0 "$gateway_pid" 2>/dev/null; then
-        echo "contract-test: the gateway exited; its log:" >&2
-        cat "$work/gateway.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-if [ -z "$port" ]; then
-    echo "contract-test: the gateway did not start listening within 20 s" >&2
-    exit 1
-fi
-base="http://127.0.0.1:$port"
+gateway_start contract-test "$bin_dir" "$work/gateway.log" --openapi openapi.yaml --data-dir "$work/data" \
+    ${CONTRACT_GATEWAY_FLAGS:-}
+base=$gateway_base
 curl --silent --show-error --fail --retry 20 --retry-connrefused --retry-delay 0 --max-time 5 \
     --output /dev/null "$base/openapi.yaml"
 
@@ -88,7 +59,7 @@ status=0
     --workers 1 --request-timeout 30 --no-color \
     --suppress-health-check too_slow,filter_too_much || status=$?
 
-stop_gateway
+gateway_stop
 if [ "$status" -ne 0 ]; then
     echo "contract-test: failed; the gateway's error lines:" >&2
     grep '"level":"error"' "$work/gateway.log" | tail -n 20 >&2 || true

@@ -4,7 +4,7 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     /// `template_unreadable`, `template_invalid`, `env_vars_invalid`, `executable_missing`, `event_unreadable`,
     /// `function_not_found`, `listen_failed`, `openapi_unreadable`, `parameter_unknown`,
     /// `parameter_overrides_invalid`, `jwks_unreadable`, `jwks_invalid`, `identity_unusable`, `token_invalid`,
-    /// `authorizer_not_found`.
+    /// `authorizer_not_found`, `request_invalid`, `request_answered_by_gateway`.
     public var code: String
     public var message: String
 

@@ -12,6 +12,7 @@ public struct GetOrder: OrderFunction {
         orders = context.store
     }
 
+    /// Answers 200 with the order and its `ETag`, or 304 when `If-None-Match` matches it; 404 for an unknown id.
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let order = try request.orderFromPath(in: orders)
         if let condition = try EntityTagCondition(header: "If-None-Match", value: request.header("if-none-match")),

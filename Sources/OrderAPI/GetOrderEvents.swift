@@ -14,6 +14,8 @@ public struct GetOrderEvents: OrderFunction {
         webhookConfigured = context.webhookConfigured
     }
 
+    /// Answers 200 with the order's events in the order they were made, each with its delivery state; 404 for an
+    /// unknown id.
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let document = try request.orderDocumentFromPath(in: orders)
         let body = EventList(

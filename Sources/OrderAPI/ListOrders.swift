@@ -27,6 +27,8 @@ public struct ListOrders: OrderFunction {
         listing = context.store
     }
 
+    /// Answers one page of orders, newest first, with the cursor of the next; bad parameters are 400
+    /// `validation_failed` naming them.
     public func answer(_ request: FunctionRequest) throws -> FunctionResponse {
         let query = try OrderListQuery(parameters: request.queryParameters)
         let page = try listing.list(query.filter, after: query.after, limit: query.limit)

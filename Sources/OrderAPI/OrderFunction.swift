@@ -11,6 +11,7 @@ public protocol OrderFunction: FunctionHandler {
 }
 
 extension OrderFunction {
+    /// Answers with ``answer(_:)``, or with the error it threw mapped by ``APIError/init(_:)``; never throws.
     public func handle(_ request: FunctionRequest) -> FunctionResponse {
         do {
             return try answer(request)

@@ -17,6 +17,7 @@ public struct OrderListQuery: Equatable, Sendable {
     /// Where this page starts, from the `cursor` of the previous page.
     public var after: OrderListPosition?
 
+    /// A query as a test or a caller builds it; ``init(parameters:)`` reads one from a request.
     public init(filter: OrderFilter = OrderFilter(), limit: Int = defaultLimit, after: OrderListPosition? = nil) {
         self.filter = filter
         self.limit = limit

@@ -5,6 +5,7 @@ public import FunctionRuntime
 /// The page itself needs no token and reads no data; its script calls the API with the token the operator pastes
 /// in. Its Content-Security-Policy lets it load nothing from any host and call only the host that served it.
 public struct OrderConsole: FunctionHandler {
+    /// The page is built into the executable: nothing to configure.
     public init() {}
 
     /// Answers every request with the page: the gateway routes only `GET /console` here.

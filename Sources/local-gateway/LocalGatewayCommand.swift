@@ -9,7 +9,7 @@ struct LocalGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local-gateway",
         abstract: "Serve the functions of an AWS SAM template locally, a process per invocation or kept warm.",
-        subcommands: [StartAPI.self, Invoke.self, Token.self],
+        subcommands: [StartAPI.self, Invoke.self, GenerateEvent.self, Token.self],
         defaultSubcommand: StartAPI.self
     )
 }
@@ -127,6 +127,7 @@ struct StartAPI: AsyncParsableCommand {
                     MeteredInvoker(setup.processInvoker, metrics: metrics), limit: maxConcurrency)
             gateway = try Gateway(template: setup.template, invoker: invoker)
             gateway.metrics = metrics
+            for feature in setup.template.unsupported { gateway.log(feature.logLine) }
             if let path = openapi ?? OpenAPIDocument.besideTemplate(options.template) {
                 gateway.openAPIDocument = try OpenAPIDocument.load(fromFile: path)
             }
@@ -152,36 +153,13 @@ struct StartAPI: AsyncParsableCommand {
 }
 
 extension StartAPI {
-    /// The authorizer of this run, and a log line saying what it trusts: `nil` with a warning for `--no-auth`; the
-    /// keys of `--jwks`; else, when some route has an authorizer, the data directory's development identity.
+    /// The authorizer of this run, and a log line saying what it trusts (``trustedAuthorizer``).
     func authorizer(for template: ServerlessTemplate, log: @Sendable (GatewayLogLine) -> Void)
         async throws(GatewayError)
         -> JWTAuthorizer?
     {
-        if noAuth {
-            log(
-                .notice(
-                    "authorizers are off (--no-auth): every route is open to anyone, and functions see no claims",
-                    level: "warn"))
-            return nil
-        }
-        if let jwks {
-            let keys = try await TrustedKeys.load(fromFile: jwks)
-            log(.notice("authorizers trust the keys of \(jwks)", fields: ["kids": keys.keyIDs.joined(separator: ",")]))
-            return JWTAuthorizer(keys: keys)
-        }
-        guard !template.authorizers.isEmpty else { return JWTAuthorizer(keys: .none) }
-        let identity = try DevelopmentIdentity.loadOrCreate(dataDirectory: options.dataDir)
-        log(
-            .notice(
-                "authorizers trust the development identity",
-                fields: [
-                    "key": DevelopmentIdentity.keyPath(dataDirectory: options.dataDir), "kid": identity.keyID,
-                    "get_a_token":
-                        "local-gateway token --data-dir \(options.dataDir) --sub alice "
-                        + "--scope \"orders/create orders/read orders/update-status\"",
-                ]))
-        return JWTAuthorizer(keys: try await identity.trustedKeys())
+        try await trustedAuthorizer(
+            noAuth: noAuth, jwks: jwks, dataDirectory: options.dataDir, template: template, log: log)
     }
 }
 

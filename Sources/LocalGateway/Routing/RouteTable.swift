@@ -46,6 +46,11 @@ public struct RouteTable: Sendable {
     public private(set) var routes: [Route]
     private var defaultRoute: Route?
 
+    /// Every route, the `$default` route included (last).
+    var allRoutes: [Route] {
+        routes + (defaultRoute.map { [$0] } ?? [])
+    }
+
     /// The methods the routes name, sorted; `ANY` routes add none.
     var methods: [String] {
         Set(routes.compactMap(\.definition.method)).sorted()

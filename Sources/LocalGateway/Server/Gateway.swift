@@ -13,6 +13,9 @@ import OrderHTTP
 /// A route with an authorizer runs its function only for a request whose token ``authorizer`` accepts; any other
 /// gets API Gateway's 401 or 403 and a `request refused` log line saying why.
 ///
+/// A route with throttling limits (``RouteDefinition/throttle``) answers API Gateway's 429 to a request that finds its
+/// token bucket empty, before the authorizer, with a `request throttled` log line.
+///
 /// For a route whose HTTP API has a `CorsConfiguration`, the gateway answers a browser's preflight (`OPTIONS` with
 /// `Origin` and `Access-Control-Request-Method`) itself, with no authorizer and no function, and gives every
 /// answer to a granted origin its `access-control-*` headers in place of any the function set.
@@ -34,6 +37,8 @@ public struct Gateway: Sendable {
     public var log: @Sendable (GatewayLogLine) -> Void
     /// The `CorsConfiguration` every HTTP API route shares, if they share one.
     private let sharedCORS: CORSConfiguration?
+    /// The token buckets of the throttled routes.
+    private let throttles: RouteThrottles
 
     /// - Throws: ``GatewayError`` `template_invalid` when the template's routes conflict.
     public init(
@@ -42,6 +47,7 @@ public struct Gateway: Sendable {
     ) throws(GatewayError) {
         self.template = template
         routes = try RouteTable(template: template)
+        throttles = RouteThrottles(routes: routes)
         self.invoker = invoker
         self.now = now
         self.log = log
@@ -91,28 +97,48 @@ public struct Gateway: Sendable {
         return sharedCORS
     }
 
-    private func answer(_ request: GatewayRequest, requestID: String, functionID: inout String?) async
-        -> GatewayResponse
-    {
+    /// What the gateway makes of a request before any function runs: its own answer, or the event for the route's
+    /// function.
+    public enum Dispatch: Sendable {
+        /// The gateway answers itself: 413, the OpenAPI document, the figures at `/metrics`, 404, 405, 429, or the
+        /// authorizer's 401 or 403.
+        case answered(GatewayResponse)
+        /// The request reaches `function` through `route`, as `event`.
+        case invoke(function: FunctionDefinition, route: RouteDefinition, event: [UInt8])
+    }
+
+    /// Routes `request`, throttles it, checks its token and builds its event, as ``respond(to:)`` does before it
+    /// runs a function: `start-api` and `generate-event` both go through here. Takes a token from the route's
+    /// bucket and logs refusals, as a served request does; runs no function.
+    public func dispatch(_ request: GatewayRequest, requestID: String) async -> Dispatch {
         guard !request.bodyTooLarge, request.body.count <= RequestLimits.maximumBodySize else {
-            return GatewayResponse(.payloadTooLarge(limit: RequestLimits.maximumBodySize))
+            return .answered(GatewayResponse(.payloadTooLarge(limit: RequestLimits.maximumBodySize)))
         }
         if let document = openAPIDocument?.answer(method: request.method, path: request.path) {
-            return document
+            return .answered(document)
         }
         if let figures = await metricsAnswer(to: request) {
-            return figures
+            return .answered(figures)
         }
         let match: RouteTable.Match
         switch routes.lookup(method: request.method, path: request.path) {
         case .notFound:
-            return GatewayResponse(.routeNotFound(method: request.method, path: request.path))
+            return .answered(GatewayResponse(.routeNotFound(method: request.method, path: request.path)))
         case .methodNotAllowed(let allowed):
-            return GatewayResponse(.methodNotAllowed(method: request.method, path: request.path, allowed: allowed))
+            return .answered(
+                GatewayResponse(.methodNotAllowed(method: request.method, path: request.path, allowed: allowed)))
         case .matched(let found):
             match = found
         }
 
+        // Before the authorizer, as API Gateway counts every request to the route, tokens or none.
+        guard throttles.admit(match.route.definition) else {
+            log(
+                .notice(
+                    "request throttled",
+                    fields: ["request_id": requestID, "route": match.route.definition.routeKey]))
+            return .answered(.tooManyRequests)
+        }
         var grant: JWTAuthorizer.Grant?
         if let authorization = match.route.definition.authorization, let authorizer {
             switch await authorizer.authorize(request, for: authorization) {
@@ -126,13 +152,26 @@ public struct Gateway: Sendable {
                             "request_id": requestID, "route": match.route.definition.routeKey,
                             "status": String(refusal.status), "reason": refusal.description,
                         ]))
-                return GatewayResponse(refusal)
+                return .answered(GatewayResponse(refusal))
             }
         }
-
-        let function = match.route.function
-        functionID = function.logicalID
         let event = eventBuilder.event(for: request, match: match, requestID: requestID, time: now(), grant: grant)
+        return .invoke(function: match.route.function, route: match.route.definition, event: event)
+    }
+
+    private func answer(_ request: GatewayRequest, requestID: String, functionID: inout String?) async
+        -> GatewayResponse
+    {
+        let function: FunctionDefinition
+        let route: RouteDefinition
+        let event: [UInt8]
+        switch await dispatch(request, requestID: requestID) {
+        case .answered(let response):
+            return response
+        case .invoke(let target, let through, let built):
+            (function, route, event) = (target, through, built)
+        }
+        functionID = function.logicalID
         let output: [UInt8]
         do {
             output = try await invoker.invoke(
@@ -149,7 +188,7 @@ public struct Gateway: Sendable {
             }
         }
         do {
-            return try GatewayResponse(functionOutput: output, version: match.route.definition.payloadVersion)
+            return try GatewayResponse(functionOutput: output, version: route.payloadVersion)
         } catch {
             let shown = String(decoding: output.prefix(512), as: UTF8.self)
             log(.failure(function: function.logicalID, requestID: requestID, error: "\(error); output: \(shown)"))

@@ -84,11 +84,14 @@ extension ServerlessTemplate {
                 authorizers.append(authorizer)
             }
         }
-        return ServerlessTemplate(functions: functions, authorizers: authorizers)
+        let unsupported = UnsupportedFeatureScan(
+            resources: resources, globals: root["Globals"] ?? .map([]), resolver: resolver
+        ).scan()
+        return ServerlessTemplate(functions: functions, authorizers: authorizers, unsupported: unsupported)
     }
 }
 
-/// What the gateway emulates of one HTTP API: its authorizers and its CORS.
+/// What the gateway emulates of one HTTP API: its authorizers, its CORS and its routes' throttling.
 private struct HTTPAPISettings {
     var authorizers: [String: JWTAuthorizerDefinition] = [:]
     /// Authorizers the gateway does not emulate (Lambda authorizers), refused when a route uses one.
@@ -97,10 +100,14 @@ private struct HTTPAPISettings {
     var defaultAuthorizer: String?
     /// `CorsConfiguration`; `nil` when the API has none (browsers then get no grant).
     var cors: CORSConfiguration?
+    /// The throttling limits of `DefaultRouteSettings`, for every route.
+    var defaultThrottling = RouteThrottling()
+    /// The throttling limits of `RouteSettings`, by route key (`GET /order/{id}`).
+    var routeThrottling: [String: RouteThrottling] = [:]
 }
 
-/// Reads the `Auth` and `CorsConfiguration` of every `AWS::Serverless::HttpApi`, and of the implicit API (`ServerlessHttpApi`) that events
-/// without `ApiId` belong to, each with `Globals.HttpApi` applied.
+/// Reads the `Auth`, `CorsConfiguration` and route settings of every `AWS::Serverless::HttpApi`, and of the implicit
+/// API (`ServerlessHttpApi`) that events without `ApiId` belong to, each with `Globals.HttpApi` applied.
 private struct HTTPAPIReader {
     static let implicitAPI = "ServerlessHttpApi"
 
@@ -120,6 +127,14 @@ private struct HTTPAPIReader {
     private func settings(of properties: TemplateValue, in location: String) throws(GatewayError) -> HTTPAPISettings {
         var api = try auth(of: properties, in: location)
         api.cors = try cors(of: properties, in: location)
+        if let defaults = properties["DefaultRouteSettings"] {
+            api.defaultThrottling = try RouteThrottling(
+                defaults, resolver: resolver, at: "\(location).DefaultRouteSettings")
+        }
+        for entry in properties["RouteSettings"]?.entries ?? [] {
+            api.routeThrottling[entry.key] = try RouteThrottling(
+                entry.value, resolver: resolver, at: "\(location).RouteSettings.\(entry.key)")
+        }
         return api
     }
 
@@ -229,7 +244,9 @@ private struct FunctionReader {
             function.memorySize = megabytes
         }
         for variable in properties["Environment"]?["Variables"]?.entries ?? [] {
-            if let value = try resolver.string(variable.value, at: "\(id).Environment.Variables.\(variable.key)") {
+            // A value that cannot be resolved locally (`Fn::ImportValue`, …) is left unset, and said at start
+            // (`UnsupportedFeatureScan`): the function may never read it, and `--env-vars` can set it.
+            if let value = try? resolver.string(variable.value, at: "\(id).Environment.Variables.\(variable.key)") {
                 function.environment[variable.key] = value
             }
         }
@@ -285,7 +302,15 @@ private struct FunctionReader {
             var route = RouteDefinition(
                 eventName: event.key, method: anyMethod ? nil : method, path: routePath, payloadVersion: version,
                 authorization: authorization, api: type == "Api" ? .restAPI : .httpAPI)
-            route.cors = api?.settings.cors
+            if let api {
+                route.cors = api.settings.cors
+                let own = try eventProperties["RouteSettings"].map { value throws(GatewayError) in
+                    try RouteThrottling(value, resolver: resolver, at: "\(location).Properties.RouteSettings")
+                }
+                route.throttle =
+                    (own ?? RouteThrottling()).over(api.settings.routeThrottling[route.routeKey])
+                    .over(api.settings.defaultThrottling).resolved
+            }
             function.routes.append(route)
         case "Schedule", "ScheduleV2":
             guard let expression = try property(type == "Schedule" ? "Schedule" : "ScheduleExpression") else {
@@ -361,5 +386,32 @@ private struct FunctionReader {
                     + "HttpApi events with JWT authorizers are")
         }
         return nil
+    }
+}
+
+extension RouteThrottling {
+    /// Reads the throttling limits of a `RouteSettings` mapping (`DefaultRouteSettings`, or one route's); its other
+    /// settings (metrics, logging) change nothing locally.
+    ///
+    /// - Throws: ``GatewayError`` `template_invalid` naming `location` for a limit that is not a number of requests.
+    init(_ value: TemplateValue, resolver: IntrinsicResolver, at location: String) throws(GatewayError) {
+        guard case .map = value else { throw .templateInvalid("\(location) must be a mapping of route settings") }
+        if let burst = try value["ThrottlingBurstLimit"].flatMap({ item throws(GatewayError) in
+            try resolver.string(item, at: "\(location).ThrottlingBurstLimit")
+        }) {
+            guard let limit = Int(burst) ?? Double(burst).flatMap({ Int(exactly: $0) }), limit >= 0 else {
+                throw .templateInvalid(
+                    "\(location).ThrottlingBurstLimit must be a whole number of requests, not \(burst)")
+            }
+            burstLimit = limit
+        }
+        if let rate = try value["ThrottlingRateLimit"].flatMap({ item throws(GatewayError) in
+            try resolver.string(item, at: "\(location).ThrottlingRateLimit")
+        }) {
+            guard let limit = Double(rate), limit.isFinite, limit >= 0 else {
+                throw .templateInvalid("\(location).ThrottlingRateLimit must be requests a second, not \(rate)")
+            }
+            rateLimit = limit
+        }
     }
 }

@@ -2,17 +2,23 @@ public import FunctionRuntime
 
 /// The functions of an AWS SAM template, as the gateway serves them: settings, routes and schedules.
 ///
-/// Only `AWS::Serverless::Function` resources are read, with the JWT authorizers and CORS of the
+/// Only `AWS::Serverless::Function` resources are read, with the JWT authorizers, CORS and throttling of the
 /// `AWS::Serverless::HttpApi` resources their routes belong to; `Globals.Function` is already applied to each one.
 public struct ServerlessTemplate: Sendable, Equatable {
     /// The functions, in the template's order of logical ids.
     public var functions: [FunctionDefinition]
     /// Every JWT authorizer some route uses, each once, in the order the routes name them.
     public var authorizers: [JWTAuthorizerDefinition]
+    /// What the template has that the gateway does not emulate, in the template's order; `start-api` warns of each.
+    public var unsupported: [UnsupportedFeature]
 
-    public init(functions: [FunctionDefinition], authorizers: [JWTAuthorizerDefinition] = []) {
+    public init(
+        functions: [FunctionDefinition], authorizers: [JWTAuthorizerDefinition] = [],
+        unsupported: [UnsupportedFeature] = []
+    ) {
         self.functions = functions
         self.authorizers = authorizers
+        self.unsupported = unsupported
     }
 
     /// The function with this logical id (`CreateOrderFunction`) or executable name (`create-order`).
@@ -84,14 +90,19 @@ public struct RouteDefinition: Sendable, Equatable {
     public var api: APIKind
     /// The `CorsConfiguration` of the route's HTTP API; `nil` when it has none, and for REST API routes.
     public var cors: CORSConfiguration?
+    /// The route's throttling, from its HTTP API's `RouteSettings` for it, else its `DefaultRouteSettings`; `nil`
+    /// when neither sets a limit, and for REST API routes.
+    public var throttle: ThrottleSettings?
 
     /// - Parameter api: by default, a REST API for payload 1.0 and an HTTP API for 2.0, as SAM's event types give
     ///   them; an `HttpApi` event with `PayloadFormatVersion: "1.0"` is `.httpAPI` with `.v1`.
     public init(
         eventName: String, method: String?, path: String, payloadVersion: PayloadVersion,
-        authorization: RouteAuthorization? = nil, api: APIKind? = nil, cors: CORSConfiguration? = nil
+        authorization: RouteAuthorization? = nil, api: APIKind? = nil, cors: CORSConfiguration? = nil,
+        throttle: ThrottleSettings? = nil
     ) {
         self.cors = cors
+        self.throttle = throttle
         self.eventName = eventName
         self.method = method
         self.path = path

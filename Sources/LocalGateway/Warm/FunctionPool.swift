@@ -24,6 +24,11 @@ struct WarmInvocation: Sendable {
 /// `maximumWorkers`; further invocations wait in the queue. A worker that exits is forgotten and a new one starts
 /// when one is needed; one that runs past the function's timeout is killed with its process group.
 ///
+/// Before each invocation the pool looks at the executable on disk (``ExecutableBuild``). When it is another build
+/// than the one its workers run, idle workers are stopped at once and busy ones once they have answered, so the
+/// invocation, and every one after it, runs the new build: a `swift build` while the gateway runs is picked up by
+/// the next request, as a process per request picks it up.
+///
 /// A lock, not an actor: the Runtime API's side is called on the endpoint's event loop and answers there at once,
 /// without a hop to another thread and back for each of a worker's requests. Nothing is called out to while the
 /// lock is held: each operation collects what it must do (answers, hand-overs, log lines) and does it after.
@@ -35,6 +40,8 @@ final class FunctionPool: Sendable {
     let function: FunctionDefinition
     let maximumWorkers: Int
     private let launcher: WorkerLauncher
+    /// The function's executable, whose build the pool watches.
+    private let executablePath: String
     /// Where the pool and its workers' endpoints log.
     let log: @Sendable (GatewayLogLine) -> Void
     /// Where the time each invocation waited for a worker is recorded, after the lock; `nil` for nowhere.
@@ -50,6 +57,7 @@ final class FunctionPool: Sendable {
         self.function = function
         self.maximumWorkers = max(1, maximumWorkers)
         self.launcher = launcher
+        executablePath = launcher.environment.executablePath(for: function)
         self.log = log
         self.metrics = metrics
         timers = MultiThreadedEventLoopGroup.singleton.next()
@@ -61,6 +69,10 @@ final class FunctionPool: Sendable {
     func invoke(event: [UInt8], requestID: String, traceID: String?) async -> Answer {
         await withCheckedContinuation { answer in
             mutate { state, effects in
+                // Under the lock, the one system call made there (a `stat`, about a microsecond): looked at outside,
+                // a request's view of the file could be older than another's that changed the pool already, and
+                // would undo the change.
+                retireWorkers(ifRebuiltAs: ExecutableBuild.current(at: executablePath), &state, &effects)
                 if state.shuttingDown {
                     effects.answer(answer, .failure(shuttingDownError))
                 } else if let failure = state.startFailure, ContinuousClock.now < failure.retryAfter,
@@ -145,6 +157,11 @@ final class FunctionPool: Sendable {
                 // A worker that reached its loop: the function starts again, so failures start afresh.
                 state.startFailure = nil
                 state.backoff = .seconds(1)
+            }
+            if worker.retiring {
+                // Its build has been replaced on disk: it has answered its last invocation.
+                stop(worker: id, &state, &effects, delivery: delivery)
+                return
             }
             if state.queue.isEmpty {
                 state.workers[id]?.state = .idle(delivery)
@@ -236,12 +253,16 @@ final class FunctionPool: Sendable {
             default:
                 break
             }
-            if !state.shuttingDown {
+            if worker.retired {
+                effects.logs.append(
+                    .notice(
+                        "worker retired", fields: ["function": function.logicalID, "reason": "function rebuilt"]))
+            } else if !state.shuttingDown {
                 effects.logs.append(
                     .notice(
                         "worker exited", level: "warning", fields: ["function": function.logicalID, "status": status]))
-                dispatch(&state, &effects)
             }
+            if !state.shuttingDown { dispatch(&state, &effects) }
         }
     }
 
@@ -263,8 +284,15 @@ final class FunctionPool: Sendable {
         var processID: pid_t?
         /// What the worker reported to `init/error`, if it did.
         var initFailure: String?
-        /// Killed by the gateway (timeout or shutdown): its exit is expected and its invocation already answered.
+        /// Killed by the gateway (timeout, shutdown or a new build): its exit is expected and its invocation already
+        /// answered.
         var killed = false
+        /// The build of the executable it was started from.
+        var build: ExecutableBuild?
+        /// Its build has been replaced on disk: it stops once it has answered, instead of taking another invocation.
+        var retiring = false
+        /// Stopped for that reason.
+        var retired = false
         var task: Task<Void, Never>?
 
         var isReturning: Bool {
@@ -297,6 +325,8 @@ final class FunctionPool: Sendable {
         /// The last start failure, and until when no worker is started again.
         var startFailure: (reason: String, retryAfter: ContinuousClock.Instant)?
         var backoff = Duration.seconds(1)
+        /// The executable's build as last seen on disk, which new workers run.
+        var build: ExecutableBuild?
 
         var liveWorkers: Int { workers.values.filter { !$0.killed && $0.initFailure == nil }.count }
     }
@@ -348,7 +378,7 @@ final class FunctionPool: Sendable {
         }
         var coming = state.workers.values.filter {
             switch $0.state {
-            case .starting, .returning: !$0.killed && $0.initFailure == nil
+            case .starting, .returning: !$0.killed && !$0.retiring && $0.initFailure == nil
             default: false
             }
         }.count
@@ -423,6 +453,48 @@ final class FunctionPool: Sendable {
         let task = Task.detached { [self] in
             await launcher.run(function: function, worker: id, pool: self)
         }
-        state.workers[id] = Worker(task: task)
+        state.workers[id] = Worker(build: state.build, task: task)
+    }
+
+    /// When `onDisk` is another build than the last one seen, makes it the one new workers run: idle workers of
+    /// older builds stop now, the others once they have answered (``Worker/retiring``). A build in the middle of
+    /// being replaced (no file) changes nothing; a new build also ends the back-off of a function that could not
+    /// start.
+    private func retireWorkers(ifRebuiltAs onDisk: ExecutableBuild?, _ state: inout State, _ effects: inout Effects) {
+        guard let onDisk, onDisk != state.build else { return }
+        let previous = state.build
+        state.build = onDisk
+        guard previous != nil else { return }
+        state.startFailure = nil
+        state.backoff = .seconds(1)
+        var stopped = 0
+        var retiring = 0
+        for (id, worker) in state.workers where !worker.killed && !worker.retiring && worker.build != onDisk {
+            state.workers[id]?.retiring = true
+            if case .idle(let delivery) = worker.state {
+                stop(worker: id, &state, &effects, delivery: delivery)
+                stopped += 1
+            } else {
+                retiring += 1
+            }
+        }
+        effects.logs.append(
+            .notice(
+                "function rebuilt",
+                fields: [
+                    "function": function.logicalID, "executable": executablePath, "build": onDisk.description,
+                    "idle_workers_stopped": String(stopped), "busy_workers_retiring": String(retiring),
+                ]))
+    }
+
+    /// Retires a worker waiting in `invocation/next`: answers it with the signal to stop, and kills its process
+    /// group, whose exit is then expected.
+    private func stop(worker id: Int, _ state: inout State, _ effects: inout Effects, delivery: @escaping Delivery) {
+        state.workers[id]?.killed = true
+        state.workers[id]?.retired = true
+        state.workers[id]?.state = .returning
+        state.idle.removeAll { $0 == id }
+        if let processID = state.workers[id]?.processID { kill(-processID, SIGKILL) }
+        effects.deliveries.append((delivery, nil))
     }
 }
