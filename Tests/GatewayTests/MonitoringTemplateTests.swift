@@ -28,4 +28,30 @@ struct MonitoringTemplateTests {
             #expect(try RouteTable(template: template).routes.count == 8)
         }
     }
+
+    @Test("a Condition is reported only on what the gateway serves, not on a topic or an alarm it passes over")
+    func conditionsOnMonitoring() throws {
+        let template = try ServerlessTemplate.parse(
+            yaml: """
+                Conditions:
+                  HasAlarmEmail: !Not [!Equals [!Ref AlarmEmail, ""]]
+                Parameters:
+                  AlarmEmail: { Type: String, Default: "" }
+                Resources:
+                  AlarmTopic:
+                    Type: AWS::SNS::Topic
+                    Condition: HasAlarmEmail
+                  Alarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Condition: HasAlarmEmail
+                    Properties:
+                      AlarmActions: !If [HasAlarmEmail, [!Ref AlarmTopic], !Ref AWS::NoValue]
+                  Served:
+                    Type: AWS::Serverless::Function
+                    Condition: HasAlarmEmail
+                    Properties: { CodeUri: functions/f, Runtime: provided.al2023, Handler: bootstrap }
+                """)
+        #expect(template.unsupported.map(\.resource) == ["Served"])
+        #expect(template.functions.map(\.logicalID) == ["Served"])
+    }
 }
