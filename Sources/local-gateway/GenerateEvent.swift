@@ -107,9 +107,7 @@ struct GenerateEvent: AsyncParsableCommand {
         if let body {
             do {
                 bytes =
-                    try body == "-"
-                    ? Array(FileHandle.standardInput.readDataToEndOfFile())
-                    : Array(Data(contentsOf: URL(fileURLWithPath: body)))
+                    try readInputFile(body)
             } catch {
                 throw GatewayError(
                     code: "event_unreadable", message: "cannot read the body \(body): \(error.localizedDescription)")

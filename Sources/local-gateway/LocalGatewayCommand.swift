@@ -245,9 +245,7 @@ struct Invoke: AsyncParsableCommand {
         let bytes: [UInt8]
         do {
             bytes =
-                try event == "-"
-                ? Array(FileHandle.standardInput.readDataToEndOfFile())
-                : Array(Data(contentsOf: URL(fileURLWithPath: event)))
+                try readInputFile(event)
         } catch {
             throw fail("cannot read the event \(event): \(error.localizedDescription)")
         }
