@@ -131,8 +131,8 @@ struct GenerateEvent: AsyncParsableCommand {
 
 /// The invoker of a gateway that only dispatches: `generate-event` never runs a function.
 private struct NoFunctions: FunctionInvoker {
-    func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
+    func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
+        async throws(InvocationError) -> [UInt8]
     {
         throw InvocationError(.failed, "generate-event runs no function")
     }

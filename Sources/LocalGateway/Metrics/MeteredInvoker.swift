@@ -12,12 +12,7 @@ public struct MeteredInvoker: FunctionInvoker {
         self.metrics = metrics
     }
 
-    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
-    {
-        try await invoke(function, event: event, requestID: requestID, traceID: nil)
-    }
-
+    /// Runs the invocation through ``base`` and records it, failed or not, with its duration.
     public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
         async throws(InvocationError) -> [UInt8]
     {
@@ -33,10 +28,12 @@ public struct MeteredInvoker: FunctionInvoker {
         }
     }
 
+    /// The warm pools of ``base``.
     public func warmPools() -> [WarmPoolSize] {
         base.warmPools()
     }
 
+    /// Stops what ``base`` keeps running.
     public func shutdown() async {
         await base.shutdown()
     }

@@ -13,6 +13,8 @@ public struct ScheduleRunner: Service {
     /// Where runs are counted; `nil` counts nothing.
     public var metrics: GatewayMetrics?
 
+    /// Runs `template`'s enabled `rate(…)` schedules through `invoker`; `sleep` and `now` are the clock, replaced in
+    /// tests; `log` takes each run's line.
     public init(
         template: ServerlessTemplate, invoker: any FunctionInvoker,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },

@@ -7,6 +7,7 @@ public struct UnsupportedFeature: Sendable, Equatable {
     /// What is not emulated and what the gateway does instead, in a sentence.
     public var feature: String
 
+    /// A feature of `resource` the gateway does not emulate, said in `feature`.
     public init(resource: String, feature: String) {
         self.resource = resource
         self.feature = feature

@@ -36,12 +36,8 @@ public final class WarmInvoker: FunctionInvoker {
         ProcessInvoker.ignoreBrokenPipes()
     }
 
-    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
-    {
-        try await invoke(function, event: event, requestID: requestID, traceID: nil)
-    }
-
+    /// Runs the invocation on an idle worker of `function`'s pool, starting one when none is idle and the pool has
+    /// room, else waiting for one; the trace reaches the worker as `Lambda-Runtime-Trace-Id`.
     public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
         async throws(InvocationError) -> [UInt8]
     {
