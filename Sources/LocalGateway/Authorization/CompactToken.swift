@@ -1,7 +1,7 @@
 /// A token in the JWS compact form, `header.payload.signature`, split and decoded but not yet verified.
 struct CompactToken {
     /// The header's members.
-    var header: [String: TokenJSON]
+    var header: [String: JSONValue]
     /// The payload's claims.
     var claims: TokenClaims
     /// The decoded signature.
@@ -21,8 +21,8 @@ struct CompactToken {
         guard let headerBytes = Self.base64URLDecoded(token[..<first]),
             let payloadBytes = Self.base64URLDecoded(token[(first + 1)..<second]),
             let signature = Self.base64URLDecoded(token[(second + 1)...]),
-            case .object(let header)? = try? TokenJSON.parse(headerBytes),
-            case .object(let payload)? = try? TokenJSON.parse(payloadBytes)
+            case .object(let header)? = try? JSONValue.parse(headerBytes),
+            case .object(let payload)? = try? JSONValue.parse(payloadBytes)
         else { throw .malformed }
         self.header = header
         self.claims = try TokenClaims(payload)

@@ -37,16 +37,16 @@ public struct JWTAuthorizer: Sendable {
 
     /// Checks the token `request` carries for `route`.
     ///
-    /// Costs one RSA signature verification and a reading of the token's two JSON parts (``TokenJSON``); no I/O.
+    /// Costs one RSA signature verification and a reading of the token's two JSON parts (``JSONValue``); no I/O.
     public func authorize(_ request: GatewayRequest, for route: RouteAuthorization) async
         -> Result<Grant, AuthorizationRefusal>
     {
         let authorizer = route.authorizer
-        guard var token = request.header(authorizer.identityHeader)?.trimmingCharacters(in: .whitespaces),
-            !token.isEmpty
-        else { return .failure(.missingToken) }
-        if token.lowercased().hasPrefix("bearer ") {
-            token = token.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        guard let header = request.header(authorizer.identityHeader) else { return .failure(.missingToken) }
+        var token = Self.trimmingWhitespace(Substring(header))
+        guard !token.isEmpty else { return .failure(.missingToken) }
+        if Self.hasBearerPrefix(token) {
+            token = Self.trimmingWhitespace(token.dropFirst("bearer ".count))
         }
 
         let parts: CompactToken
@@ -86,6 +86,31 @@ public struct JWTAuthorizer: Sendable {
             return .failure(.insufficientScope(required: route.scopes))
         }
         return .success(Grant(claims: claims.text, scopes: claims.scopes))
+    }
+
+    /// `text` without the whitespace Foundation's `CharacterSet.whitespaces` names (tabs and the Unicode space
+    /// separators, Zs) at either end. Foundation trims through `NSString` and UTF-16, which over a token of a
+    /// kilobyte was an eighth of the gateway's CPU.
+    static func trimmingWhitespace(_ text: Substring) -> Substring {
+        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar == " "
+                || (scalar.value > 0x7F && scalar.properties.generalCategory == .spaceSeparator)
+        }
+        let scalars = text.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isWhitespace($0) }),
+            let last = scalars.lastIndex(where: { !isWhitespace($0) })
+        else { return text[text.endIndex...] }
+        return Substring(scalars[first...last])
+    }
+
+    /// Whether `text` starts with `Bearer ` in any case. Only ASCII letters lower-case to those of `bearer`, so
+    /// comparing the first seven bytes is `lowercased().hasPrefix("bearer ")` without lower-casing the token.
+    static func hasBearerPrefix(_ text: Substring) -> Bool {
+        let prefix = text.utf8.prefix(7)
+        return prefix.count == 7
+            && zip(prefix, "bearer ".utf8).allSatisfy { byte, expected in
+                byte == expected || (expected != UInt8(ascii: " ") && byte | 0x20 == expected)
+            }
     }
 }
 

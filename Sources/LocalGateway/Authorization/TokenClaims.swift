@@ -6,7 +6,7 @@ import JWTKit
 /// The registered claims must have their types, as JWTKit's claim types read them, or the token is malformed: `iss`,
 /// `sub` and `client_id` strings, `aud` a string or a list of them, `exp`, `nbf` and `iat` numbers (seconds since
 /// 1970), `scope` a string, `scp` a list of strings or a string; `null` counts as absent. Every claim is also kept
-/// as text, as API Gateway passes claims on (``TokenJSON/text``).
+/// as text, as API Gateway passes claims on (``JSONValue/text``).
 struct TokenClaims {
     var issuer: String?
     var subject: String?
@@ -24,7 +24,7 @@ struct TokenClaims {
     /// The claims of a token's payload.
     ///
     /// - Throws: ``AuthorizationRefusal/malformed`` when a registered claim has another type.
-    init(_ payload: [String: TokenJSON]) throws(AuthorizationRefusal) {
+    init(_ payload: [String: JSONValue]) throws(AuthorizationRefusal) {
         issuer = try Self.string(payload["iss"])
         subject = try Self.string(payload["sub"])
         switch payload["aud"] {
@@ -50,7 +50,7 @@ struct TokenClaims {
         text = payload.mapValues(\.text)
     }
 
-    private static func string(_ value: TokenJSON?) throws(AuthorizationRefusal) -> String? {
+    private static func string(_ value: JSONValue?) throws(AuthorizationRefusal) -> String? {
         switch value {
         case nil, .null?: return nil
         case .string(let string)?: return string
@@ -58,12 +58,12 @@ struct TokenClaims {
         }
     }
 
-    private static func listItem(_ value: TokenJSON) throws(AuthorizationRefusal) -> String {
+    private static func listItem(_ value: JSONValue) throws(AuthorizationRefusal) -> String {
         guard case .string(let string) = value else { throw .malformed }
         return string
     }
 
-    private static func date(_ value: TokenJSON?) throws(AuthorizationRefusal) -> Date? {
+    private static func date(_ value: JSONValue?) throws(AuthorizationRefusal) -> Date? {
         switch value {
         case nil, .null?: return nil
         case .number(let seconds, _)?: return Date(timeIntervalSince1970: seconds)

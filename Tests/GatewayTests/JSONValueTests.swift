@@ -4,9 +4,9 @@ import Testing
 
 /// The JSON reader of tokens' headers and claims: what JSON is, strictly, and the text API Gateway gives each claim.
 @Suite("Token JSON")
-struct TokenJSONTests {
-    func parse(_ text: String) throws(TokenJSON.Invalid) -> TokenJSON {
-        try TokenJSON.parse(Array(text.utf8))
+struct JSONValueTests {
+    func parse(_ text: String) throws(JSONValue.Invalid) -> JSONValue {
+        try JSONValue.parse(Array(text.utf8))
     }
 
     @Test("objects, lists, strings with escapes, numbers, true, false and null read as written")
@@ -30,12 +30,12 @@ struct TokenJSONTests {
             "1e400", "NaN", String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
         ])
     func invalid(text: String) {
-        #expect(throws: TokenJSON.Invalid.self) { try parse(text) }
+        #expect(throws: JSONValue.Invalid.self) { try parse(text) }
     }
 
     @Test("a string that is not UTF-8 is refused")
     func notUTF8() {
-        #expect(throws: TokenJSON.Invalid.self) { try TokenJSON.parse([0x22, 0xFF, 0x22]) }
+        #expect(throws: JSONValue.Invalid.self) { try JSONValue.parse([0x22, 0xFF, 0x22]) }
     }
 
     @Test("claim text: integers exactly, other numbers as Double prints them, lists as [a b], objects sorted")
