@@ -13,9 +13,11 @@ APT_PACKAGES = libcurl4-openssl-dev
 BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3
 # The browser the console's test drives, and its WebDriver.
 CONSOLE_APT_PACKAGES = chromium chromium-driver python3-venv
+# The FUSE file system under the store in the fault matrix and the EFS model (scripts/faultfs.py).
+FAULTFS_APT_PACKAGES = python3-fusepy fuse3
 
-.PHONY: help deps bench-deps build run test console-test contract fuzz stress lint-template package bench bench-functions \
-	bench-store bench-gateway bench-authorizer bench-reload bench-list format-check clean
+.PHONY: help deps bench-deps build run test console-test contract fuzz stress fault-matrix lint-template package bench \
+	bench-functions bench-store bench-store-efs bench-gateway bench-authorizer bench-reload bench-list format-check clean
 
 # Installs the Debian packages named in $(1) that are missing, with apt-get (as root, or through sudo).
 define apt_install
@@ -33,8 +35,8 @@ help: ## List the targets
 deps: ## Install the system packages the build needs (apt-get; root or sudo)
 	$(call apt_install,$(APT_PACKAGES))
 
-bench-deps: deps ## Install what the benchmarks need: hyperfine, wrk, jq, bc, GNU time, curl, python3 (apt-get)
-	$(call apt_install,$(BENCH_APT_PACKAGES))
+bench-deps: deps ## Install what the benchmarks need: hyperfine, wrk, jq, bc, GNU time, curl, python3, fusepy (apt-get)
+	$(call apt_install,$(BENCH_APT_PACKAGES) $(FAULTFS_APT_PACKAGES))
 
 build: deps ## Build every function (debug)
 	$(SWIFT) build
@@ -47,7 +49,7 @@ run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(
 	@echo "The order console, which asks for such a token: http://127.0.0.1:3000/console"
 	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
 
-test: build lint-template ## Run every test (swift test, the contract test, the console in a browser), check template.yaml
+test: build lint-template ## Run every test (swift test, the fault matrix, the contract test, the console in a browser), check template.yaml
 	# The gateway's suites apart from the others: both start many processes and servers, and the tests' timing
 	# bounds assume that a test process is not sharing its few threads with twice as many suites.
 	$(SWIFT) test --skip '$(TORTURE_SUITES)|GatewayTests'
@@ -56,6 +58,8 @@ test: build lint-template ## Run every test (swift test, the contract test, the 
 	# other suites neither would measure what it says.
 	$(SWIFT) test --filter CrashTorture
 	$(SWIFT) test --filter ConcurrencyTorture
+	$(call apt_install,$(FAULTFS_APT_PACKAGES))
+	scripts/fault-matrix.py --bin "$(BIN_DIR)"
 	scripts/contract-test.sh  # not `make contract`: its `swift build` would rebuild what `swift test` just built
 	$(call apt_install,$(CONSOLE_APT_PACKAGES))
 	scripts/console-test.sh
@@ -69,6 +73,10 @@ contract: build ## Check the running service against openapi.yaml with schemathe
 
 fuzz: build ## The contract test with many more generated requests (CONTRACT_MAX_EXAMPLES, default 500)
 	CONTRACT_MAX_EXAMPLES=$${CONTRACT_MAX_EXAMPLES:-500} scripts/contract-test.sh
+
+fault-matrix: build ## Fail each file-system operation of the writes, a delivery and the reads in turn (FUSE; root)
+	$(call apt_install,$(FAULTFS_APT_PACKAGES))
+	scripts/fault-matrix.py --bin "$(BIN_DIR)"
 
 stress: build ## Crash torture at length: SIGKILL the handlers STRESS_KILLS (5000) times, then check the store
 	ORDER_TORTURE_KILLS=$(STRESS_KILLS) $(SWIFT) test --filter CrashTorture
@@ -88,8 +96,12 @@ bench: bench-deps ## Run every benchmark below (about 8 min after the build) and
 bench-functions: bench-deps ## Each function per process against /bin/true and in-process, and its peak memory
 	scripts/bench-functions.sh
 
-bench-store: bench-deps ## The store's durable writes against temp write + fsync + rename + directory fsync
+bench-store: bench-deps ## The store's durable writes against temp write + fsync + rename + directory fsync, then on a model of EFS
 	scripts/bench-store.sh
+	scripts/bench-store-efs.sh
+
+bench-store-efs: bench-deps ## create-order and a status update per process on faultfs with EFS-like latency (1 ms metadata, 3 ms fsync)
+	scripts/bench-store-efs.sh
 
 bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, its peak memory, and reads against a hanging webhook
 	scripts/bench-gateway.sh

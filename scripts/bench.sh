@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the service in sequence, on one release build: functions per process and in-process,
-# durable writes, the gateway, listing. Each script rewrites its own section of BENCHMARKS.md; the section at the
-# top, the machine and the targets met or not, is recomputed after each, and last with the total run time.
+# durable writes, the store on a model of EFS, the gateway, listing. Each script rewrites its own section of
+# BENCHMARKS.md; the section at the top, the machine and the targets met or not, is recomputed after each, and last
+# with the total run time.
 # About 8 minutes on 2 cores once the release build is done (the first release build takes longer than the
 # benchmarks), most of it seeding stores (10,000 orders through create-order processes, 100,000 through
 # seed-orders) and the gateway's six 15 s wrk runs.
@@ -16,7 +17,7 @@ started=$(date +%s)
 bench_build  # everything, order-benchmarks and seed-orders included
 export BIN_DIR=$bin
 
-for script in bench-functions bench-store bench-gateway bench-list; do
+for script in bench-functions bench-store bench-store-efs bench-gateway bench-list; do
     echo "==== $script" >&2
     "scripts/$script.sh" >/dev/null
 done

@@ -1,15 +1,18 @@
 """The order console in a real browser: headless Chromium, driven through WebDriver by selenium.
 
 Run by scripts/console-test.sh, which starts the gateway and passes CONSOLE_BASE_URL, CONSOLE_TOKEN (a development
-token of subject `console-test`) and CONSOLE_SCREENSHOTS. Each step acts on the page as an operator would and checks
-what the page then shows. Steps that need routes this service does not offer yet (the route answers 404
-route_not_found) are skipped, saying so.
+token of subject `console-test`), CONSOLE_SCREENSHOTS and CONSOLE_WEBHOOK_PORT, where this script runs the webhook the
+gateway posts events to. Each step acts on the page as an operator would and checks what the page then shows. Steps
+that need routes this service does not offer yet (the route answers 404 route_not_found) are skipped, saying so.
 """
 
 import copy
+import http.server
 import json
 import os
 import sys
+import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -24,6 +27,29 @@ BASE = os.environ["CONSOLE_BASE_URL"]
 TOKEN = os.environ["CONSOLE_TOKEN"]
 SCREENSHOTS = os.environ["CONSOLE_SCREENSHOTS"]
 ORDER = json.load(open("fixtures/bodies/order.json"))
+
+
+class Webhook(http.server.ThreadingHTTPServer):
+    """The webhook: answers `status` to every event (503 at first, so that events have failed attempts to show), and
+    410 Gone, which makes an event dead at once, to the events of the orders in `dead_orders`."""
+
+    def __init__(self, port):
+        self.status = 503
+        self.dead_orders = {"ORD-C3"}
+        self.received = []
+        super().__init__(("127.0.0.1", port), WebhookHandler)
+
+
+class WebhookHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        event = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        self.server.received.append(event)
+        self.send_response(410 if event.get("subject") in self.server.dead_orders else self.server.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *arguments):
+        pass
 
 
 def call(method, path, body=None, headers=None):
@@ -60,7 +86,17 @@ def skip(step, why):
     print(f"console-test: SKIPPED {step}: {why}")
 
 
+def eventually(check, what, seconds=15):
+    """Waits until `check()` holds: deliveries run after the answer that caused them."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
 def main():
+    webhook = Webhook(int(os.environ["CONSOLE_WEBHOOK_PORT"]))
+    threading.Thread(target=webhook.serve_forever, daemon=True).start()
     create_order("ORD-C1", "Madrid", "ES")
     create_order("ORD-C2", "Madrid", "ES")
     create_order("ORD-C3", "Lyon", "FR")
@@ -139,7 +175,7 @@ def main():
         assert shown.get_attribute("datetime") == stored["status_history"][0]["entered_at"]
         event = browser.find_element(By.CSS_SELECTOR, "#events tbody tr[data-event-id]")
         assert "pending" in event.text and "order added" in event.text, event.text
-        # The webhook's port refuses connections: one failed attempt, its error and the next attempt are shown.
+        # The webhook answers 503: one failed attempt, its answer and the next attempt are shown.
         cells = event.find_elements(By.TAG_NAME, "td")
         assert cells[2].text == "1", cells[2].text
         assert cells[3].text not in ("", "—"), "the last error is shown"
@@ -191,36 +227,70 @@ def main():
             shot("4-cancelled")
             print("console-test: cancelling ORD-C2 shows its cancellation")
 
-        # Events across orders, and redelivery, once the service offers them.
-        if route_missing("GET", "/events?state=dead"):
-            skip("events across orders", "GET /events answers 404 route_not_found")
-        else:
-            Select(browser.find_element(By.ID, "e-state")).select_by_value("pending")
+        # Events across orders: ORD-C3's event was refused with 410, so it is dead; the others wait for a retry.
+        def listed():
+            return browser.execute_script(
+                "return [...document.querySelectorAll('#all-events tbody tr[data-event-id]')]"
+                ".map((row) => [row.cells[0].innerText, row.dataset.state])")
+
+        def show_events(state):
+            Select(browser.find_element(By.ID, "e-state")).select_by_value(state)
             browser.find_element(By.ID, "load-events").click()
-            wait.until(lambda _: len(browser.find_elements(By.CSS_SELECTOR, "#all-events tbody tr[data-event-id]")) >= 3)
-            print("console-test: GET /events lists the pending events of every order")
-        if route_missing("POST", "/order/ORD-NONE/events/evt_00000000000000000000000000/redeliver"):
-            skip("redeliver", "POST /order/{id}/events/{event_id}/redeliver answers 404 route_not_found")
-        else:
-            _, _, listed = call("GET", "/events?state=dead")
-            dead = (listed or {}).get("events") or []
-            if not dead:
-                skip("redeliver", "no event is dead in this run")
-            else:
-                target = dead[0]
-                browser.find_element(By.ID, "order-id").clear()
-                browser.find_element(By.ID, "order-id").send_keys(target["order_id"])
-                browser.find_element(By.ID, "open-order-button").click()
-                row = wait.until(EC.presence_of_element_located(
-                    (By.CSS_SELECTOR, f"#events tr.dead[data-event-id='{target['id']}']")))
-                row.find_element(By.CSS_SELECTOR, "button.redeliver").click()
-                wait_notice(f"Event {target['id']} of order {target['order_id']} will be delivered again")
-                print("console-test: redelivering a dead event makes it pending again")
+
+        show_events("pending")
+        wait.until(lambda _: len(listed()) >= 3 and all(state == "pending" for _, state in listed()), "pending events")
+        assert "ORD-C3" not in [order for order, _ in listed()], listed()
+        show_events("dead")
+        wait.until(lambda _: listed() == [["ORD-C3", "dead"]], f"ORD-C3's dead event; the page lists {listed()}")
+        assert browser.find_elements(By.CSS_SELECTOR, "#all-events tbody tr.dead"), "a dead event's row is marked"
+        shot("5-dead-events")
+        print("console-test: GET /events lists the pending events of every order, and ORD-C3's dead one")
+
+        # Redeliver it from the list, with the webhook now accepting: it is delivered, under the same id.
+        webhook.status = 204
+        webhook.dead_orders.clear()
+        dead_id = browser.find_element(By.CSS_SELECTOR, "#all-events tbody tr[data-event-id]").get_attribute("data-event-id")
+        browser.find_element(By.CSS_SELECTOR, f"#all-events tr[data-event-id='{dead_id}'] button.redeliver").click()
+        wait_notice(f"Event {dead_id} of order ORD-C3 will be delivered again")
+        wait.until(lambda _: listed() == [], "the dead list is empty once the event is pending")
+        assert "No dead events." in browser.find_element(By.ID, "all-events").text
+        eventually(lambda: [event.get("id") for event in webhook.received].count(dead_id) == 2,
+                   "the redelivered event at the webhook, under its id")
+
+        def delivered_listed():
+            show_events("delivered")
+            time.sleep(0.3)
+            return ["ORD-C3", "delivered"] in listed()
+
+        eventually(delivered_listed, "ORD-C3's event among the delivered ones")
+        browser.find_element(By.ID, "order-id").clear()
+        browser.find_element(By.ID, "order-id").send_keys("ORD-C3")
+        browser.find_element(By.ID, "open-order-button").click()
+        row = wait.until(EC.presence_of_element_located(
+            (By.CSS_SELECTOR, f"#events tbody tr[data-event-id='{dead_id}'][data-state='delivered']")))
+        assert "dead" not in (row.get_attribute("class") or ""), row.get_attribute("class")
+        assert row.find_elements(By.TAG_NAME, "td")[2].text == "1", "a fresh round of attempts: the first delivered it"
+        shot("6-redelivered")
+        print("console-test: redelivering ORD-C3's dead event from the page delivers it; the page shows it delivered")
+
+        # Every dead event at once: ORD-C4's event is refused for good, then the page sends it again.
+        webhook.dead_orders.add("ORD-C4")
+        create_order("ORD-C4", "Porto", "PT")
+        eventually(lambda: [event["order_id"] for event in call("GET", "/events?state=dead")[2]["events"]] == ["ORD-C4"],
+                   "ORD-C4's event dead")
+        show_events("dead")
+        wait.until(lambda _: listed() == [["ORD-C4", "dead"]], f"ORD-C4's dead event; the page lists {listed()}")
+        browser.find_element(By.ID, "redeliver-dead").click()
+        wait_notice("1 dead event will be delivered again.")
+        wait.until(lambda _: listed() == [], "no dead event left")
+        show_events("pending")
+        wait.until(lambda _: ["ORD-C4", "pending"] in listed(), f"ORD-C4's event pending; the page lists {listed()}")
+        print("console-test: redelivering every dead event makes ORD-C4's pending again")
 
         # Forgetting the token: the next call is refused again.
         browser.find_element(By.ID, "token-forget").click()
         assert browser.execute_script("return sessionStorage.getItem('order-console-token')") is None
-        shot("5-final")
+        shot("7-final")
         print(f"console-test: passed; screenshots in {SCREENSHOTS}")
     except Exception:
         shot("failure")

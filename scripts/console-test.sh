@@ -31,9 +31,11 @@ python_tool console-test "$tools" selenium "$SELENIUM_VERSION"
 work=$(mktemp -d)
 trap 'gateway_stop; rm -rf "$work"' EXIT
 
-# Events are posted to a port where nothing listens, so that the page has failed attempts and their error to show.
+# Events are posted to a receiver that scripts/console-test.py runs on this port: it refuses them at first (503, or
+# 410 for the orders it wants dead), so that the page has failed attempts and dead events to show.
+webhook_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 gateway_start console-test "$bin_dir" "$work/gateway.log" --data-dir "$work/data" \
-    --parameter-overrides "WebhookUrl=http://127.0.0.1:9/webhook"
+    --parameter-overrides "WebhookUrl=http://127.0.0.1:$webhook_port/webhook"
 
 token=$("$bin_dir/local-gateway" token --template template.yaml --data-dir "$work/data" --sub console-test \
     --scope "orders/create orders/read orders/update-status orders/admin" --ttl 3600)
@@ -41,6 +43,7 @@ token=$("$bin_dir/local-gateway" token --template template.yaml --data-dir "$wor
 mkdir -p "$screenshots"
 status=0
 CONSOLE_BASE_URL="$gateway_base" CONSOLE_TOKEN="$token" CONSOLE_SCREENSHOTS="$screenshots" \
+    CONSOLE_WEBHOOK_PORT="$webhook_port" \
     timeout 120 "$tools/bin/python" scripts/console-test.py || status=$?
 gateway_stop
 if [ "$status" -ne 0 ]; then

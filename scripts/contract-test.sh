@@ -40,7 +40,7 @@ curl --silent --show-error --fail --retry 20 --retry-connrefused --retry-delay 0
 # Every operation needs a token: one with every scope, from the gateway's development identity. schemathesis sends
 # it with each request, and its ignored_auth check sends requests without it, which must be refused.
 token=$("$bin_dir/local-gateway" token --template template.yaml --data-dir "$work/data" --sub contract-test \
-    --scope "orders/create orders/read orders/update-status" --ttl 7200)
+    --scope "orders/create orders/read orders/update-status orders/admin" --ttl 7200)
 
 # Every check but positive_data_acceptance: a request can match the schema and still be refused by rules a schema
 # cannot state (an amount that is not the sum of the lines, an id already taken, a status that is not the next one),

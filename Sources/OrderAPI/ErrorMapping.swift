@@ -30,7 +30,7 @@ extension OrderError.Code {
     var httpStatus: Int {
         switch self {
         case .malformedJSON, .validationFailed, .amountMismatch: 400
-        case .orderNotFound: 404
+        case .orderNotFound, .eventNotFound: 404
         case .orderExists, .invalidTransition, .requestInProgress: 409
         case .versionMismatch: 412
         case .idempotencyKeyReused: 422

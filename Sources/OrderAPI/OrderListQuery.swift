@@ -85,30 +85,9 @@ public struct OrderListQuery: Equatable, Sendable {
             issues.append(FieldIssue(field: "query.created_to", message: "must be later than created_from"))
         }
 
-        var limit = Self.defaultLimit
-        if let text = parameters["limit"] {
-            if let value = Int(text), (1...Self.maximumLimit).contains(value) {
-                limit = value
-            } else {
-                issues.append(
-                    FieldIssue(
-                        field: "query.limit",
-                        message:
-                            "must be a whole number from 1 to \(Self.maximumLimit), not '\(TextRules.excerpt(text))'"))
-            }
-        }
-
-        var after: OrderListPosition?
-        if let text = parameters["cursor"] {
-            after = Self.position(fromCursor: text)
-            if after == nil {
-                issues.append(
-                    FieldIssue(
-                        field: "query.cursor",
-                        message:
-                            "is not a cursor this service gave; send next_cursor as it came, or leave cursor out to start again"
-                    ))
-            }
+        let limit = Self.limit(from: parameters, issues: &issues)
+        let after = Self.cursor(from: parameters, issues: &issues) { millis, key in
+            OrderID(key).map { OrderListPosition(createdAt: Timestamp(millisecondsSinceEpoch: millis), id: $0) }
         }
 
         guard issues.isEmpty else { throw .invalidFields(issues) }
@@ -117,22 +96,61 @@ public struct OrderListQuery: Equatable, Sendable {
 
     /// The opaque cursor for resuming after `position`: base64url of `v1:<created ms>:<id>`.
     public static func cursor(after position: OrderListPosition) -> String {
-        let text = "v1:\(position.createdAt.millisecondsSinceEpoch):\(position.id.rawValue)"
-        return Data(text.utf8).base64EncodedString()
-            .replacing("+", with: "-").replacing("/", with: "_")
-            .replacing("=", with: "")
+        cursor(millisecondsSinceEpoch: position.createdAt.millisecondsSinceEpoch, key: position.id.rawValue)
     }
 
     /// The position a cursor names, or `nil` if it is not one.
     public static func position(fromCursor cursor: String) -> OrderListPosition? {
+        guard let (millis, key) = cursorParts(cursor), let id = OrderID(key) else { return nil }
+        return OrderListPosition(createdAt: Timestamp(millisecondsSinceEpoch: millis), id: id)
+    }
+}
+
+/// What every listing's query shares: its page size and its cursor, in one style.
+extension OrderListQuery {
+    /// `limit`, 1 to ``maximumLimit``, or ``defaultLimit`` when absent; a bad one adds an issue for `query.limit`.
+    static func limit(from parameters: [String: String], issues: inout [FieldIssue]) -> Int {
+        guard let text = parameters["limit"] else { return defaultLimit }
+        if let value = Int(text), (1...maximumLimit).contains(value) { return value }
+        issues.append(
+            FieldIssue(
+                field: "query.limit",
+                message: "must be a whole number from 1 to \(maximumLimit), not '\(TextRules.excerpt(text))'"))
+        return defaultLimit
+    }
+
+    /// The position `cursor` names, read by `position` from its time and key, or `nil` when absent; a cursor this
+    /// service did not give adds an issue for `query.cursor`.
+    static func cursor<Position>(
+        from parameters: [String: String], issues: inout [FieldIssue],
+        position: (_ millisecondsSinceEpoch: Int64, _ key: String) -> Position?
+    ) -> Position? {
+        guard let text = parameters["cursor"] else { return nil }
+        if let (millis, key) = cursorParts(text), let found = position(millis, key) { return found }
+        issues.append(
+            FieldIssue(
+                field: "query.cursor",
+                message:
+                    "is not a cursor this service gave; send next_cursor as it came, or leave cursor out to start again"
+            ))
+        return nil
+    }
+
+    /// An opaque cursor: base64url of `v1:<milliseconds>:<key>`, the key being an order's or an event's id.
+    static func cursor(millisecondsSinceEpoch millis: Int64, key: String) -> String {
+        Data("v1:\(millis):\(key)".utf8).base64EncodedString()
+            .replacing("+", with: "-").replacing("/", with: "_")
+            .replacing("=", with: "")
+    }
+
+    /// The time and key of a cursor ``cursor(millisecondsSinceEpoch:key:)`` wrote, or `nil` if it is not one.
+    static func cursorParts(_ cursor: String) -> (Int64, String)? {
         guard cursor.utf8.count <= 200 else { return nil }
         var base64 = cursor.replacing("-", with: "+").replacing("_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
         guard let data = Data(base64Encoded: base64) else { return nil }
         let parts = String(decoding: data, as: UTF8.self).split(separator: ":", maxSplits: 2).map(String.init)
-        guard parts.count == 3, parts[0] == "v1", let millis = Int64(parts[1]), let id = OrderID(parts[2]) else {
-            return nil
-        }
-        return OrderListPosition(createdAt: Timestamp(millisecondsSinceEpoch: millis), id: id)
+        guard parts.count == 3, parts[0] == "v1", let millis = Int64(parts[1]) else { return nil }
+        return (millis, parts[2])
     }
 }

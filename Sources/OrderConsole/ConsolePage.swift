@@ -130,13 +130,16 @@ enum ConsolePage {
             <option value="delivered">Delivered</option></select></div>
         <button type="submit" class="primary" id="load-events">Show events</button>
         <button type="button" id="events-next" disabled>Next page</button>
+        <button type="button" id="redeliver-dead">Redeliver every dead event</button>
       </form>
+      <p class="hint" id="events-info"></p>
       <div class="table-wrap">
         <table id="all-events">
           <caption class="visually-hidden">Events of every order in the chosen delivery state</caption>
           <thead><tr><th scope="col">Order</th><th scope="col">Event</th><th scope="col">Delivery</th>
-            <th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Occurred</th></tr></thead>
-          <tbody><tr><td colspan="6" class="empty">Not loaded.</td></tr></tbody>
+            <th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Occurred</th>
+            <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+          <tbody><tr><td colspan="7" class="empty">Not loaded.</td></tr></tbody>
         </table>
       </div>
     </section>
@@ -193,7 +196,8 @@ const $ = (id) => document.getElementById(id);
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 const moneyFormat = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-const state = { query: null, cursors: [], nextCursor: null, eventsCursor: null, order: null, etag: null };
+const state = { query: null, cursors: [], nextCursor: null, eventsCursor: null, eventsPage: undefined, order: null,
+  etag: null };
 
 // A refusal of the API: the envelope's `message`, or the gateway's `{"message": ...}` for 401 and 403.
 class APIRefusal extends Error {
@@ -392,17 +396,15 @@ function eventRow(event, { withOrder, withActions }) {
   cells.push(el("td", { title: event.id }, what), el("td", {}, stateLabel(delivery.state)),
     el("td", { class: "num" }, String(delivery.attempts)));
   const lastAnswer = [delivery.last_status, delivery.last_error].filter((part) => part !== null && part !== undefined).join(" · ");
-  if (withActions) {
-    cells.push(el("td", { class: delivery.last_error ? "error" : "" }, lastAnswer || "—"),
-      el("td", {}, delivery.state === "pending" ? time(delivery.next_attempt_at) : "—"), el("td", {}, time(event.occurred_at)));
-    const button = el("button", { type: "button", class: "redeliver", "data-event-id": event.id }, "Redeliver");
-    button.disabled = delivery.state === "pending";
-    button.setAttribute("aria-label", `Redeliver event ${event.id}`);
-    button.addEventListener("click", () => redeliver(event));
-    cells.push(el("td", {}, button));
-  } else {
-    cells.push(el("td", { class: delivery.last_error ? "error" : "" }, lastAnswer || "—"), el("td", {}, time(event.occurred_at)));
-  }
+  cells.push(el("td", { class: delivery.last_error ? "error" : "" }, lastAnswer || "—"));
+  if (withActions) cells.push(el("td", {}, delivery.state === "pending" ? time(delivery.next_attempt_at) : "—"));
+  cells.push(el("td", {}, time(event.occurred_at)));
+  // A dead or delivered event can be sent again; a pending one will be anyway.
+  const button = el("button", { type: "button", class: "redeliver", "data-event-id": event.id }, "Redeliver");
+  button.disabled = delivery.state === "pending";
+  button.setAttribute("aria-label", `Redeliver event ${event.id}`);
+  button.addEventListener("click", () => redeliver(event));
+  cells.push(el("td", {}, button));
   return el("tr", { class: delivery.state === "dead" ? "dead" : "", "data-event-id": event.id, "data-state": delivery.state }, ...cells);
 }
 
@@ -463,6 +465,7 @@ async function redeliver(event) {
     await api("POST", `/order/${encodeURIComponent(event.order_id)}/events/${encodeURIComponent(event.id)}/redeliver`);
     notify(`Event ${event.id} of order ${event.order_id} will be delivered again.`, "success");
     if (state.order && state.order.id === event.order_id) await loadOrderEvents();
+    if (state.eventsPage !== undefined) await loadAllEvents(state.eventsPage);
   } catch (error) {
     refused(`Redelivering event ${event.id}`, error);
   }
@@ -473,12 +476,31 @@ async function loadAllEvents(cursor) {
   if (cursor) query.set("cursor", cursor);
   try {
     const { body } = await api("GET", `/events?${query}`);
+    state.eventsPage = cursor;
     state.eventsCursor = body.next_cursor;
     $("events-next").disabled = !body.next_cursor;
     fillRows($("all-events").tBodies[0], body.events.map((event) => eventRow(event, { withOrder: true, withActions: false })),
-      6, `No ${$("e-state").value} events.`);
+      7, `No ${$("e-state").value} events.`);
+    const skipped = body.skipped_events || [];
+    $("events-info").textContent = skipped.length
+      ? `${skipped.length} could not be read (the service's log names them): ` +
+        skipped.map((entry) => `${entry.id || entry.order_id} (${entry.reason})`).join(", ")
+      : "";
   } catch (error) {
     refused("Listing events", error);
+  }
+}
+
+// Every dead event of every order, as POST /events/redeliver takes them: up to 500 a request.
+async function redeliverDead() {
+  clearNotice();
+  try {
+    const { body } = await api("POST", "/events/redeliver", { body: { state: "dead" } });
+    const more = body.more ? " More are dead: press again to go on." : "";
+    notify(`${body.redelivered} dead ${body.redelivered === 1 ? "event" : "events"} will be delivered again.${more}`, "success");
+    if (state.eventsPage !== undefined) await loadAllEvents(state.eventsPage);
+  } catch (error) {
+    refused("Redelivering the dead events", error);
   }
 }
 
@@ -516,6 +538,7 @@ $("advance").addEventListener("click", () => { clearNotice(); advance(); });
 $("cancel-form").addEventListener("submit", cancelOrder);
 $("events-filter").addEventListener("submit", (event) => { event.preventDefault(); clearNotice(); loadAllEvents(null); });
 $("events-next").addEventListener("click", () => { clearNotice(); loadAllEvents(state.eventsCursor); });
+$("redeliver-dead").addEventListener("click", redeliverDead);
 
 for (const status of STATUSES) $("f-status").append(el("option", { value: status }, humanize(status)));
 $("f-status").append(el("option", { value: "cancelled" }, "cancelled"));

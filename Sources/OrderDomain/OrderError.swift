@@ -14,6 +14,8 @@ public struct OrderError: Error, Equatable, Sendable {
         case amountMismatch = "amount_mismatch"
         /// No order has the requested id.
         case orderNotFound = "order_not_found"
+        /// The order exists but has no event with the requested id.
+        case eventNotFound = "event_not_found"
         /// An order with the requested id already exists.
         case orderExists = "order_exists"
         /// The requested status is not the next one in the flow.
@@ -86,6 +88,13 @@ extension OrderError {
     /// No order has `id`.
     public static func notFound(_ id: OrderID) -> OrderError {
         OrderError(.orderNotFound, "No order has id '\(id)'.")
+    }
+
+    /// The order `id` exists but has no event `eventID`.
+    public static func eventNotFound(_ eventID: String, order id: OrderID) -> OrderError {
+        OrderError(
+            .eventNotFound,
+            "Order '\(id)' has no event with id '\(TextRules.excerpt(eventID))'; GET /order/\(id)/events lists them.")
     }
 
     /// An order with `id` exists already, so a create with that id is refused.

@@ -26,4 +26,19 @@ public enum ULID {
         var generator = SystemRandomNumberGenerator()
         return generate(at: time, using: &generator)
     }
+
+    /// When the ULID `text` was made, from its first ten characters; `nil` if `text` is not a ULID (26 characters of
+    /// Crockford base32 in capitals, as ``generate(at:using:)`` writes them).
+    public static func time(of text: some StringProtocol) -> Timestamp? {
+        let characters = Array(text.utf8)
+        guard characters.count == 26 else { return nil }
+        var millis: Int64 = 0
+        for (index, character) in characters.enumerated() {
+            guard let value = alphabet.firstIndex(of: character) else { return nil }
+            if index < 10 { millis = millis << 5 | Int64(value) }
+        }
+        // Ten characters hold 50 bits; the service writes 48, so a larger value is not one of its ids.
+        guard millis < 1 << 48 else { return nil }
+        return Timestamp(millisecondsSinceEpoch: millis)
+    }
 }

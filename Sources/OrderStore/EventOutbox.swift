@@ -28,4 +28,9 @@ public protocol EventOutbox: Sendable {
 
     /// The dead letters kept so far, by event id. Reads every one of them.
     func deadLetters() throws -> [String: [UInt8]]
+
+    /// Removes the dead letter of an event of `order` that is no longer dead (it was redelivered), checked under the
+    /// order's delivery lock. Leaves it when the event is dead again, or when a delivery of the order holds the lock:
+    /// listings check every letter against its document, so a letter left over costs a read, never a wrong answer.
+    func removeDeadLetter(eventID: String, of order: OrderID)
 }

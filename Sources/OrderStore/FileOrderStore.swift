@@ -7,8 +7,9 @@ import SystemSupport
 ///
 /// Beside them: `<root>/outbox/<id>`, an empty file for each order that may have events to deliver, written
 /// before the document that holds them; `<root>/dead-letters/<event id>.json`; the indexes that listings read,
-/// `<root>/index/<key>/<day>/<created ms>_<id>` (see ``list(_:after:limit:)``); and the records of
-/// idempotency keys, `<root>/idempotency/<hh>/<key digest>.json`.
+/// `<root>/index/<key>/<day>/<created ms>_<id>` (see ``list(_:after:limit:)``); the index of delivered events,
+/// `<root>/delivered-events/<day>/<event id>.<id>` (see ``indexDelivery(of:)``); and the records of idempotency
+/// keys, `<root>/idempotency/<hh>/<key digest>.json`.
 ///
 /// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader
 ///   ever sees a partial or empty document, whenever a process dies.
@@ -112,6 +113,13 @@ extension FileOrderStore: EventOutbox {
     public func storeDeadLetter(_ contents: [UInt8], eventID: String) throws {
         try FileSystem.makeDirectories(deadLetterDirectory)
         try FileSystem.writeAtomically(contents, directory: deadLetterDirectory, name: "\(eventID).json")
+    }
+
+    /// Checks the document under the delivery lock, waiting for no one.
+    public func removeDeadLetter(eventID: String, of order: OrderID) {
+        // Only an id of the service's form names a file: an id is never a path.
+        guard EventListPosition(eventID: eventID) != nil else { return }
+        removeStaleEntry("\(deadLetterDirectory)/\(eventID).json", of: eventID, in: order, unless: .dead)
     }
 
     /// Reads every file in `dead-letters/`.

@@ -117,16 +117,19 @@ enum FileSystem {
     /// Creates an empty file if it does not exist, durably: the file and its directory entry are synced.
     ///
     /// With `syncingIfPresent`, the directory is synced even when the file exists, since whoever created it may
-    /// not have synced it yet.
+    /// not have synced it yet. With `durably` false nothing is synced, for a caller that makes many files in one
+    /// directory and then syncs it once (``syncDirectory(_:)``).
     /// - Throws: ``StoreError`` if a symbolic link has the name: it is never followed, nor taken for the file.
-    static func createEmptyFile(directory: String, name: String, syncingIfPresent: Bool = false) throws(StoreError) {
+    static func createEmptyFile(
+        directory: String, name: String, syncingIfPresent: Bool = false, durably: Bool = true
+    ) throws(StoreError) {
         let parent = try openExistingDirectory(directory)
         defer { close(parent) }
         let path = "\(directory)/\(name)"
         let descriptor = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if descriptor >= 0 {
             close(descriptor)
-            try sync(parent, path: directory)
+            if durably { try sync(parent, path: directory) }
             return
         }
         guard errno == EEXIST else { throw failure("create \(path)") }

@@ -6,7 +6,9 @@ public import Timestamps
 /// within one process, and no durability.
 ///
 /// It has no indexes, so it is not a ``ReindexableStore``: a listing filters and sorts every order.
-public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderListing, IdempotencyRecordStore {
+public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderListing, IdempotencyRecordStore,
+    EventListing, DeliveredEventIndex
+{
     private struct State {
         var documents: [OrderID: OrderDocument] = [:]
         var deliveriesInProgress: Set<OrderID> = []
@@ -69,6 +71,28 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
     public func deadLetters() throws -> [String: [UInt8]] {
         state.withLock { $0.deadLetters }
     }
+
+    /// Removes the letter if the event is no longer dead.
+    public func removeDeadLetter(eventID: String, of order: OrderID) {
+        state.withLock { state in
+            let event = state.documents[order]?.events.first { $0.id == eventID }
+            if let event, event.delivery.state != .dead { state.deadLetters[eventID] = nil }
+        }
+    }
+
+    /// Filters and sorts the events of every order: there is no index to keep in memory.
+    public func events(
+        _ state: EventDelivery.State, in window: EventWindow, after position: EventListPosition?, limit: Int
+    ) throws -> EventPage {
+        let events = self.state.withLock { $0.documents.values.flatMap(\.events) }
+        return events.eventPage(state, in: window, after: position, limit: limit)
+    }
+
+    /// Nothing to keep: listings read the documents themselves.
+    public func indexDelivery(of event: OrderEvent) throws {}
+
+    /// Nothing to write; always 0.
+    public func indexDeliveredEvents() throws -> Int { 0 }
 
     /// Filters and sorts every order: there is no index to keep in memory.
     public func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage {

@@ -25,6 +25,8 @@ public struct ReindexReport: Equatable, Sendable, Encodable {
     public var expiredIdempotencyRecords = 0
     /// Temp files of writes that died more than an hour ago, removed.
     public var temporaryFilesRemoved = 0
+    /// Delivered events that had no entry in the index of delivered events (see ``DeliveredEventIndex``), entered.
+    public var deliveredEventsIndexed = 0
 
     /// A report of nothing done yet.
     public init() {}
@@ -36,5 +38,6 @@ public struct ReindexReport: Equatable, Sendable, Encodable {
         case unreadableOrders = "unreadable_orders"
         case expiredIdempotencyRecords = "expired_idempotency_records"
         case temporaryFilesRemoved = "temporary_files_removed"
+        case deliveredEventsIndexed = "delivered_events_indexed"
     }
 }

@@ -56,12 +56,17 @@ public enum FixtureJSON: Codable, Equatable, CustomStringConvertible, Sendable {
 
     public var description: String { jsonText }
 
-    /// The value at a dotted path of object keys, such as `body.id`.
+    /// The value at a dotted path of object keys and array indexes, such as `body.id` or `events.0.id`.
     public subscript(path: String) -> FixtureJSON? {
         var current: FixtureJSON? = self
         for key in path.split(separator: ".") {
-            guard case .object(let fields)? = current else { return nil }
-            current = fields[String(key)]
+            switch current {
+            case .object(let fields)?: current = fields[String(key)]
+            case .array(let items)?:
+                guard let index = Int(key), items.indices.contains(index) else { return nil }
+                current = items[index]
+            default: return nil
+            }
         }
         return current
     }

@@ -16,6 +16,7 @@ struct DataDirectoryUpgradeTests {
             var city: String
             var country: String
             var pending: Int
+            var delivered: Int
         }
 
         var orders: [String: StoredOrder]
@@ -32,7 +33,7 @@ struct DataDirectoryUpgradeTests {
                 return StoredOrder(
                     status: order["status"] as? String ?? "", version: order["version"] as? Int ?? 0,
                     city: order["city"] as? String ?? "", country: order["country"] as? String ?? "",
-                    pending: events["pending"] ?? 0)
+                    pending: events["pending"] ?? 0, delivered: events["delivered"] ?? 0)
             }
             let keyed = try #require(json["keyed_creates"] as? [String: [String: String]])
             keyedCreates = keyed.mapValues { (key: $0["key"] ?? "", orderID: $0["order_id"] ?? "") }
@@ -256,6 +257,43 @@ struct DataDirectoryUpgradeTests {
         let report = try #require(try JSONSerialization.jsonObject(with: reindex.standardOutput) as? [String: Any])
         #expect(report["entries_added"] as? Int == 1, "\(report)")
         #expect(try await copy.list(["customer_id": "cus_1"]) == ["NEW-1"])
+    }
+
+    @Test(
+        "its dead letters are listed and redelivered; reindex enters the events delivered before", arguments: releases)
+    func eventsAcrossOrders(release: String) async throws {
+        let copy = try Copy(of: release)
+        defer { copy.cleanUp() }
+        func listed(_ state: String) async throws -> [String] {
+            var event = try #require(
+                try JSONSerialization.jsonObject(
+                    with: Events.event(method: "GET", path: "/events", pathParameters: [:], body: nil))
+                    as? [String: Any])
+            event["queryStringParameters"] = ["state": state, "limit": "500"]
+            let page = try await copy.run("list-events", try JSONSerialization.data(withJSONObject: event))
+            #expect(page.statusCode == 200, "\(page.body)")
+            #expect(page.body["skipped_events"] == nil, "\(page.body)")
+            return (page.body["events"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+        }
+        let letters = copy.manifest.deadLetters.map { String($0.dropLast(".json".count)) }
+        #expect(Set(try await listed("dead")) == Set(letters))
+        #expect(try await listed("delivered").isEmpty, "delivered before the index existed")
+
+        let reindex = try await FunctionProcess.run(
+            Paths.binaries.appendingPathComponent("reindex"), input: Data(),
+            environment: ["ORDER_DATA_DIR": copy.data.path])
+        let report = try #require(try JSONSerialization.jsonObject(with: reindex.standardOutput) as? [String: Any])
+        let delivered = try await listed("delivered")
+        #expect(report["delivered_events_indexed"] as? Int == delivered.count, "\(report)")
+        #expect(delivered.count == copy.manifest.orders.values.reduce(0) { $0 + $1.delivered })
+        #expect(delivered == delivered.sorted(by: >), "newest first")
+
+        let bulk = try await copy.run(
+            "redeliver-events",
+            Events.event(method: "POST", path: "/events/redeliver", pathParameters: [:], body: ["state": "dead"]))
+        #expect(bulk.statusCode == 202 && bulk.body["redelivered"] as? Int == letters.count, "\(bulk.body)")
+        #expect(try await listed("dead").isEmpty)
+        #expect(Set(letters).isSubset(of: try await listed("pending")))
     }
 
     /// Where the store keeps the document of `id`: found by name, so the test does not copy the store's hash.

@@ -29,6 +29,9 @@ struct AuthorizerTemplateTests {
                 "GET /order/{id}/events": ["orders/read"], "PUT /order": ["orders/update-status"],
                 "PUT /order/{id}/status": ["orders/update-status"],
                 "POST /order/{id}/cancel": ["orders/update-status"],
+                // The operators' routes; reading events across orders is reading orders too.
+                "POST /order/{id}/events/{event_id}/redeliver": ["orders/admin"],
+                "POST /events/redeliver": ["orders/admin"], "GET /events": ["orders/admin", "orders/read"],
             ])
         // The page holds no data; the calls it makes carry the operator's token.
         #expect(open == ["GET /console"])

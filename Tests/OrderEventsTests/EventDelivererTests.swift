@@ -68,6 +68,33 @@ struct EventDelivererTests {
         #expect(body.data.version == 1)
     }
 
+    @Test("a redelivered dead event goes out again under its id, before the order's later pending events")
+    func redeliveredBeforeLaterEvents() throws {
+        try createOrder()
+        transport.replies = [.success(HTTPReply(status: 410, headers: [:], body: []))]
+        var deliverer = deliverer()
+        #expect(try deliverer.deliverDueEvents(of: id, waitingAtMost: 0).deadLettered == 1)
+        try confirm()
+        let dead = try #require(try events().first)
+        _ = try store.update(id) { document in
+            document.events[0].delivery = document.events[0].delivery.redelivered(dueAt: clock.now)
+        }
+        #expect(try store.ordersWithPendingEvents() == [id])
+
+        transport.replies = Array(repeating: .success(HTTPReply(status: 204, headers: [:], body: [])), count: 2)
+        #expect(try deliverer.deliverDueEvents(of: id, waitingAtMost: 0).delivered == 2)
+        let sentIDs = transport.requests.dropFirst().map { request in
+            request.headers.first { $0.name == "webhook-id" }?.value
+        }
+        let current = try events()
+        #expect(sentIDs == [dead.id, current[1].id])
+        #expect(current[0].id == dead.id)
+        #expect(current[0].delivery.state == .delivered)
+        #expect(current[0].delivery.attempts == 1)
+        #expect(current[0].delivery.earlierRounds.map(\.state) == [.dead])
+        #expect(current[0].delivery.earlierRounds.first?.lastStatus == 410)
+    }
+
     @Test("a failure is retried on the schedule and dead-lettered after the last attempt")
     func retriedThenDead() throws {
         try createOrder()

@@ -96,6 +96,9 @@ public struct EventDelivery: Codable, Equatable, Sendable {
     public var lastStatus: Int?
     /// Why the last attempt failed, if it did.
     public var lastError: String?
+    /// The outcomes of earlier rounds of attempts, oldest first, kept when the event is sent again on request.
+    /// Empty for an event never redelivered (and for documents stored before redelivery existed).
+    public var earlierRounds: [EventDelivery]
 
     enum CodingKeys: String, CodingKey {
         case state, attempts
@@ -103,12 +106,13 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         case deliveredAt = "delivered_at"
         case lastStatus = "last_status"
         case lastError = "last_error"
+        case earlierRounds = "earlier_rounds"
     }
 
     /// A delivery state as given; ``pending(dueAt:)`` is the one a new event starts with.
     public init(
         state: State, attempts: Int, nextAttemptAt: Timestamp?, deliveredAt: Timestamp? = nil, lastStatus: Int? = nil,
-        lastError: String? = nil
+        lastError: String? = nil, earlierRounds: [EventDelivery] = []
     ) {
         self.state = state
         self.attempts = attempts
@@ -116,6 +120,28 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         self.deliveredAt = deliveredAt
         self.lastStatus = lastStatus
         self.lastError = lastError
+        self.earlierRounds = earlierRounds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        state = try container.decode(State.self, forKey: .state)
+        attempts = try container.decode(Int.self, forKey: .attempts)
+        nextAttemptAt = try container.decodeIfPresent(Timestamp.self, forKey: .nextAttemptAt)
+        deliveredAt = try container.decodeIfPresent(Timestamp.self, forKey: .deliveredAt)
+        lastStatus = try container.decodeIfPresent(Int.self, forKey: .lastStatus)
+        lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
+        earlierRounds = try container.decodeIfPresent([EventDelivery].self, forKey: .earlierRounds) ?? []
+    }
+
+    /// A fresh round of attempts due at `time`, the current round kept in ``earlierRounds``.
+    ///
+    /// The retry schedule starts over (``attempts`` is 0 again), so a redelivered event gets every retry.
+    public func redelivered(dueAt time: Timestamp) -> EventDelivery {
+        var finished = self
+        finished.earlierRounds = []
+        return EventDelivery(
+            state: .pending, attempts: 0, nextAttemptAt: time, earlierRounds: earlierRounds + [finished])
     }
 
     /// Not tried yet, due at `time`.
@@ -132,5 +158,6 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         try container.encode(deliveredAt, forKey: .deliveredAt)
         try container.encode(lastStatus, forKey: .lastStatus)
         try container.encode(lastError, forKey: .lastError)
+        if !earlierRounds.isEmpty { try container.encode(earlierRounds, forKey: .earlierRounds) }
     }
 }

@@ -215,7 +215,7 @@ struct HTTPClient: Sendable {
 /// Tokens from the development identity of a data directory, printed by the built `local-gateway token`.
 enum DevelopmentTokens {
     /// Every scope the service's routes take.
-    static let allScopes = "orders/create orders/read orders/update-status"
+    static let allScopes = "orders/create orders/read orders/update-status orders/admin"
 
     /// A token for `sub` with `scope`, for the service's `template.yaml`.
     static func token(dataDirectory: URL, sub: String = "e2e-tester", scope: String = allScopes, ttl: Int = 3600)

@@ -1,0 +1,4 @@
+import FunctionProcess
+import OrderAPI
+
+FunctionMain.run(function: "list-events") { ListEvents(context: try .fromEnvironment()) }
