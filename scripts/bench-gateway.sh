@@ -304,7 +304,8 @@ $(bench_machine_line "$load_before")
 
 *Gateway CPU* and *functions CPU* are CPU time per request (user + system, from \`/proc/<pid>/stat\`, over the run,
 divided by the requests served): of the gateway process, and of its function processes summed (the warm pool, or
-the process of each request).
+the process of each request). On a shared machine requests/s and latency swing with the load; CPU per request
+holds still, and is what the CPU targets are held to.
 
 | Route | Mode | Requests/s | p50 | p90 | p99 | Gateway CPU | Functions CPU | Requests | Non-2xx |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
