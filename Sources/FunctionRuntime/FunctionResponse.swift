@@ -1,3 +1,5 @@
+public import StructuredLog
+
 /// An HTTP response from a function, written back as an API Gateway proxy response.
 public struct FunctionResponse: Sendable {
     /// The HTTP status.
@@ -14,6 +16,9 @@ public struct FunctionResponse: Sendable {
     /// The caller already has its answer; this only delays the end of the invocation, and must stay within the
     /// context's deadline.
     public var afterResponse: (@Sendable (InvocationContext) -> Void)?
+    /// What the answer did, as metrics (an order created, a status changed): written into the invocation's log line
+    /// beside its `HandlerDuration`, so that reporting them costs no line and no call of its own.
+    public var metrics: [Metric] = []
 
     /// A response with no after-response work.
     public init(

@@ -6,7 +6,9 @@ import Timestamps
 ///
 /// Fields, in this order: `function`, `request_id`, then for HTTP `method`, `path` and `status`, then `duration_ms`,
 /// and when there was one `error_code`, the internal `error` and the `actor`. Bodies are never logged; the path is
-/// cut to its first ``Excerpt/loggedPathLength`` characters.
+/// cut to its first ``Excerpt/loggedPathLength`` characters. After them, as Embedded Metric Format members, the
+/// ``metrics``: `HandlerDuration` under the dimension `Function`, and the metrics the response reports
+/// (``FunctionResponse/metrics``).
 struct InvocationLogLine: LogFields {
     var function: String
     var requestID: String?
@@ -20,6 +22,8 @@ struct InvocationLogLine: LogFields {
     var actor: String?
     /// `error` for a failed invocation or a 5xx answer, otherwise `info`.
     var level: String
+    /// What the handler reported having done; `HandlerDuration` is added when the line is written.
+    var reported: [Metric] = []
 
     /// The line of an HTTP invocation; the request id is the platform's, or the event's when the platform gave none.
     init(
@@ -36,6 +40,7 @@ struct InvocationLogLine: LogFields {
         error = response.internalError
         actor = request.actor
         level = response.statusCode >= 500 ? "error" : "info"
+        reported = response.metrics
     }
 
     /// The line of an event invocation; `error` is what the handler threw, if it did.
@@ -59,9 +64,24 @@ struct InvocationLogLine: LogFields {
         json.fieldIfPresent("actor", actor)
     }
 
+    /// The metrics of the line: the handler's duration, a 5xx answer's `ServerErrors` under its `ErrorCode` (such
+    /// as `storage_full`; a Lambda function error is only a crash or a timeout, never such an answer), then what the
+    /// handler reported.
+    var metrics: [Metric] {
+        var metrics = [
+            Metric(
+                "HandlerDuration", durationMilliseconds, unit: .milliseconds,
+                dimensions: [Metric.Dimension("Function", function)])
+        ]
+        if let status, status >= 500 {
+            metrics.append(.count("ServerErrors", dimensions: [Metric.Dimension("ErrorCode", errorCode ?? "none")]))
+        }
+        return metrics + reported
+    }
+
     /// Writes the line.
     func write() {
-        FunctionLog.write("invocation", level: level, fields: self)
+        FunctionLog.write("invocation", level: level, fields: self, metrics: metrics)
     }
 
     /// Milliseconds since the monotonic time `started`, to the microsecond.

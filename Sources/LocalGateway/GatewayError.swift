@@ -8,6 +8,7 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     public var code: String
     public var message: String
 
+    /// An error with a stable `code` (listed above) and a message that says what to fix.
     public init(code: String, message: String) {
         self.code = code
         self.message = message

@@ -66,6 +66,9 @@ public struct CreateOrder: OrderFunction {
         }
         var response = FunctionResponse.order(created, status: 201, headers: ["Location": "/order/\(created.id)"])
         response.afterResponse = events.deliveryAfterResponse(of: created.id)
+        // Counted when an earlier attempt's order is found too: that attempt never finished, so never reported it.
+        // A finished request's repeats are replayed by the ledger and count nothing.
+        response.metrics = [.orderCreated]
         return response
     }
 }

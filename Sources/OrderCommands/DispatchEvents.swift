@@ -2,6 +2,7 @@ public import FunctionRuntime
 import OrderAPI
 import OrderEvents
 public import OrderHTTP
+import StructuredLog
 import Timestamps
 
 /// The `dispatch-events` function: delivers every due event of every order with pending events.
@@ -34,7 +35,25 @@ public struct DispatchEvents: EventHandler {
         let deadline = Timestamp.monotonicNanoseconds() + budget * 1_000_000
         var dispatcher = EventDispatcher(deliverer: deliverer, store: events.store)
         let summary = try dispatcher.run { Timestamp.monotonicNanoseconds() < deadline }
+        let waited = summary.oldestPendingAt.map { events.now().millisecondsSinceEpoch - $0.millisecondsSinceEpoch }
+        FunctionLog.write(
+            "dispatch_run", fields: RunLog(summary: summary),
+            metrics: [.oldestPendingEventAge(seconds: Double(max(0, waited ?? 0)) / 1000)])
         return JSONBody.encode(Result(webhookConfigured: true, summary: summary))
+    }
+
+    /// The log line of one run: what it did, and as a metric how long the oldest event still pending has waited.
+    struct RunLog: LogFields {
+        var summary: EventDispatcher.Summary
+
+        func write(to json: inout JSONWriter) {
+            json.field("orders_checked", summary.ordersChecked)
+            json.field("orders_busy", summary.ordersBusy)
+            json.field("delivered", summary.delivered)
+            json.field("failed", summary.failed)
+            json.field("dead_lettered", summary.deadLettered)
+            json.fieldIfPresent("oldest_pending_at", summary.oldestPendingAt?.description)
+        }
     }
 
     struct Result: Encodable {

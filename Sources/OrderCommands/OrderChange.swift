@@ -3,6 +3,7 @@ public import OrderAPI
 import OrderDomain
 public import OrderHTTP
 import OrderStore
+import StructuredLog
 import Timestamps
 
 /// A change of one order's status, as the status and cancellation requests make it: `If-Match` checked under the
@@ -36,7 +37,10 @@ struct OrderChange {
             return (document.order, changed)
         }
         var response = FunctionResponse.order(order)
-        if changed { response.afterResponse = events.deliveryAfterResponse(of: order.id) }
+        if changed {
+            response.afterResponse = events.deliveryAfterResponse(of: order.id)
+            response.metrics = Metric.statusChange(of: order)
+        }
         return response
     }
 }

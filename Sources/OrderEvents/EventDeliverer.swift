@@ -53,6 +53,9 @@ public struct EventDeliverer {
         public var deadLettered = 0
         /// Another process was delivering this order's events.
         public var busy = false
+        /// When the order's oldest event still pending afterwards occurred; `nil` when none is pending, or when
+        /// another process was delivering them (``busy``).
+        public var oldestPendingAt: Timestamp?
 
         /// An empty report: nothing delivered yet.
         public init() {}
@@ -67,10 +70,11 @@ public struct EventDeliverer {
     public mutating func deliverDueEvents(of id: OrderID, waitingAtMost milliseconds: Int) throws -> Report {
         var report = Report()
         let finished: Bool? = try store.withDeliveryLock(id, waitingAtMost: milliseconds) {
-            while let (event, order) = try nextDueEvent(of: id) {
+            while case .due(let event, let order) = try oldestPendingEvent(of: id, noting: &report) {
                 let outcome = attempt(event, order: order)
                 try record(outcome, for: event, order: order, into: &report)
-                if outcome.state != .delivered && outcome.state != .dead { break }
+                // Still pending: it holds back the later events, and is the oldest that waits.
+                if outcome.state == .pending { break }
             }
             return true
         }
@@ -78,20 +82,33 @@ public struct EventDeliverer {
         return report
     }
 
-    /// The oldest pending event of the order, if it is due now, with the order it belongs to.
+    /// The oldest pending event of an order, as ``oldestPendingEvent(of:noting:)`` finds it.
+    private enum PendingEvent {
+        /// It is due now; here with the order it belongs to.
+        case due(OrderEvent, Order)
+        /// Its next attempt is later.
+        case waiting
+        /// The order has no pending event.
+        case none
+    }
+
+    /// The oldest pending event of the order, due now or not; its time goes into `report`.
     ///
     /// An order that does not exist has none: its outbox hint was left by a create that never committed.
-    private func nextDueEvent(of id: OrderID) throws -> (OrderEvent, Order)? {
+    private func oldestPendingEvent(of id: OrderID, noting report: inout Report) throws -> PendingEvent {
         // An update that changes nothing clears a stale outbox hint; reading through it costs the same as a get.
+        let found: (OrderEvent, Order)?
         do {
-            return try store.update(id) { document -> (OrderEvent, Order)? in
-                guard let first = document.events.first(where: { $0.delivery.state == .pending }) else { return nil }
-                guard (first.delivery.nextAttemptAt ?? now()) <= now() else { return nil }
-                return (first, document.order)
+            found = try store.update(id) { document -> (OrderEvent, Order)? in
+                document.events.first(where: { $0.delivery.state == .pending }).map { ($0, document.order) }
             }
         } catch let error as OrderError where error.code == .orderNotFound {
-            return nil
+            found = nil
         }
+        report.oldestPendingAt = found?.0.occurredAt
+        guard let (event, order) = found else { return .none }
+        guard (event.delivery.nextAttemptAt ?? now()) <= now() else { return .waiting }
+        return .due(event, order)
     }
 
     /// One delivery attempt, and the delivery state it leads to.
@@ -156,7 +173,8 @@ public struct EventDeliverer {
                 eventID: event.id, orderID: event.orderID.rawValue, urlHost: configuration.loggableHost,
                 httpStatus: (try? result.get())?.status, curlError: result.failureCode, durationMilliseconds: duration,
                 attempt: delivery.attempts, outcome: delivery.state.rawValue,
-                nextAttemptAt: delivery.nextAttemptAt?.description))
+                nextAttemptAt: delivery.nextAttemptAt?.description),
+            metrics: Metric.webhookAttempt(leadingTo: delivery.state, milliseconds: duration))
         return delivery
     }
 

@@ -1,5 +1,6 @@
 import OrderDomain
 public import OrderStore
+public import Timestamps
 
 /// Delivers every due event of every order that has some: the work of the `dispatch-events` function.
 ///
@@ -22,6 +23,9 @@ public struct EventDispatcher {
         public var delivered = 0
         public var failed = 0
         public var deadLettered = 0
+        /// When the oldest event still pending after the run occurred, among the orders checked; `nil` when none
+        /// is. Not part of the function's answer: `dispatch-events` reports it as a metric.
+        public var oldestPendingAt: Timestamp?
 
         /// An empty report: nothing delivered yet.
         public init() {}
@@ -46,6 +50,9 @@ public struct EventDispatcher {
             summary.delivered += report.delivered
             summary.failed += report.failed
             summary.deadLettered += report.deadLettered
+            if let pending = report.oldestPendingAt {
+                summary.oldestPendingAt = min(summary.oldestPendingAt ?? pending, pending)
+            }
         }
         return summary
     }

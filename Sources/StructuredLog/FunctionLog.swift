@@ -13,18 +13,23 @@ public enum FunctionLog {
     /// The function runtime binds it for each invocation.
     @TaskLocal public static var traceID: String?
 
-    /// Writes one line: `{"time": …, "level": …, "msg": …, "trace_id": …, …fields}`.
+    /// Writes one line: `{"time": …, "level": …, "msg": …, "trace_id": …, …fields}`, and with `metrics` their
+    /// Embedded Metric Format members after the fields (``EmbeddedMetrics``), timed as the line is.
     ///
     /// Costs one JSON line built in memory and one `write` to the sink; it never fails (a line that cannot be
     /// written is dropped).
-    public static func write(_ message: String, level: String = "info", fields: some LogFields) {
+    public static func write(
+        _ message: String, level: String = "info", fields: some LogFields, metrics: [Metric] = []
+    ) {
+        let time = Timestamp.now()
         var json = JSONWriter()
         json.object { json in
-            json.field("time", Timestamp.now().description)
+            json.field("time", time.description)
             json.field("level", level)
             json.field("msg", message)
             json.fieldIfPresent("trace_id", traceID)
             fields.write(to: &json)
+            if !metrics.isEmpty { EmbeddedMetrics(metrics).write(to: &json, at: time) }
         }
         sink.write(json.bytes + [UInt8(ascii: "\n")])
     }

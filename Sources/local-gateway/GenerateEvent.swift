@@ -107,9 +107,7 @@ struct GenerateEvent: AsyncParsableCommand {
         if let body {
             do {
                 bytes =
-                    try body == "-"
-                    ? Array(FileHandle.standardInput.readDataToEndOfFile())
-                    : Array(Data(contentsOf: URL(fileURLWithPath: body)))
+                    try readInputFile(body)
             } catch {
                 throw GatewayError(
                     code: "event_unreadable", message: "cannot read the body \(body): \(error.localizedDescription)")
@@ -133,8 +131,8 @@ struct GenerateEvent: AsyncParsableCommand {
 
 /// The invoker of a gateway that only dispatches: `generate-event` never runs a function.
 private struct NoFunctions: FunctionInvoker {
-    func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
+    func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
+        async throws(InvocationError) -> [UInt8]
     {
         throw InvocationError(.failed, "generate-event runs no function")
     }

@@ -117,16 +117,23 @@ struct StartAPI: AsyncParsableCommand {
                 // A function in Runtime API mode refuses to start without its data directory; per request it makes it.
                 try? FileManager.default.createDirectory(atPath: options.dataDir, withIntermediateDirectories: true)
             }
+            let metrics = GatewayMetrics()
+            // Counted inside the limit: an invocation's time is its function's, not that of its wait for a turn.
             let invoker: any FunctionInvoker =
                 warm
-                ? setup.warmInvoker(maximumWorkersPerFunction: maxConcurrency)
-                : ConcurrencyLimitedInvoker(setup.processInvoker, limit: maxConcurrency)
+                ? MeteredInvoker(
+                    setup.warmInvoker(maximumWorkersPerFunction: maxConcurrency, metrics: metrics), metrics: metrics)
+                : ConcurrencyLimitedInvoker(
+                    MeteredInvoker(setup.processInvoker, metrics: metrics), limit: maxConcurrency)
             gateway = try Gateway(template: setup.template, invoker: invoker)
+            gateway.metrics = metrics
             for feature in setup.template.unsupported { gateway.log(feature.logLine) }
             if let path = openapi ?? OpenAPIDocument.besideTemplate(options.template) {
                 gateway.openAPIDocument = try OpenAPIDocument.load(fromFile: path)
             }
-            scheduler = ScheduleRunner(template: setup.template, invoker: invoker)
+            var runner = ScheduleRunner(template: setup.template, invoker: invoker)
+            runner.metrics = metrics
+            scheduler = runner
             _ = try scheduler.jobs()
             gateway.authorizer = try await authorizer(for: setup.template, log: gateway.log)
         } catch {
@@ -238,9 +245,7 @@ struct Invoke: AsyncParsableCommand {
         let bytes: [UInt8]
         do {
             bytes =
-                try event == "-"
-                ? Array(FileHandle.standardInput.readDataToEndOfFile())
-                : Array(Data(contentsOf: URL(fileURLWithPath: event)))
+                try readInputFile(event)
         } catch {
             throw fail("cannot read the event \(event): \(error.localizedDescription)")
         }

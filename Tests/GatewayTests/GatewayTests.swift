@@ -17,8 +17,8 @@ final class RecordingInvoker: FunctionInvoker {
         self.answer = answer
     }
 
-    func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
+    func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
+        async throws(InvocationError) -> [UInt8]
     {
         calls.withLock { $0.append((function.logicalID, event)) }
         running.withLock {

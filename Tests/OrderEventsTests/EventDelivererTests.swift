@@ -108,8 +108,10 @@ struct EventDelivererTests {
         #expect(delivery.lastStatus == 500)
         #expect(delivery.nextAttemptAt == clock.now.adding(milliseconds: 5000))
 
-        // Not due yet: nothing is sent.
-        #expect(try deliverer.deliverDueEvents(of: id, waitingAtMost: 0) == EventDeliverer.Report())
+        // Not due yet: nothing is sent, and the event is reported as the oldest that waits.
+        var waiting = EventDeliverer.Report()
+        waiting.oldestPendingAt = try events()[0].occurredAt
+        #expect(try deliverer.deliverDueEvents(of: id, waitingAtMost: 0) == waiting)
         #expect(transport.requests.count == 1)
 
         clock.advance(5000)

@@ -14,12 +14,8 @@ public struct ConcurrencyLimitedInvoker: FunctionInvoker {
         permits = Permits(limit: max(1, limit))
     }
 
-    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
-    {
-        try await invoke(function, event: event, requestID: requestID, traceID: nil)
-    }
-
+    /// Waits for a turn (in the order callers came), then runs the invocation through ``base``; the turn is given
+    /// back however it ends.
     public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
         async throws(InvocationError) -> [UInt8]
     {
@@ -34,8 +30,14 @@ public struct ConcurrencyLimitedInvoker: FunctionInvoker {
         }
     }
 
+    /// Stops what ``base`` keeps running.
     public func shutdown() async {
         await base.shutdown()
+    }
+
+    /// The warm pools of ``base``.
+    public func warmPools() -> [WarmPoolSize] {
+        base.warmPools()
     }
 
     /// A counting semaphore that suspends, never blocks, its waiters.

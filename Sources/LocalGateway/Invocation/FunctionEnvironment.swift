@@ -13,6 +13,8 @@ public struct FunctionEnvironment: Sendable, Equatable {
     /// Variables passed through from the gateway's own environment, so that functions find their tools.
     public var inherited: [String: String]
 
+    /// The variables of the template (`shared` from `Globals`, `perFunction` by logical id, as `--env-vars` gives them
+    /// too), the executables' directory and what passes through from the gateway's environment.
     public init(
         shared: [String: String] = [:], perFunction: [String: [String: String]] = [:], functionsDirectory: String = "",
         inherited: [String: String] = FunctionEnvironment.inheritedFromProcess()

@@ -4,32 +4,38 @@
 /// per invocation; ``WarmInvoker`` keeps processes running and feeds them events over the Lambda Runtime API.
 public protocol FunctionInvoker: Sendable {
     /// Runs `event` through `function` within its `Timeout` and returns its standard output, the response.
+    /// `traceID`, the request's `X-Amzn-Trace-Id`, is handed on by the invokers that can (the Runtime API's
+    /// `Lambda-Runtime-Trace-Id`); others drop it.
     ///
     /// - Throws: ``InvocationError`` when the function cannot start, fails, or runs past its timeout.
-    func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
-
-    /// As ``invoke(_:event:requestID:)``, with the request's `X-Amzn-Trace-Id`, for invokers that hand it on.
-    /// By default the trace is dropped.
     func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
         async throws(InvocationError) -> [UInt8]
 
     /// Stops whatever the invoker keeps running, once no invocation is in flight. By default there is nothing.
     func shutdown() async
+
+    /// The sizes of the warm pools the invoker keeps, for `GET /metrics`; by default none.
+    func warmPools() -> [WarmPoolSize]
 }
 
 extension FunctionInvoker {
-    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
-        async throws(InvocationError) -> [UInt8]
+    /// As ``invoke(_:event:requestID:traceID:)``, for a request without a trace.
+    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
+        -> [UInt8]
     {
-        try await invoke(function, event: event, requestID: requestID)
+        try await invoke(function, event: event, requestID: requestID, traceID: nil)
     }
 
+    /// Nothing to stop.
     public func shutdown() async {}
+
+    /// No warm pools.
+    public func warmPools() -> [WarmPoolSize] { [] }
 }
 
 /// Why an invocation produced no response.
 public struct InvocationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure it was: it decides the gateway's answer (504 for a timeout, 502 otherwise).
     public enum Kind: Sendable, Equatable {
         /// Ran past its `Timeout` and was killed.
         case timedOut
@@ -47,6 +53,7 @@ public struct InvocationError: Error, Sendable, Equatable, CustomStringConvertib
     public var kind: Kind
     public var message: String
 
+    /// A failure of `kind`; `message` names the function and what happened, for the log.
     public init(_ kind: Kind, _ message: String) {
         self.kind = kind
         self.message = message

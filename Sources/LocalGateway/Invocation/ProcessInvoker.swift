@@ -29,6 +29,7 @@ public struct ProcessInvoker: FunctionInvoker {
     /// The processes still running, answered or not, for ``shutdown()`` to wait for.
     private let running = RunningProcesses()
 
+    /// Starts processes with `environment`; their log lines go to `forwardLogLine`, the invoker's own to `log`.
     public init(
         environment: FunctionEnvironment,
         forwardLogLine: @escaping @Sendable ([UInt8]) -> Void = { LogSink.standardError.write($0) },
@@ -48,9 +49,10 @@ public struct ProcessInvoker: FunctionInvoker {
     }
 
     /// Runs `event` through a new process of `function` and returns its answer once complete, which may be before
-    /// the process exits (see the type's description).
-    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
+    /// the process exits (see the type's description). The trace is dropped: a process per request has no Runtime
+    /// API to hand it on.
+    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
+        async throws(InvocationError) -> [UInt8]
     {
         let (answers, answer) = AsyncStream.makeStream(of: Result<[UInt8], InvocationError>.self)
         // Not a child task: the process outlives this call when it answers before it exits.

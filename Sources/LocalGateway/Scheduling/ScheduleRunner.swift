@@ -10,7 +10,11 @@ public struct ScheduleRunner: Service {
     public var sleep: @Sendable (Duration) async throws -> Void
     public var now: @Sendable () -> Date
     public var log: @Sendable (GatewayLogLine) -> Void
+    /// Where runs are counted; `nil` counts nothing.
+    public var metrics: GatewayMetrics?
 
+    /// Runs `template`'s enabled `rate(…)` schedules through `invoker`; `sleep` and `now` are the clock, replaced in
+    /// tests; `log` takes each run's line.
     public init(
         template: ServerlessTemplate, invoker: any FunctionInvoker,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
@@ -112,8 +116,10 @@ public struct ScheduleRunner: Service {
                         "function": function.logicalID, "schedule": schedule.expression, "request_id": event.id,
                         "duration_ms": String(elapsed.milliseconds),
                     ]))
+            metrics?.recordScheduleRun(function: function.logicalID, succeeded: true)
         } catch {
             log(.failure(function: function.logicalID, requestID: event.id, error: error.message))
+            metrics?.recordScheduleRun(function: function.logicalID, succeeded: false)
         }
     }
 }

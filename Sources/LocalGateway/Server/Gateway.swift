@@ -7,7 +7,8 @@ import OrderHTTP
 ///
 /// Every request gets an answer: the gateway's own errors (404, 405, 413, 502, 504) use the service's error
 /// envelope. Each request writes one access-log line on standard error. With an ``openAPIDocument``, the gateway
-/// also answers `GET /openapi.yaml` itself, before looking at the template's routes.
+/// also answers `GET /openapi.yaml` itself, before looking at the template's routes, and with ``metrics`` it counts
+/// every request and answers `GET /metrics`.
 ///
 /// A route with an authorizer runs its function only for a request whose token ``authorizer`` accepts; any other
 /// gets API Gateway's 401 or 403 and a `request refused` log line saying why.
@@ -28,6 +29,8 @@ public struct Gateway: Sendable {
     public var authorizer: JWTAuthorizer? = JWTAuthorizer(keys: .none)
     /// The API's description, served at ``OpenAPIDocument/path``; `nil` serves nothing there.
     public var openAPIDocument: OpenAPIDocument?
+    /// Where requests are counted, served at ``GatewayMetrics/path``; `nil` counts nothing and serves nothing there.
+    public var metrics: GatewayMetrics?
     /// The clock for event times, passed in so tests can fix it.
     public var now: @Sendable () -> Date
     /// Where access-log and failure lines go.
@@ -73,6 +76,8 @@ public struct Gateway: Sendable {
         }
         response.headers.append(HeaderField("Apigw-Requestid", requestID))
         let elapsed = ContinuousClock.now - started
+        metrics?.recordRequest(
+            route: metricsRoute(for: request), function: functionID, status: response.status, duration: elapsed)
         log(
             .access(
                 method: request.method, path: request.path, status: response.status, function: functionID,
@@ -96,7 +101,8 @@ public struct Gateway: Sendable {
     /// What the gateway makes of a request before any function runs: its own answer, or the event for the route's
     /// function.
     public enum Dispatch: Sendable {
-        /// The gateway answers itself: 413, the OpenAPI document, 404, 405, 429, or the authorizer's 401 or 403.
+        /// The gateway answers itself: 413, the OpenAPI document, the figures at `/metrics`, 404, 405, 429, or the
+        /// authorizer's 401 or 403.
         case answered(GatewayResponse)
         /// The request reaches `function` through `route`, as `event`.
         case invoke(function: FunctionDefinition, route: RouteDefinition, event: [UInt8])
@@ -111,6 +117,9 @@ public struct Gateway: Sendable {
         }
         if let document = openAPIDocument?.answer(method: request.method, path: request.path) {
             return .answered(document)
+        }
+        if let figures = await metricsAnswer(to: request) {
+            return .answered(figures)
         }
         let match: RouteTable.Match
         switch routes.lookup(method: request.method, path: request.path) {

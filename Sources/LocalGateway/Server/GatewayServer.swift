@@ -23,6 +23,8 @@ public struct GatewayServer: Sendable {
     /// The most the gateway reads of a request's header section (and of one header field); more is a 431.
     static let maximumHeaderBytes = 80 * 1024
 
+    /// Serves `gateway` on `host`:`port` (port 0: any free port, named in the `listening` log line), running
+    /// `scheduler` beside it when given, under `connectionLimits`.
     public init(
         gateway: Gateway, host: String = "127.0.0.1", port: Int = 3000, scheduler: ScheduleRunner? = nil,
         connectionLimits: ConnectionLimits = ConnectionLimits()

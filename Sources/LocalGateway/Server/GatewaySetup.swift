@@ -36,9 +36,10 @@ public struct GatewaySetup: Sendable {
         ProcessInvoker(environment: environment)
     }
 
-    /// The warm invoker: each function's processes kept running, up to `maximumWorkersPerFunction` of them.
-    public func warmInvoker(maximumWorkersPerFunction: Int) -> WarmInvoker {
-        WarmInvoker(environment: environment, maximumWorkersPerFunction: maximumWorkersPerFunction)
+    /// The warm invoker: each function's processes kept running, up to `maximumWorkersPerFunction` of them; the
+    /// waits for a worker are recorded in `metrics`.
+    public func warmInvoker(maximumWorkersPerFunction: Int, metrics: GatewayMetrics? = nil) -> WarmInvoker {
+        WarmInvoker(environment: environment, maximumWorkersPerFunction: maximumWorkersPerFunction, metrics: metrics)
     }
 
     /// Checks that every function's executable is built.

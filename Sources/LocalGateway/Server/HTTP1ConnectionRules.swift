@@ -16,6 +16,8 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var discardTime: Duration
     public var discardBytes: Int
 
+    /// The limits `start-api` uses unless told otherwise: 10 s for a header section, 30 s idle, 5 s and 64 MiB of a
+    /// refused body drained.
     public init(
         headerTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(30),
         discardTime: Duration = .seconds(5), discardBytes: Int = 64 << 20

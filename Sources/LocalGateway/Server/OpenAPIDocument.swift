@@ -11,6 +11,7 @@ public struct OpenAPIDocument: Sendable {
     /// The document's bytes, served as they are.
     public var contents: [UInt8]
 
+    /// A document of `contents`, served as `GET /openapi.yaml`.
     public init(contents: [UInt8]) {
         self.contents = contents
     }

@@ -14,6 +14,8 @@ public struct CORSConfiguration: Sendable, Equatable {
     /// `AllowCredentials`: whether a browser may send cookies and read the answer with them.
     public var allowCredentials: Bool
 
+    /// A configuration as the template's `CorsConfiguration` gives it; methods are kept upper-cased and headers
+    /// lower-cased, so that matching ignores their case.
     public init(
         allowOrigins: [String], allowMethods: [String] = [], allowHeaders: [String] = [],
         exposeHeaders: [String] = [], maxAgeSeconds: Int? = nil, allowCredentials: Bool = false

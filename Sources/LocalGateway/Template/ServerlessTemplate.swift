@@ -12,6 +12,8 @@ public struct ServerlessTemplate: Sendable, Equatable {
     /// What the template has that the gateway does not emulate, in the template's order; `start-api` warns of each.
     public var unsupported: [UnsupportedFeature]
 
+    /// A template of these functions, authorizers and not-emulated features, as ``load(fromFile:parameterOverrides:)``
+    /// reads one or a test builds one.
     public init(
         functions: [FunctionDefinition], authorizers: [JWTAuthorizerDefinition] = [],
         unsupported: [UnsupportedFeature] = []
@@ -44,6 +46,8 @@ public struct FunctionDefinition: Sendable, Equatable {
     public var routes: [RouteDefinition]
     public var schedules: [ScheduleDefinition]
 
+    /// A function as the template describes it; the defaults are SAM's (`bootstrap`, `provided.al2023`, 3 s,
+    /// 128 MB).
     public init(
         logicalID: String, codeURI: String, handler: String = "bootstrap", runtime: String = "provided.al2023",
         timeoutSeconds: Double = 3, memorySize: Int = 128, environment: [String: String] = [:],
@@ -128,6 +132,7 @@ public struct ScheduleDefinition: Sendable, Equatable {
     /// `Input`: JSON sent instead of the scheduled event, when the template gives one.
     public var input: String?
 
+    /// A schedule of the event `eventName` on `expression` (`rate(5 minutes)`, `cron(…)`).
     public init(eventName: String, expression: String, isEnabled: Bool = true, input: String? = nil) {
         self.eventName = eventName
         self.expression = expression
@@ -147,6 +152,7 @@ public struct JWTAuthorizerDefinition: Sendable, Equatable {
     /// The request header the token comes from, from `IdentitySource` (`$request.header.Authorization`).
     public var identityHeader: String
 
+    /// An authorizer trusting tokens of `issuer` for `audiences`, read from `identityHeader`.
     public init(name: String, issuer: String, audiences: [String], identityHeader: String = "Authorization") {
         self.name = name
         self.issuer = issuer
@@ -162,6 +168,7 @@ public struct RouteAuthorization: Sendable, Equatable {
     /// `Auth.AuthorizationScopes` of the route's event.
     public var scopes: [String]
 
+    /// A route guarded by `authorizer`, whose token must hold one of `scopes` (any, when empty).
     public init(authorizer: JWTAuthorizerDefinition, scopes: [String]) {
         self.authorizer = authorizer
         self.scopes = scopes

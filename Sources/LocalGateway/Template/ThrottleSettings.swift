@@ -10,6 +10,7 @@ public struct ThrottleSettings: Sendable, Equatable {
     /// `ThrottlingRateLimit`: requests a second the bucket refills by, the steady rate allowed.
     public var rateLimit: Double
 
+    /// A bucket of `burstLimit` tokens refilled by `rateLimit` a second.
     public init(burstLimit: Int, rateLimit: Double) {
         self.burstLimit = burstLimit
         self.rateLimit = rateLimit

@@ -7,6 +7,7 @@ public struct UnsupportedFeature: Sendable, Equatable {
     /// What is not emulated and what the gateway does instead, in a sentence.
     public var feature: String
 
+    /// A feature of `resource` the gateway does not emulate, said in `feature`.
     public init(resource: String, feature: String) {
         self.resource = resource
         self.feature = feature
@@ -46,13 +47,21 @@ struct UnsupportedFeatureScan {
         "AWS::ApiGateway::ApiKey": "API keys are not checked",
     ]
 
+    /// The resource types the gateway serves, whose `Condition` it would have to evaluate.
+    static let servedTypes: Set<String> = [
+        "AWS::Serverless::Function", "AWS::Serverless::HttpApi", "AWS::Serverless::Api",
+    ]
+
     func scan() -> [UnsupportedFeature] {
         var found: [UnsupportedFeature] = []
         for resource in resources.entries {
             let id = resource.key
             let type = resource.value["Type"].flatMap { if case .scalar(let text) = $0 { text } else { nil } } ?? ""
             let properties = resource.value["Properties"] ?? .map([])
-            if let condition = resource.value["Condition"].flatMap({ try? resolver.string($0, at: id) }) {
+            // A Condition matters only on what the gateway serves: a topic or an alarm is passed over either way.
+            if Self.servedTypes.contains(type),
+                let condition = resource.value["Condition"].flatMap({ try? resolver.string($0, at: id) })
+            {
                 found.append(
                     UnsupportedFeature(
                         resource: id,

@@ -44,19 +44,22 @@ final class FunctionPool: Sendable {
     private let executablePath: String
     /// Where the pool and its workers' endpoints log.
     let log: @Sendable (GatewayLogLine) -> Void
+    /// Where the time each invocation waited for a worker is recorded, after the lock; `nil` for nowhere.
+    private let metrics: GatewayMetrics?
     /// Where timeouts are scheduled.
     private let timers: any EventLoop
     private let state = Mutex(State())
 
     init(
         function: FunctionDefinition, maximumWorkers: Int, launcher: WorkerLauncher,
-        log: @escaping @Sendable (GatewayLogLine) -> Void
+        log: @escaping @Sendable (GatewayLogLine) -> Void, metrics: GatewayMetrics? = nil
     ) {
         self.function = function
         self.maximumWorkers = max(1, maximumWorkers)
         self.launcher = launcher
         executablePath = launcher.environment.executablePath(for: function)
         self.log = log
+        self.metrics = metrics
         timers = MultiThreadedEventLoopGroup.singleton.next()
     }
 
@@ -82,6 +85,22 @@ final class FunctionPool: Sendable {
                     dispatch(&state, &effects)
                 }
             }
+        }
+    }
+
+    /// The workers by state and the queue's length, as they stand.
+    func size() -> WarmPoolSize {
+        state.withLock { state in
+            var size = WarmPoolSize(function: function.logicalID, queued: state.queue.count)
+            for worker in state.workers.values where !worker.killed {
+                switch worker.state {
+                case .starting: size.starting += 1
+                case .idle: size.idle += 1
+                case .busy: size.busy += 1
+                case .returning: size.returning += 1
+                }
+            }
+            return size
         }
     }
 
@@ -148,7 +167,7 @@ final class FunctionPool: Sendable {
                 state.workers[id]?.state = .idle(delivery)
                 state.idle.append(id)
             } else {
-                effects.deliveries.append((delivery, hand(&state, state.queue.removeFirst(), to: id)))
+                effects.deliveries.append((delivery, hand(&state, &effects, state.queue.removeFirst(), to: id)))
             }
         }
     }
@@ -285,6 +304,8 @@ final class FunctionPool: Sendable {
     private struct Pending {
         var invocation: WarmInvocation
         var answer: CheckedContinuation<Answer, Never>
+        /// When it was queued, for the time it waits for a worker.
+        var queuedAt = ContinuousClock.now
     }
 
     private struct InFlight {
@@ -315,6 +336,8 @@ final class FunctionPool: Sendable {
         var answers: [(CheckedContinuation<Answer, Never>, Answer)] = []
         var deliveries: [(Delivery, WarmInvocation?)] = []
         var logs: [GatewayLogLine] = []
+        /// How long each invocation handed to a worker waited for it.
+        var waits: [Duration] = []
 
         mutating func answer(_ continuation: CheckedContinuation<Answer, Never>, _ answer: Answer) {
             answers.append((continuation, answer))
@@ -331,6 +354,9 @@ final class FunctionPool: Sendable {
         let result = state.withLock { state in body(&state, &effects) }
         // Logged first: whoever gets an answer finds the lines about it already written.
         for line in effects.logs { log(line) }
+        if let metrics {
+            for wait in effects.waits { metrics.recordWarmPoolWait(function: function.logicalID, waited: wait) }
+        }
         for (delivery, invocation) in effects.deliveries { delivery(invocation) }
         for (continuation, answer) in effects.answers { continuation.resume(returning: answer) }
         return result
@@ -340,7 +366,7 @@ final class FunctionPool: Sendable {
     private func dispatch(_ state: inout State, _ effects: inout Effects) {
         while !state.queue.isEmpty, let id = state.idle.popLast() {
             guard case .idle(let delivery) = state.workers[id]?.state else { continue }
-            effects.deliveries.append((delivery, hand(&state, state.queue.removeFirst(), to: id)))
+            effects.deliveries.append((delivery, hand(&state, &effects, state.queue.removeFirst(), to: id)))
         }
         guard !state.queue.isEmpty, !state.shuttingDown else { return }
         if let failure = state.startFailure, ContinuousClock.now < failure.retryAfter {
@@ -362,7 +388,9 @@ final class FunctionPool: Sendable {
         }
     }
 
-    private func hand(_ state: inout State, _ pending: Pending, to id: Int) -> WarmInvocation {
+    private func hand(_ state: inout State, _ effects: inout Effects, _ pending: Pending, to id: Int) -> WarmInvocation
+    {
+        effects.waits.append(ContinuousClock.now - pending.queuedAt)
         var invocation = pending.invocation
         invocation.deadlineMilliseconds =
             Int64((Date().timeIntervalSince1970 * 1000).rounded()) + Int64(function.timeoutSeconds * 1000)

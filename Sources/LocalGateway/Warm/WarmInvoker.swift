@@ -16,28 +16,28 @@ public final class WarmInvoker: FunctionInvoker {
     public let maximumWorkersPerFunction: Int
     private let launcher: WorkerLauncher
     private let log: @Sendable (GatewayLogLine) -> Void
+    /// Where the time invocations wait for a worker is recorded; `nil` for nowhere.
+    private let metrics: GatewayMetrics?
     private let pools = Mutex<[String: FunctionPool]>([:])
 
     /// - Parameters:
     ///   - maximumWorkersPerFunction: at least 1.
     ///   - log: where worker start failures and exits are logged.
+    ///   - metrics: where the waits for a worker are recorded.
     public init(
         environment: FunctionEnvironment, maximumWorkersPerFunction: Int,
-        log: @escaping @Sendable (GatewayLogLine) -> Void = { $0.write() }
+        log: @escaping @Sendable (GatewayLogLine) -> Void = { $0.write() }, metrics: GatewayMetrics? = nil
     ) {
         self.environment = environment
         self.maximumWorkersPerFunction = max(1, maximumWorkersPerFunction)
         launcher = WorkerLauncher(environment: environment)
         self.log = log
+        self.metrics = metrics
         ProcessInvoker.ignoreBrokenPipes()
     }
 
-    public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String) async throws(InvocationError)
-        -> [UInt8]
-    {
-        try await invoke(function, event: event, requestID: requestID, traceID: nil)
-    }
-
+    /// Runs the invocation on an idle worker of `function`'s pool, starting one when none is idle and the pool has
+    /// room, else waiting for one; the trace reaches the worker as `Lambda-Runtime-Trace-Id`.
     public func invoke(_ function: FunctionDefinition, event: [UInt8], requestID: String, traceID: String?)
         async throws(InvocationError) -> [UInt8]
     {
@@ -50,11 +50,17 @@ public final class WarmInvoker: FunctionInvoker {
         for pool in all { await pool.shutdown() }
     }
 
+    /// Each started pool's workers by state, and its queue, in the order of the functions' ids.
+    public func warmPools() -> [WarmPoolSize] {
+        pools.withLock { Array($0.values) }.map { $0.size() }.sorted { $0.function < $1.function }
+    }
+
     private func pool(for function: FunctionDefinition) -> FunctionPool {
         pools.withLock { pools in
             if let pool = pools[function.logicalID] { return pool }
             let pool = FunctionPool(
-                function: function, maximumWorkers: maximumWorkersPerFunction, launcher: launcher, log: log)
+                function: function, maximumWorkers: maximumWorkersPerFunction, launcher: launcher, log: log,
+                metrics: metrics)
             pools[function.logicalID] = pool
             return pool
         }
