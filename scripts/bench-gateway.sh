@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Measures the local gateway with wrk on loopback: requests per second and latency percentiles of GET /order/{id}
-# and POST /order, release build, a process per request and then --warm; then the gateway's peak memory under
+# Measures the local gateway with wrk on loopback: requests per second, latency percentiles and CPU time per request
+# (the gateway's, and its function processes' summed) of GET /order/{id} and POST /order, with a token on every
+# request, release build, a process per request and then --warm; then the gateway's peak memory under
 # GET /order/{id} at MEMORY_CONNECTIONS connections, in both modes; then reads while orders are created against a
 # webhook that answers at once and against one that never answers, in both modes. Writes the figures with the
 # machine's description to BENCHMARKS.md, and $results_dir/gateway.json.
@@ -60,12 +61,33 @@ start_gateway() { # mode-arguments...
     [ "$status" = 201 ] || { echo "bench-gateway: creating the order to read answered $status" >&2; exit 1; }
 }
 
-# Prints: requests/s p50 p90 p99 non-2xx requests, from wrk's --latency output.
+ticks_per_second=$(getconf CLK_TCK)
+
+# Prints the CPU ticks (user + system, from /proc/<pid>/stat) used so far by the gateway, then by its function
+# processes: those running now (a warm pool, or the processes of requests in flight) and those that have exited,
+# which the kernel adds to the gateway's cutime and cstime once it has waited for them.
+cpu_ticks() {
+    local children
+    children=$(cat /proc/"$gateway_pid"/task/*/children 2>/dev/null || true)
+    {
+        # Fields after the command name in parentheses: utime, stime, cutime and cstime are the 12th to 15th.
+        sed 's/.*) //' "/proc/$gateway_pid/stat" | awk '{ print "gateway", $12 + $13; print "functions", $14 + $15 }'
+        for child in $children; do
+            sed 's/.*) //' "/proc/$child/stat" 2>/dev/null | awk '{ print "functions", $12 + $13 + $14 + $15 }'
+        done
+    } | awk '{ sum[$1] += $2 } END { print sum["gateway"] + 0, sum["functions"] + 0 }'
+}
+
+# Prints: requests/s p50 p90 p99 non-2xx requests gateway-cpu-ms functions-cpu-ms, from wrk's --latency output and
+# the CPU ticks used during the run, divided by the requests served.
 measure() { # name connections wrk-arguments...
     local name=$1 load=$2
     shift 2
     echo "== $name: wrk -t$threads -c$load -d$duration $*" >&2
+    local gateway_before functions_before gateway_after functions_after
+    read -r gateway_before functions_before < <(cpu_ticks)
     wrk -t"$threads" -c"$load" -d"$duration" --latency -H "Authorization: Bearer $token" "$@" >"$work/$name.txt"
+    read -r gateway_after functions_after < <(cpu_ticks)
     cat "$work/$name.txt" >&2
     awk '
         function ms(value) {
@@ -78,16 +100,23 @@ measure() { # name connections wrk-arguments...
         /^ +50%/ { p50 = ms($2) } /^ +90%/ { p90 = ms($2) } /^ +99%/ { p99 = ms($2) }
         /requests in/ { total = $1 }
         /Non-2xx or 3xx responses/ { errors = $5 }
-        END { printf "%s %.2f %.2f %.2f %d %d\n", rps, p50, p90, p99, errors + 0, total }
-    ' "$work/$name.txt"
+        END {
+            cpu = 1000 / ticks / (total > 0 ? total : 1)
+            printf "%s %.2f %.2f %.2f %d %d %.3f %.3f\n", rps, p50, p90, p99, errors + 0, total,
+                gateway * cpu, functions * cpu
+        }
+    ' ticks="$ticks_per_second" gateway="$((gateway_after - gateway_before))" \
+        functions="$((functions_after - functions_before))" "$work/$name.txt"
 }
 
 # Appends a result to $work/results.jsonl, for the targets table.
-record() { # kind mode route rps p99 errors [peak-kb with-functions-kb]
+record() { # kind mode route rps p99 errors [peak-kb with-functions-kb [gateway-cpu-ms functions-cpu-ms]]
     jq -nc --arg kind "$1" --arg mode "$2" --arg route "$3" --argjson rps "$4" --argjson p99 "$5" \
         --argjson errors "$6" --argjson peak "${7:-null}" --argjson tree "${8:-null}" \
+        --argjson gateway_cpu "${9:-null}" --argjson functions_cpu "${10:-null}" \
         '{kind: $kind, mode: $mode, route: $route, requests_per_second: $rps, p99_ms: $p99, non_2xx: $errors,
-          gateway_peak_kb: $peak, with_functions_peak_kb: $tree}' >>"$work/results.jsonl"
+          gateway_peak_kb: $peak, with_functions_peak_kb: $tree, gateway_cpu_ms_per_request: $gateway_cpu,
+          functions_cpu_ms_per_request: $functions_cpu}' >>"$work/results.jsonl"
 }
 
 # Appends the table rows of one mode, GET then POST, to $work/rows.md.
@@ -95,13 +124,17 @@ rows() { # name label mode-arguments...
     local name=$1 label=$2
     shift 2
     start_gateway "$@"
-    local rps p50 p90 p99 errors total
-    read -r rps p50 p90 p99 errors total < <(measure "get-$name" "$connections" "$base/order/BENCH-1")
-    echo "| \`GET /order/{id}\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $total | $errors |" >>"$work/rows.md"
-    record throughput "$label" "GET /order/{id}" "$rps" "$p99" "$errors"
-    read -r rps p50 p90 p99 errors total < <(measure "post-$name" "$connections" -s scripts/bench-gateway.lua "$base" -- "$$$name")
-    echo "| \`POST /order\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $total | $errors |" >>"$work/rows.md"
-    record throughput "$label" "POST /order" "$rps" "$p99" "$errors"
+    local rps p50 p90 p99 errors total gateway_cpu functions_cpu
+    read -r rps p50 p90 p99 errors total gateway_cpu functions_cpu \
+        < <(measure "get-$name" "$connections" "$base/order/BENCH-1")
+    echo "| \`GET /order/{id}\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $gateway_cpu ms | $functions_cpu ms" \
+        "| $total | $errors |" >>"$work/rows.md"
+    record throughput "$label" "GET /order/{id}" "$rps" "$p99" "$errors" null null "$gateway_cpu" "$functions_cpu"
+    read -r rps p50 p90 p99 errors total gateway_cpu functions_cpu \
+        < <(measure "post-$name" "$connections" -s scripts/bench-gateway.lua "$base" -- "$$$name")
+    echo "| \`POST /order\` | $label | $rps | $p50 ms | $p90 ms | $p99 ms | $gateway_cpu ms | $functions_cpu ms" \
+        "| $total | $errors |" >>"$work/rows.md"
+    record throughput "$label" "POST /order" "$rps" "$p99" "$errors" null null "$gateway_cpu" "$functions_cpu"
     gateway_stop
 }
 
@@ -132,7 +165,7 @@ memory_row() { # name label mode-arguments...
     sample_memory &
     sampler_pid=$!
     local rps p50 p90 p99 errors total
-    read -r rps p50 p90 p99 errors total < <(measure "memory-$name" "$memory_connections" "$base/order/BENCH-1")
+    read -r rps p50 p90 p99 errors total _ < <(measure "memory-$name" "$memory_connections" "$base/order/BENCH-1")
     touch "$work/stop-sampling"
     wait "$sampler_pid"
     sampler_pid=""
@@ -206,9 +239,9 @@ webhook_row() { # name label receiver mode-arguments...
         >"$work/webhook-post-$name.figures" &
     local creating=$!
     local rps p50 p90 p99 errors total post_rps post_p50 post_p90 post_p99 post_errors post_total
-    read -r rps p50 p90 p99 errors total < <(measure "webhook-get-$name" "$readers" --timeout 30s "$base/order/BENCH-1")
+    read -r rps p50 p90 p99 errors total _ < <(measure "webhook-get-$name" "$readers" --timeout 30s "$base/order/BENCH-1")
     wait "$creating"
-    read -r post_rps post_p50 post_p90 post_p99 post_errors post_total <"$work/webhook-post-$name.figures"
+    read -r post_rps post_p50 post_p90 post_p99 post_errors post_total _ <"$work/webhook-post-$name.figures"
     echo "| $label | $receiver | $rps | $p50 ms | $p99 ms | $post_rps | $post_p99 ms | $((errors + post_errors)) |" \
         >>"$work/webhook.md"
     jq -nc --arg mode "$label" --arg webhook "$receiver" --argjson rps "$rps" --argjson p99 "$p99" \
@@ -269,8 +302,13 @@ kept running behind the Runtime API, started by the first requests of the run). 
 
 $(bench_machine_line "$load_before")
 
-| Route | Mode | Requests/s | p50 | p90 | p99 | Requests | Non-2xx |
-| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+*Gateway CPU* and *functions CPU* are CPU time per request (user + system, from \`/proc/<pid>/stat\`, over the run,
+divided by the requests served): of the gateway process, and of its function processes summed (the warm pool, or
+the process of each request). On a shared machine requests/s and latency swing with the load; CPU per request
+holds still, and is what the CPU targets are held to.
+
+| Route | Mode | Requests/s | p50 | p90 | p99 | Gateway CPU | Functions CPU | Requests | Non-2xx |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 $(sort -s -t'|' -k2,2 "$work/rows.md")
 
 Memory: a fresh gateway in each mode loaded with \`GET /order/{id}\` by \`wrk -t$threads -c$memory_connections -d$duration\`.

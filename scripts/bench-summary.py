@@ -78,6 +78,9 @@ def gateway_targets(gateway):
         ("warm", "rps"): "Warm `GET /order/{id}` at least 3,000 requests/s",
         ("per request", "rps"): "Per-request `GET /order/{id}` at least 400 requests/s",
         ("per request", "p99"): "Per-request `GET /order/{id}` p99 under 50 ms",
+        ("cpu", "get gateway"): "Warm `GET /order/{id}`: gateway CPU per request at most 0.15 ms",
+        ("cpu", "get functions"): "Warm `GET /order/{id}`: worker CPU per request at most 0.25 ms",
+        ("cpu", "post gateway"): "Warm `POST /order`: gateway CPU per request at most 0.2 ms",
         ("webhook", "per request"): "A webhook that never answers: `GET` p99 within 2× of a healthy webhook's, "
         "8 clients creating and 2 reading, a process per request",
         ("webhook", "warm"): "A webhook that never answers: `GET` p99 within 2× of a healthy webhook's, "
@@ -99,6 +102,17 @@ def gateway_targets(gateway):
     rps, p99 = per_request["requests_per_second"], per_request["p99_ms"]
     targets.append(Target(promises[("per request", "rps")], at, f"{rps:,.0f}/s", "≥ 400/s", rps >= 400))
     targets.append(Target(promises[("per request", "p99")], at, ms(p99), "< 50.00 ms", p99 < 50))
+    post = {r["mode"]: r for r in results if r["kind"] == "throughput" and r["route"] == "POST /order"}
+    for key, figures, field, limit in (
+        ("get gateway", get["warm"], "gateway_cpu_ms_per_request", 0.15),
+        ("get functions", get["warm"], "functions_cpu_ms_per_request", 0.25),
+        ("post gateway", post["warm"], "gateway_cpu_ms_per_request", 0.2),
+    ):
+        cpu = figures.get(field)
+        if cpu is None:
+            targets.append(Target(promises[("cpu", key)]))
+            continue
+        targets.append(Target(promises[("cpu", key)], at, f"{cpu:.3f} ms", f"≤ {limit:.3f} ms", cpu <= limit))
     webhook = {(r["mode"], r["webhook"]): r for r in results if r["kind"] == "webhook"}
     for mode in ("per request", "warm"):
         healthy, silent = webhook.get((mode, "healthy")), webhook.get((mode, "silent"))

@@ -47,6 +47,17 @@ struct JWTAuthorizerTests {
         }
     }
 
+    @Test("whitespace around the token and after Bearer is ignored: spaces, tabs and Unicode spaces")
+    func whitespace() async throws {
+        let token = try await key.sign(TestTokens.claims())
+        for header in [" \t\(token)\u{00A0}", "BEARER \t \(token)\u{3000}", "\u{2003}BeArEr \(token) "] {
+            #expect(refusal(await authorize(header)) == nil, "\(header.prefix(12))")
+        }
+        // Not Bearer and a space: the whole text is the token, and it is malformed.
+        #expect(refusal(await authorize("Bearer\t\(token)")) == .malformed)
+        #expect(refusal(await authorize("Bearex \(token)")) == .malformed)
+    }
+
     @Test("scopes in an scp list count as in scope, and lists of claims read as [a b]")
     func scpArray() async throws {
         var claims = TestTokens.claims()

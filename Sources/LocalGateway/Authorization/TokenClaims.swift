@@ -3,17 +3,17 @@ import JWTKit
 
 /// The claims of a token, as the authorizer checks them and as the function receives them.
 ///
-/// The registered claims are read with JWTKit's claim types, so a claim of the wrong type (an `exp` that is not a
-/// number, an `aud` that is not a string or a list of them) makes the token malformed. Every claim is also kept as
-/// text, as API Gateway passes claims on: strings as they are, numbers and booleans written out, lists as
-/// `[a b c]`, objects as JSON.
-struct TokenClaims: JWTPayload {
-    var issuer: IssuerClaim?
-    var subject: SubjectClaim?
-    var audience: AudienceClaim?
-    var expiration: ExpirationClaim?
-    var notBefore: NotBeforeClaim?
-    var issuedAt: IssuedAtClaim?
+/// The registered claims must have their types, as JWTKit's claim types read them, or the token is malformed: `iss`,
+/// `sub` and `client_id` strings, `aud` a string or a list of them, `exp`, `nbf` and `iat` numbers (seconds since
+/// 1970), `scope` a string, `scp` a list of strings or a string; `null` counts as absent. Every claim is also kept
+/// as text, as API Gateway passes claims on (``JSONValue/text``).
+struct TokenClaims {
+    var issuer: String?
+    var subject: String?
+    var audience: [String]?
+    var expiration: Date?
+    var notBefore: Date?
+    var issuedAt: Date?
     /// Cognito access tokens carry the app client here instead of in `aud`.
     var clientID: String?
     /// The scopes of the `scope` claim (space-separated) and the `scp` claim (a list, or space-separated text).
@@ -21,86 +21,58 @@ struct TokenClaims: JWTPayload {
     /// Every claim as text, for `requestContext.authorizer.jwt.claims`.
     var text: [String: String]
 
-    private enum CodingKeys: String, CodingKey {
-        case issuer = "iss"
-        case subject = "sub"
-        case audience = "aud"
-        case expiration = "exp"
-        case notBefore = "nbf"
-        case issuedAt = "iat"
-        case clientID = "client_id"
-        case scope
-        case scp
-    }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        issuer = try container.decodeIfPresent(IssuerClaim.self, forKey: .issuer)
-        subject = try container.decodeIfPresent(SubjectClaim.self, forKey: .subject)
-        audience = try container.decodeIfPresent(AudienceClaim.self, forKey: .audience)
-        expiration = try container.decodeIfPresent(ExpirationClaim.self, forKey: .expiration)
-        notBefore = try container.decodeIfPresent(NotBeforeClaim.self, forKey: .notBefore)
-        issuedAt = try container.decodeIfPresent(IssuedAtClaim.self, forKey: .issuedAt)
-        clientID = try container.decodeIfPresent(String.self, forKey: .clientID)
-        var scopes = try container.decodeIfPresent(String.self, forKey: .scope).map(Self.words) ?? []
-        if let list = try? container.decodeIfPresent([String].self, forKey: .scp) {
-            scopes += list
-        } else if let words = try container.decodeIfPresent(String.self, forKey: .scp) {
-            scopes += Self.words(words)
+    /// The claims of a token's payload.
+    ///
+    /// - Throws: ``AuthorizationRefusal/malformed`` when a registered claim has another type.
+    init(_ payload: [String: JSONValue]) throws(AuthorizationRefusal) {
+        issuer = try Self.string(payload["iss"])
+        subject = try Self.string(payload["sub"])
+        switch payload["aud"] {
+        case nil, .null?: audience = nil
+        case .string(let value)?: audience = [value]
+        case .array(let items)?:
+            audience = try items.map { item throws(AuthorizationRefusal) in try Self.listItem(item) }
+        default: throw .malformed
+        }
+        expiration = try Self.date(payload["exp"])
+        notBefore = try Self.date(payload["nbf"])
+        issuedAt = try Self.date(payload["iat"])
+        clientID = try Self.string(payload["client_id"])
+        var scopes = try Self.string(payload["scope"]).map(Self.words) ?? []
+        switch payload["scp"] {
+        case nil, .null?: break
+        case .string(let words)?: scopes += Self.words(words)
+        case .array(let items)?:
+            scopes += try items.map { item throws(AuthorizationRefusal) in try Self.listItem(item) }
+        default: throw .malformed
         }
         self.scopes = scopes
-        text = try decoder.singleValueContainer().decode([String: ClaimValue].self).mapValues(\.text)
+        text = payload.mapValues(\.text)
     }
 
-    /// Signing writes the claims back from their text, which ``DevelopmentIdentity`` and the tests never need: they
-    /// sign ``SignedClaims``.
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(text)
+    private static func string(_ value: JSONValue?) throws(AuthorizationRefusal) -> String? {
+        switch value {
+        case nil, .null?: return nil
+        case .string(let string)?: return string
+        default: throw .malformed
+        }
     }
 
-    /// Nothing here: the authorizer checks the claims against its configuration and its clock after JWTKit has
-    /// checked the signature.
-    func verify(using algorithm: some JWTAlgorithm) async throws {}
+    private static func listItem(_ value: JSONValue) throws(AuthorizationRefusal) -> String {
+        guard case .string(let string) = value else { throw .malformed }
+        return string
+    }
+
+    private static func date(_ value: JSONValue?) throws(AuthorizationRefusal) -> Date? {
+        switch value {
+        case nil, .null?: return nil
+        case .number(let seconds, _)?: return Date(timeIntervalSince1970: seconds)
+        default: throw .malformed
+        }
+    }
 
     private static func words(_ text: String) -> [String] {
         text.split(separator: " ").map(String.init)
-    }
-}
-
-/// Any JSON value of a claim, for its text.
-private enum ClaimValue: Decodable {
-    case text(String)
-    case list([ClaimValue])
-    case other(String)
-
-    init(from decoder: any Decoder) throws {
-        let value = try decoder.singleValueContainer()
-        if let string = try? value.decode(String.self) {
-            self = .text(string)
-        } else if let flag = try? value.decode(Bool.self) {
-            self = .other(flag ? "true" : "false")
-        } else if let number = try? value.decode(Int64.self) {
-            self = .other(String(number))
-        } else if let number = try? value.decode(Double.self) {
-            self = .other(String(number))
-        } else if let list = try? value.decode([ClaimValue].self) {
-            self = .list(list)
-        } else if value.decodeNil() {
-            self = .other("null")
-        } else {
-            let object = try value.decode([String: ClaimValue].self)
-            let members = object.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value.text)\"" }
-            self = .other("{" + members.joined(separator: ",") + "}")
-        }
-    }
-
-    /// API Gateway's text of the value: a list as `[a b c]`.
-    var text: String {
-        switch self {
-        case .text(let text), .other(let text): text
-        case .list(let items): "[" + items.map(\.text).joined(separator: " ") + "]"
-        }
     }
 }
 

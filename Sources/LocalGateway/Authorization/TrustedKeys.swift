@@ -4,25 +4,22 @@ import JWTKit
 /// The public keys the gateway trusts to have signed tokens: a JSON Web Key Set, as an issuer publishes at its
 /// `jwks_uri`, kept to the RSA keys, the only kind API Gateway's JWT authorizers accept.
 ///
-/// Verification goes through JWTKit, with one key collection per algorithm: a key that names no `alg` serves all
-/// three, and JWTKit keeps the first algorithm a key was used with. The set also remembers each key's `kid` and
-/// algorithms itself, because JWTKit falls back to its default key for a `kid` it does not know, where API Gateway
-/// refuses the token.
+/// Each key is read by JWTKit once, when the set is loaded, into a verifier per algorithm it may verify (its own
+/// `alg`, or all three when it names none); a request looks its verifier up by `kid` and algorithm and checks the
+/// signature with it directly, without JWTKit's key collection actor or its parsing of the token. A `kid` the set
+/// does not hold finds nothing, where JWTKit would fall back to a default key: API Gateway refuses such a token.
 public struct TrustedKeys: Sendable {
-    /// The keys for each of RS256, RS384 and RS512.
-    let collections: [String: JWTKeyCollection]
-    /// The algorithms each key may verify, by `kid`: its own `alg`, or all three when it names none.
-    let algorithms: [String: Set<String>]
+    /// The verifiers by `kid`, then by algorithm (RS256, RS384, RS512).
+    let verifiers: [String: [String: any JWTAlgorithm]]
 
     /// The key ids, sorted.
-    public var keyIDs: [String] { algorithms.keys.sorted() }
+    public var keyIDs: [String] { verifiers.keys.sorted() }
 
     /// No keys: every token is refused.
-    public static let none = TrustedKeys(collections: [:], algorithms: [:])
+    public static let none = TrustedKeys(verifiers: [:])
 
-    init(collections: [String: JWTKeyCollection], algorithms: [String: Set<String>]) {
-        self.collections = collections
-        self.algorithms = algorithms
+    init(verifiers: [String: [String: any JWTAlgorithm]]) {
+        self.verifiers = verifiers
     }
 
     /// The RSA keys of a JWKS document (`{"keys": [...]}`); keys of other types are left out, as an HTTP API would
@@ -38,33 +35,34 @@ public struct TrustedKeys: Sendable {
             let entries = object["keys"] as? [Any]
         else { throw invalid("it must be a JSON object with a \"keys\" list") }
 
-        var collections: [String: JWTKeyCollection] = [:]
-        for algorithm in JWTAuthorizer.acceptedAlgorithms { collections[algorithm] = JWTKeyCollection() }
-        var algorithms: [String: Set<String>] = [:]
+        var verifiers: [String: [String: any JWTAlgorithm]] = [:]
         for (index, entry) in entries.enumerated() {
             guard let fields = entry as? [String: Any] else { throw invalid("keys[\(index)] is not an object") }
             guard fields["kty"] as? String == "RSA" else { continue }
             guard let kid = fields["kid"] as? String, !kid.isEmpty else { throw invalid("keys[\(index)] has no kid") }
-            guard algorithms[kid] == nil else { throw invalid("two keys have the kid \(kid)") }
+            guard verifiers[kid] == nil else { throw invalid("two keys have the kid \(kid)") }
             let algorithm = fields["alg"] as? String
             if let algorithm, !JWTAuthorizer.acceptedAlgorithms.contains(algorithm) {
                 continue  // An RSA key for PS256 or encryption: not one a JWT authorizer uses.
             }
             let usable = algorithm.map { [$0] } ?? JWTAuthorizer.acceptedAlgorithms
+            var byAlgorithm: [String: any JWTAlgorithm] = [:]
             do {
                 let data = try JSONSerialization.data(withJSONObject: fields)
                 for name in usable {
                     var key = try JWK(json: String(decoding: data, as: UTF8.self))
                     key.algorithm = JWK.Algorithm(rawValue: name)
-                    try await collections[name]?.add(jwk: key)
+                    let collection = JWTKeyCollection()
+                    try await collection.add(jwk: key)
+                    byAlgorithm[name] = try await collection.getKey(for: JWKIdentifier(string: kid), alg: name)
                 }
             } catch {
                 throw invalid("keys[\(index)] (kid \(kid)) cannot be read: \(error)")
             }
-            algorithms[kid] = usable
+            verifiers[kid] = byAlgorithm
         }
-        guard !algorithms.isEmpty else { throw invalid("it holds no RSA key for RS256, RS384 or RS512") }
-        return TrustedKeys(collections: collections, algorithms: algorithms)
+        guard !verifiers.isEmpty else { throw invalid("it holds no RSA key for RS256, RS384 or RS512") }
+        return TrustedKeys(verifiers: verifiers)
     }
 
     /// The keys of the JWKS file at `path` (`--jwks`).

@@ -36,33 +36,27 @@ public struct GatewayResponse: Sendable, Equatable {
     ///
     /// - Throws: ``InvalidFunctionResponse`` when the output is not such a response.
     public init(functionOutput output: [UInt8], version: PayloadVersion) throws(InvalidFunctionResponse) {
-        let decoded: FunctionOutput
-        do {
-            let decoder = JSONDecoder()
-            decoder.userInfo[FunctionOutput.versionKey] = version
-            decoded = try decoder.decode(FunctionOutput.self, from: Data(output))
-        } catch let error as InvalidFunctionResponse {
-            throw error
-        } catch {
+        guard let json = try? JSONValue.parse(output) else {
             throw InvalidFunctionResponse(reason: "the output is not JSON")
         }
-        guard case .response(let response) = decoded else {
+        guard case .object(let object) = json, object["statusCode"] != nil else {
             guard version == .v2 else { throw InvalidFunctionResponse(reason: "the response has no statusCode") }
             let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             self.init(status: 200, headers: [HeaderField("Content-Type", "application/json")], body: Array(text.utf8))
             return
         }
+        let response = try ProxyResponse(object, version: version)
 
         var headers: [HeaderField] = []
         let multipleNames = Set(response.multiValueHeaders.keys.map { $0.lowercased() })
         for (name, value) in response.headers.sorted(by: { $0.key < $1.key })
         where !multipleNames.contains(name.lowercased()) {
-            if let text = value.text { headers.append(HeaderField(name, text)) }
+            if let text = value.headerText { headers.append(HeaderField(name, text)) }
         }
         for (name, values) in response.multiValueHeaders.sorted(by: { $0.key < $1.key }) {
-            headers += values.compactMap(\.text).map { HeaderField(name, $0) }
+            headers += values.compactMap(\.headerText).map { HeaderField(name, $0) }
         }
-        headers += response.cookies.compactMap(\.text).map { HeaderField("Set-Cookie", $0) }
+        headers += response.cookies.compactMap(\.headerText).map { HeaderField("Set-Cookie", $0) }
 
         var body: [UInt8] = []
         if let text = response.body {
@@ -79,90 +73,70 @@ public struct GatewayResponse: Sendable, Equatable {
     }
 }
 
-/// What a function wrote: a proxy response, or (payload 2.0 only) any other JSON, which becomes the body.
-private enum FunctionOutput: Decodable {
-    case response(ProxyResponse)
-    case otherJSON
-
-    /// The payload version the output is read for, in the decoder's `userInfo`.
-    static let versionKey = CodingUserInfoKey(rawValue: "payloadVersion")!
-
-    init(from decoder: any Decoder) throws {
-        guard let object = try? decoder.container(keyedBy: ProxyResponse.CodingKeys.self),
-            object.contains(.statusCode)
-        else {
-            self = .otherJSON
-            return
-        }
-        self = .response(try ProxyResponse(from: object, version: decoder.userInfo[Self.versionKey] as? PayloadVersion))
-    }
-}
-
 /// The fields of a proxy response, read as leniently as API Gateway reads them: a status code may be a string,
 /// header values may be numbers or booleans, `null` is the same as absent.
 private struct ProxyResponse {
     var statusCode: Int
-    var headers: [String: HeaderValue]
-    var multiValueHeaders: [String: [HeaderValue]]
-    var cookies: [HeaderValue]
+    var headers: [String: JSONValue]
+    var multiValueHeaders: [String: [JSONValue]]
+    var cookies: [JSONValue]
     var body: String?
     var isBase64Encoded: Bool
 
-    enum CodingKeys: String, CodingKey {
-        case statusCode, headers, multiValueHeaders, cookies, body, isBase64Encoded
-    }
-
-    init(from object: KeyedDecodingContainer<CodingKeys>, version: PayloadVersion?) throws(InvalidFunctionResponse) {
-        let status = try? object.decode(HeaderValue.self, forKey: .statusCode)
-        guard let code = status?.integer, (100...599).contains(code) else {
-            throw InvalidFunctionResponse(reason: "statusCode is not an HTTP status: \(status?.text ?? "null")")
+    /// The response in `object`, which has a `statusCode`; `cookies` are read in payload 2.0 only.
+    init(_ object: [String: JSONValue], version: PayloadVersion) throws(InvalidFunctionResponse) {
+        let status = object["statusCode"]
+        guard let code = status?.headerInteger, (100...599).contains(code) else {
+            throw InvalidFunctionResponse(reason: "statusCode is not an HTTP status: \(status?.headerText ?? "null")")
         }
         statusCode = code
-        headers = try Self.decode(object, .headers, else: "headers is not an object") ?? [:]
-        multiValueHeaders =
-            try Self.decode(object, .multiValueHeaders, else: "multiValueHeaders is not an object of arrays") ?? [:]
-        cookies = version == .v2 ? try Self.decode(object, .cookies, else: "cookies is not an array") ?? [] : []
-        body = try Self.decode(object, .body, else: "body is not a string")
-        let flag = try? object.decodeIfPresent(HeaderValue.self, forKey: .isBase64Encoded)
-        isBase64Encoded = flag?.text?.lowercased() == "true"
-    }
-
-    /// The field at `key`, `nil` when absent or `null`.
-    private static func decode<Value: Decodable>(
-        _ object: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys, else reason: String
-    ) throws(InvalidFunctionResponse) -> Value? {
-        do {
-            return try object.decodeIfPresent(Value.self, forKey: key)
-        } catch {
-            throw InvalidFunctionResponse(reason: reason)
+        switch object["headers"] {
+        case nil, .null?: headers = [:]
+        case .object(let members)?: headers = members
+        default: throw InvalidFunctionResponse(reason: "headers is not an object")
         }
+        switch object["multiValueHeaders"] {
+        case nil, .null?: multiValueHeaders = [:]
+        case .object(let members)?:
+            multiValueHeaders = [:]
+            for (name, value) in members {
+                guard case .array(let values) = value else {
+                    throw InvalidFunctionResponse(reason: "multiValueHeaders is not an object of arrays")
+                }
+                multiValueHeaders[name] = values
+            }
+        default: throw InvalidFunctionResponse(reason: "multiValueHeaders is not an object of arrays")
+        }
+        switch version == .v2 ? object["cookies"] : nil {
+        case nil, .null?: cookies = []
+        case .array(let values)?: cookies = values
+        default: throw InvalidFunctionResponse(reason: "cookies is not an array")
+        }
+        switch object["body"] {
+        case nil, .null?: body = nil
+        case .string(let text)?: body = text
+        default: throw InvalidFunctionResponse(reason: "body is not a string")
+        }
+        isBase64Encoded = object["isBase64Encoded"]?.headerText?.lowercased() == "true"
     }
 }
 
-/// A JSON scalar where a proxy response expects text: a string, number or boolean, written out as text; `null`
-/// and anything else have no text (the header is dropped).
-private struct HeaderValue: Decodable {
-    var text: String?
-    /// A whole number, or a string that is one, for `statusCode`.
-    var integer: Int?
+extension JSONValue {
+    /// A JSON scalar where a proxy response expects text: a string, number or boolean, written out as text; `null`
+    /// and anything else have no text (the header is dropped).
+    fileprivate var headerText: String? {
+        switch self {
+        case .string, .number, .bool: text
+        case .null, .array, .object: nil
+        }
+    }
 
-    init(from decoder: any Decoder) throws {
-        let value = try decoder.singleValueContainer()
-        if value.decodeNil() {
-            text = nil
-        } else if let string = try? value.decode(String.self) {
-            text = string
-            integer = Int(string)
-        } else if let flag = try? value.decode(Bool.self) {
-            text = flag ? "true" : "false"
-        } else if let number = try? value.decode(Int.self) {
-            text = String(number)
-            integer = number
-        } else if let number = try? value.decode(Double.self) {
-            text = String(number)
-            integer = number == number.rounded() ? Int(exactly: number) : nil
-        } else {
-            text = nil
+    /// A whole number, or a string that is one, for `statusCode`.
+    fileprivate var headerInteger: Int? {
+        switch self {
+        case .string(let string): Int(string)
+        case .number(let value, let text): Int(text) ?? Int(exactly: value)
+        default: nil
         }
     }
 }

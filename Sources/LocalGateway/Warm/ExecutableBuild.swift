@@ -1,5 +1,8 @@
 #if canImport(Glibc)
     import Glibc
+    // In a release build of the gateway on Linux, the compiler finds `stat` and its fields through Foundation's
+    // CoreFoundation, and MemberImportVisibility then wants that module imported here.
+    import CoreFoundation
 #elseif canImport(Darwin)
     import Darwin
 #endif

@@ -1,0 +1,72 @@
+/// A token in the JWS compact form, `header.payload.signature`, split and decoded but not yet verified.
+struct CompactToken {
+    /// The header's members.
+    var header: [String: JSONValue]
+    /// The payload's claims.
+    var claims: TokenClaims
+    /// The decoded signature.
+    var signature: [UInt8]
+    /// What the signature signs: the text of the token up to its second period.
+    var signingInput: ArraySlice<UInt8>
+
+    /// The parts of `token`.
+    ///
+    /// - Throws: ``AuthorizationRefusal/malformed`` unless the token is three base64url parts (padding optional), the
+    ///   first two JSON objects, and the claims of the types ``TokenClaims`` reads.
+    init(_ token: [UInt8]) throws(AuthorizationRefusal) {
+        guard let first = token.firstIndex(of: UInt8(ascii: ".")),
+            let second = token[(first + 1)...].firstIndex(of: UInt8(ascii: ".")),
+            !token[(second + 1)...].contains(UInt8(ascii: "."))
+        else { throw .malformed }
+        guard let headerBytes = Self.base64URLDecoded(token[..<first]),
+            let payloadBytes = Self.base64URLDecoded(token[(first + 1)..<second]),
+            let signature = Self.base64URLDecoded(token[(second + 1)...]),
+            case .object(let header)? = try? JSONValue.parse(headerBytes),
+            case .object(let payload)? = try? JSONValue.parse(payloadBytes)
+        else { throw .malformed }
+        self.header = header
+        self.claims = try TokenClaims(payload)
+        self.signature = signature
+        self.signingInput = token[..<second]
+    }
+
+    /// A header member when it is a string, as JWTKit reads `alg` and `kid`: any other type counts as absent.
+    func headerString(_ name: String) -> String? {
+        if case .string(let value)? = header[name] { return value }
+        return nil
+    }
+
+    /// The bytes of base64url `text` (RFC 4648 §5), with or without `=` padding; nil for any other character or
+    /// a length no encoding has.
+    static func base64URLDecoded(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        var end = text.endIndex
+        // Padding: at most two, and only to a multiple of four.
+        if text.count % 4 == 0 {
+            for _ in 0..<2 where end > text.startIndex && text[end - 1] == UInt8(ascii: "=") { end -= 1 }
+        }
+        let count = end - text.startIndex
+        guard count % 4 != 1 else { return nil }
+        var output: [UInt8] = []
+        output.reserveCapacity(count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for byte in text[..<end] {
+            let sextet: UInt8
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): sextet = byte - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): sextet = byte - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): sextet = byte - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "-"): sextet = 62
+            case UInt8(ascii: "_"): sextet = 63
+            default: return nil
+            }
+            accumulator = accumulator << 6 | UInt32(sextet)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,256 @@
+/// A JSON value as the gateway reads it from a token's header and claims and from a function's answer, with
+/// ``parse(_:)``: strict RFC 8259 JSON, as Foundation's `JSONDecoder` reads it, without building a decoder and its
+/// containers for the few fields the gateway looks at.
+///
+/// Both are read on every request; decoding them with `JSONDecoder` into `Decodable` types was about a third of the
+/// gateway's CPU time under warm `GET /order/{id}`.
+enum JSONValue: Equatable {
+    case string(String)
+    /// A number, with its text as written, so that an integer is passed on exactly.
+    case number(Double, text: String)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    /// Why a document is not JSON.
+    struct Invalid: Error {}
+
+    /// The value of the JSON text `bytes`: one value, with only whitespace around it.
+    ///
+    /// - Throws: ``Invalid`` for anything that is not JSON: a syntax error, a string that is not UTF-8 or holds a
+    ///   control character or a lone surrogate, a number too large for a `Double`, nesting deeper than 128, or text
+    ///   after the value.
+    static func parse(_ bytes: [UInt8]) throws(Invalid) -> JSONValue {
+        var reader = Reader(bytes: bytes)
+        let value = try reader.value(depth: 0)
+        reader.skipWhitespace()
+        guard reader.index == bytes.count else { throw Invalid() }
+        return value
+    }
+
+    /// Nesting beyond this depth is refused rather than read by recursion.
+    static let maximumDepth = 128
+
+    /// API Gateway's text of a value, as it passes claims to the function and reads header values: a string as it
+    /// is, a number as an integer
+    /// when it is one (`1.0` and `1e3` too, as `JSONDecoder` reads an `Int64`), `true`, `false`, `null`, a list as
+    /// `[a b c]`, an object as `{"key":"text"}` with its keys sorted.
+    var text: String {
+        switch self {
+        case .string(let string): return string
+        case .bool(let flag): return flag ? "true" : "false"
+        case .null: return "null"
+        case .number(let value, let text):
+            if let integer = Int64(text) ?? Int64(exactly: value) { return String(integer) }
+            return String(value)
+        case .array(let items): return "[" + items.map(\.text).joined(separator: " ") + "]"
+        case .object(let members):
+            let sorted = members.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value.text)\"" }
+            return "{" + sorted.joined(separator: ",") + "}"
+        }
+    }
+
+    /// A cursor over the text, reading one value at a time.
+    private struct Reader {
+        let bytes: [UInt8]
+        var index = 0
+
+        mutating func skipWhitespace() {
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): index += 1
+                default: return
+                }
+            }
+        }
+
+        mutating func value(depth: Int) throws(Invalid) -> JSONValue {
+            skipWhitespace()
+            guard index < bytes.count else { throw Invalid() }
+            switch bytes[index] {
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "{"): return try object(depth: depth + 1)
+            case UInt8(ascii: "["): return try array(depth: depth + 1)
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            default: return try number()
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws(Invalid) {
+            let count = word.utf8CodeUnitCount
+            guard index + count <= bytes.count else { throw Invalid() }
+            for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { throw Invalid() }
+            index += count
+        }
+
+        mutating func object(depth: Int) throws(Invalid) -> JSONValue {
+            guard depth <= JSONValue.maximumDepth else { throw Invalid() }
+            index += 1  // {
+            var members: [String: JSONValue] = [:]
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw Invalid() }
+                let key = try string()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Invalid() }
+                index += 1
+                members[key] = try value(depth: depth)
+                skipWhitespace()
+                guard index < bytes.count else { throw Invalid() }
+                index += 1
+                switch bytes[index - 1] {
+                case UInt8(ascii: ","): continue
+                case UInt8(ascii: "}"): return .object(members)
+                default: throw Invalid()
+                }
+            }
+        }
+
+        mutating func array(depth: Int) throws(Invalid) -> JSONValue {
+            guard depth <= JSONValue.maximumDepth else { throw Invalid() }
+            index += 1  // [
+            var items: [JSONValue] = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(items)
+            }
+            while true {
+                items.append(try value(depth: depth))
+                skipWhitespace()
+                guard index < bytes.count else { throw Invalid() }
+                index += 1
+                switch bytes[index - 1] {
+                case UInt8(ascii: ","): continue
+                case UInt8(ascii: "]"): return .array(items)
+                default: throw Invalid()
+                }
+            }
+        }
+
+        /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, finite as a `Double`.
+        mutating func number() throws(Invalid) -> JSONValue {
+            let start = index
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw Invalid() }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+            } else {
+                skipDigits()
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard index < bytes.count, isDigit(bytes[index]) else { throw Invalid() }
+                skipDigits()
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
+                guard index < bytes.count, isDigit(bytes[index]) else { throw Invalid() }
+                skipDigits()
+            }
+            let text = String(decoding: bytes[start..<index], as: UTF8.self)
+            guard let value = Double(text), value.isFinite else { throw Invalid() }
+            return .number(value, text: text)
+        }
+
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+        mutating func skipDigits() {
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        }
+
+        /// A string from its opening quote: UTF-8, no control characters, escapes as JSON defines them.
+        mutating func string() throws(Invalid) -> String {
+            index += 1  // "
+            let start = index
+            // Most strings of a token have no escape: validated and copied in one step.
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    guard let text = String(validating: bytes[start..<index], as: UTF8.self) else { throw Invalid() }
+                    index += 1
+                    return text
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                guard byte >= 0x20 else { throw Invalid() }
+                index += 1
+            }
+            var unescaped = Array(bytes[start..<index])
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    guard let text = String(validating: unescaped, as: UTF8.self) else { throw Invalid() }
+                    return text
+                case UInt8(ascii: "\\"):
+                    try escape(into: &unescaped)
+                default:
+                    guard byte >= 0x20 else { throw Invalid() }
+                    unescaped.append(byte)
+                }
+            }
+            throw Invalid()
+        }
+
+        /// One escape after its backslash, appended as UTF-8.
+        mutating func escape(into output: inout [UInt8]) throws(Invalid) {
+            guard index < bytes.count else { throw Invalid() }
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): output.append(byte)
+            case UInt8(ascii: "b"): output.append(0x08)
+            case UInt8(ascii: "f"): output.append(0x0C)
+            case UInt8(ascii: "n"): output.append(0x0A)
+            case UInt8(ascii: "r"): output.append(0x0D)
+            case UInt8(ascii: "t"): output.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = UInt32(try hexQuad())
+                if (0xD800..<0xDC00).contains(scalar) {
+                    // A high surrogate must be followed by an escaped low one.
+                    guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                        bytes[index + 1] == UInt8(ascii: "u")
+                    else { throw Invalid() }
+                    index += 2
+                    let low = UInt32(try hexQuad())
+                    guard (0xDC00..<0xE000).contains(low) else { throw Invalid() }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { throw Invalid() }
+                output.append(contentsOf: Array(String(Character(unicode)).utf8))
+            default:
+                throw Invalid()
+            }
+        }
+
+        mutating func hexQuad() throws(Invalid) -> UInt16 {
+            guard index + 4 <= bytes.count else { throw Invalid() }
+            var value: UInt16 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: throw Invalid()
+                }
+                value = value << 4 | UInt16(digit)
+                index += 1
+            }
+            return value
+        }
+    }
+}
