@@ -137,7 +137,7 @@ enum ConsolePage {
         <table id="all-events">
           <caption class="visually-hidden">Events of every order in the chosen delivery state</caption>
           <thead><tr><th scope="col">Order</th><th scope="col">Event</th><th scope="col">Delivery</th>
-            <th scope="col" class="num">Attempts</th><th scope="col">Last error</th><th scope="col">Occurred</th>
+            <th scope="col" class="num">Attempts</th><th scope="col">Last answer</th><th scope="col">Occurred</th>
             <th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
           <tbody><tr><td colspan="7" class="empty">Not loaded.</td></tr></tbody>
         </table>
