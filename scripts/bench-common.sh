@@ -74,3 +74,21 @@ print(section)
 bench_summary() {
     python3 scripts/bench-summary.py "$results_dir" | bench_write_section bench-summary >/dev/null
 }
+
+# Writes to FILE the fixture's GET /orders event with the query string parameters QUERY (a JSON object).
+bench_list_event() { # file query-json
+    jq --argjson query "$2" '.queryStringParameters = $query' fixtures/events/v2/get-orders.json >"$1"
+}
+
+# Seeds DIR with SIZE generated orders through $bin/seed-orders, unless an earlier run already did; DIR/.seeded then
+# holds the seconds the seeding took.
+bench_seed() { # dir size
+    local data=$1 size=$2 seeded_at
+    [ -s "$data/.seeded" ] && return
+    rm -rf "$data"
+    echo "== seeding $size orders into $data" >&2
+    seeded_at=$(date +%s)
+    "$bin/seed-orders" "$data" "$size"
+    echo $(( $(date +%s) - seeded_at )) >"$data/.seeded"
+    echo "   $(cat "$data/.seeded") s" >&2
+}

@@ -21,27 +21,16 @@ trap 'rm -rf "$work"' EXIT
 data_root=${BENCH_DATA:-$work/data}
 mkdir -p "$data_root"
 
-# The GET /orders event with a query string, from the fixture every scenario uses.
-event() { # file query-json
-    jq --argjson query "$2" '.queryStringParameters = $query' fixtures/events/v2/get-orders.json >"$1"
-}
-event "$work/status.json" '{"status":"shipped"}'
-event "$work/city.json" '{"shipping_city":"madrid"}'
+bench_list_event "$work/status.json" '{"status":"shipped"}'
+bench_list_event "$work/city.json" '{"shipping_city":"madrid"}'
 # A page from the middle of the year, as a walk that has gone on for a while reads it.
-event "$work/later.json" '{"status":"shipped","created_from":"2026-06-01T00:00:00Z"}'
+bench_list_event "$work/later.json" '{"status":"shipped","created_from":"2026-06-01T00:00:00Z"}'
 
 load_before=$(bench_load)
 declare -A mean stddev
 for size in $sizes; do
     data="$data_root/orders-$size"
-    if [ ! -f "$data/.seeded" ]; then
-        rm -rf "$data"
-        echo "== seeding $size orders into $data" >&2
-        seeded_at=$(date +%s)
-        "$bin/seed-orders" "$data" "$size"
-        echo "   $(( $(date +%s) - seeded_at )) s" >&2
-        touch "$data/.seeded"
-    fi
+    bench_seed "$data" "$size"
     for case in status city later; do
         count=$(ORDER_DATA_DIR=$data "$bin/list-orders" <"$work/$case.json" | jq -r '.body | fromjson | .orders | length')
         [ "$count" = 50 ] || { echo "bench-list: $case with $size orders answered $count orders, not a page of 50" >&2; exit 1; }

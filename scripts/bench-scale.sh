@@ -24,24 +24,14 @@ trap 'rm -rf "$work"' EXIT
 data_root=${BENCH_DATA:-$work/data}
 mkdir -p "$data_root"
 
-# The GET /orders event with a query string, from the fixture every scenario uses.
-event() { # file query-json
-    jq --argjson query "$2" '.queryStringParameters = $query' fixtures/events/v2/get-orders.json >"$1"
-}
-event "$work/status.json" '{"status":"shipped"}'
-event "$work/city.json" '{"shipping_city":"madrid"}'
-event "$work/customer.json" '{"customer_id":"cus-7"}'
+bench_list_event "$work/status.json" '{"status":"shipped"}'
+bench_list_event "$work/city.json" '{"shipping_city":"madrid"}'
+bench_list_event "$work/customer.json" '{"customer_id":"cus-7"}'
 
 load_before=$(bench_load)
 for size in $sizes; do
     data="$data_root/orders-$size"
-    if [ ! -f "$data/.seeded" ]; then
-        rm -rf "$data"
-        echo "== seeding $size orders into $data" >&2
-        seeded_at=$(date +%s)
-        "$bin/seed-orders" "$data" "$size"
-        echo $(( $(date +%s) - seeded_at )) >"$data/.seeded"
-    fi
+    bench_seed "$data" "$size"
     result="$work/size-$size.json"
     files=$(find "$data" -type f ! -name .seeded | wc -l)
     bytes_on_disk=$(( $(du -sk "$data" | cut -f1) * 1024 ))
