@@ -16,6 +16,8 @@ public struct GatewayRequest: Sendable {
     /// `HTTP/1.1`, …
     public var httpProtocol: String
 
+    /// A request as the server reads it or a test builds it; `bodyTooLarge` marks one whose body passed the limit
+    /// and was not read (the answer is 413).
     public init(
         method: String, path: String, rawQuery: String = "", headers: [HeaderField] = [], body: [UInt8] = [],
         bodyTooLarge: Bool = false, sourceIP: String = "127.0.0.1", httpProtocol: String = "HTTP/1.1"
@@ -47,6 +49,7 @@ public struct HeaderField: Sendable, Equatable {
     public var name: String
     public var value: String
 
+    /// A field named `name` (kept as sent; compare names without case) with `value`.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value

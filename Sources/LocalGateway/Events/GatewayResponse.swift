@@ -9,6 +9,7 @@ public struct GatewayResponse: Sendable, Equatable {
     public var headers: [HeaderField]
     public var body: [UInt8]
 
+    /// An answer with `status`, `headers` in the order they are sent, and `body`.
     public init(status: Int, headers: [HeaderField] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers

@@ -10,6 +10,7 @@ public struct ProxyEventBuilder: Sendable {
     public var apiID = "1234567890"
     public var region = "us-east-1"
 
+    /// A builder with the sample account, API id and region of the AWS documentation; set them to look like another.
     public init() {}
 
     /// The event JSON for `request` matched to `match`, stamped with `requestID` and `time`; with `grant`, the

@@ -123,6 +123,8 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         self.earlierRounds = earlierRounds
     }
 
+    /// Reads a stored delivery state; one stored before redelivery existed has no `earlier_rounds` and reads as
+    /// having none.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         state = try container.decode(State.self, forKey: .state)
