@@ -45,7 +45,7 @@ build: deps ## Build every function (debug)
 run: build ## Serve the API on 127.0.0.1:3000 with the local gateway, against $(DATA_DIR)
 	@echo "Every route needs a token from the development identity in $(DATA_DIR). In another terminal:"
 	@echo "  TOKEN=\$$($(BIN_DIR)/local-gateway token --data-dir $(DATA_DIR) --sub alice \\"
-	@echo "      --scope 'orders/create orders/read orders/update-status')"
+	@echo "      --scope 'orders/create orders/read orders/update-status orders/admin')"
 	@echo "  curl -H \"Authorization: Bearer \$$TOKEN\" http://127.0.0.1:3000/orders"
 	@echo "The order console, which asks for such a token: http://127.0.0.1:3000/console"
 	$(BIN_DIR)/local-gateway start-api --template template.yaml --data-dir $(DATA_DIR) --functions-dir $(BIN_DIR)
