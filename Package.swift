@@ -205,23 +205,30 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The orders tests make when an order's content is not what they test.
+        .target(
+            name: "SampleOrders", dependencies: ["OrderDomain", "Timestamps"], path: "Tests/SampleOrders",
+            swiftSettings: swiftSettings),
         .testTarget(
-            name: "OrderDomainTests", dependencies: ["OrderDomain", "Timestamps"], swiftSettings: swiftSettings),
+            name: "OrderDomainTests", dependencies: ["OrderDomain", "SampleOrders", "Timestamps"],
+            swiftSettings: swiftSettings),
         .testTarget(
-            name: "OrderStoreTests", dependencies: ["OrderStore", "OrderDomain", "Timestamps"],
+            name: "OrderStoreTests", dependencies: ["OrderStore", "OrderDomain", "SampleOrders", "Timestamps"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OrderAPITests",
             dependencies: [
                 "OrderAPI", "OrderCommands", "OrderEvents", "OrderStore", "OrderHTTP", "FunctionRuntime", "OrderDomain",
-                "StructuredLog", "Timestamps",
+                "SampleOrders", "StructuredLog", "Timestamps",
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "OrderEventsTests",
             dependencies: [
-                "OrderEvents", "OrderStore", "OrderDomain", "CurlHTTP", "StructuredLog", "SystemSupport", "Timestamps",
+                "OrderEvents", "OrderStore", "OrderDomain", "CurlHTTP", "SampleOrders", "StructuredLog",
+                "SystemSupport",
+                "Timestamps",
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import FoundationEssentials
 import FunctionRuntime
 import OrderDomain
 import OrderStore
+import SampleOrders
 import Synchronization
 import Testing
 import Timestamps
@@ -44,14 +45,7 @@ struct IdempotencyLedgerTests {
     }
 
     static func document(id: OrderID, at time: Timestamp) -> OrderDocument {
-        var address = Address()
-        address.line1 = "l"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: id, orderLines: [OrderLine(sku: "A", price: 5, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
-        return OrderDocument(newOrder: Order(draft: draft, id: id, at: time))
+        OrderDocument(newOrder: SampleOrders.order(id, at: time, line: OrderLine(sku: "A", price: 5, quantity: 1)))
     }
 
     /// A failure of the store, as opposed to a refusal.

@@ -4,6 +4,7 @@ import OrderAPI
 import OrderDomain
 import OrderHTTP
 import OrderStore
+import SampleOrders
 import StructuredLog
 import Testing
 import Timestamps
@@ -51,18 +52,11 @@ struct ListOrdersTests {
     func answer() throws {
         let store = InMemoryOrderStore()
         let context = OrderServiceContext(store: store)
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
         for (index, id) in ["A", "B", "C"].enumerated() {
-            let draft = OrderDraft(
-                id: nil, orderLines: [OrderLine(sku: "S", price: 1, quantity: 1)], shippingAddress: address,
-                billingAddress: address)
-            try store.create(
-                OrderDocument(
-                    newOrder: Order(draft: draft, id: OrderID(id)!, at: Timestamp(millisecondsSinceEpoch: Int64(index)))
-                ))
+            let order = SampleOrders.order(
+                OrderID(id)!, at: Timestamp(millisecondsSinceEpoch: Int64(index)),
+                line: OrderLine(sku: "S", price: 1, quantity: 1))
+            try store.create(OrderDocument(newOrder: order))
         }
         let first = ListOrders(context: context).respond(
             to: FunctionRequest(method: "GET", path: "/orders", queryParameters: ["limit": "2"]))

@@ -4,6 +4,7 @@ import OrderAPI
 import OrderCommands
 import OrderDomain
 import OrderStore
+import SampleOrders
 import Testing
 import Timestamps
 
@@ -22,15 +23,8 @@ struct RedeliverEventsTests {
 
     /// An order created `minute` minutes after the start whose one event is dead, with its letter.
     func deadOrder(_ id: String, minute: Int64) throws {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: nil, orderLines: [OrderLine(sku: "A", price: 1, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
         var document = OrderDocument(
-            newOrder: Order(draft: draft, id: OrderID(id)!, at: Self.start.adding(milliseconds: minute * 60_000)))
+            newOrder: SampleOrders.order(OrderID(id)!, at: Self.start.adding(milliseconds: minute * 60_000)))
         document.events[0].delivery.state = .dead
         try store.storeDeadLetter(Array(#"{"event":{"subject":"\#(id)"}}"#.utf8), eventID: document.events[0].id)
         try store.create(document)

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import OrderDomain
+import SampleOrders
 import Testing
 import Timestamps
 
@@ -8,14 +9,9 @@ struct LifecycleTests {
     static let created = Timestamp(millisecondsSinceEpoch: 1_795_599_000_000)
 
     func newOrder(_ currency: Currency = .euro) -> Order {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: OrderID("ORD-1")!, currency: currency, orderLines: [OrderLine(sku: "SKU-1", price: 10, quantity: 1)],
-            shippingAddress: address, billingAddress: address)
-        return Order(draft: draft, id: OrderID("ORD-1")!, at: Self.created)
+        SampleOrders.order(
+            OrderID("ORD-1")!, at: Self.created, currency: currency,
+            line: OrderLine(sku: "SKU-1", price: 10, quantity: 1))
     }
 
     @Test("the currency table knows each currency's minor units, and only ISO 4217's codes")

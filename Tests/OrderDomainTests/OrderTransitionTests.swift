@@ -1,5 +1,6 @@
 import FoundationEssentials
 import OrderDomain
+import SampleOrders
 import Testing
 import Timestamps
 
@@ -8,14 +9,7 @@ struct OrderTransitionTests {
     static let created = Timestamp(millisecondsSinceEpoch: 1_795_599_000_000)
 
     func newOrder() -> Order {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: OrderID("ORD-1"), orderLines: [OrderLine(sku: "A", price: 1, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
-        return Order(draft: draft, id: OrderID("ORD-1")!, at: Self.created)
+        SampleOrders.order(OrderID("ORD-1")!, at: Self.created)
     }
 
     @Test("a new order is pending_confirmation at version 1")

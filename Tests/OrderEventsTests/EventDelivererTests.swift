@@ -2,6 +2,7 @@ import CurlHTTP
 import FoundationEssentials
 import OrderDomain
 import OrderStore
+import SampleOrders
 import Synchronization
 import SystemSupport
 import Testing
@@ -27,7 +28,7 @@ struct EventDelivererTests {
     }
 
     func createOrder() throws {
-        try store.create(OrderDocument(newOrder: .sample(id, at: clock.now)))
+        try store.create(OrderDocument(newOrder: SampleOrders.order(id, at: clock.now)))
     }
 
     func confirm() throws {
@@ -219,7 +220,7 @@ struct EventDelivererTests {
 
     @Test("each event's data names the actor of its change, as the order's history records it; null for none")
     func actors() throws {
-        try store.create(OrderDocument(newOrder: .sample(id, at: clock.now, by: "alice")))
+        try store.create(OrderDocument(newOrder: SampleOrders.order(id, at: clock.now, by: "alice")))
         clock.advance(1000)
         _ = try store.update(id) { try $0.advance(to: .confirmed, at: clock.now, by: "warehouse-client") }
         clock.advance(1000)

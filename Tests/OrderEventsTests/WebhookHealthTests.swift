@@ -2,6 +2,7 @@ import CurlHTTP
 import FoundationEssentials
 import OrderDomain
 import OrderStore
+import SampleOrders
 import Testing
 import Timestamps
 
@@ -67,7 +68,7 @@ struct WebhookHealthTests {
     func delivererRecords() throws {
         let store = InMemoryOrderStore()
         let id = OrderID("ORD-1")!
-        try store.create(OrderDocument(newOrder: .sample(id, at: now)))
+        try store.create(OrderDocument(newOrder: SampleOrders.order(id, at: now)))
         let transport = ScriptedTransport()
         transport.replies = [
             .failure(HTTPTransportError(code: "timeout", message: "Timeout was reached")),

@@ -1,6 +1,7 @@
 import Foundation
 import OrderDomain
 import OrderStore
+import SampleOrders
 import Testing
 import Timestamps
 
@@ -29,13 +30,7 @@ struct EventListingTests {
     }
 
     static func draft() -> OrderDraft {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        return OrderDraft(
-            id: nil, orderLines: [OrderLine(sku: "SKU-1", price: 1, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
+        SampleOrders.draft(line: OrderLine(sku: "SKU-1", price: 1, quantity: 1))
     }
 
     /// Records the outcome a deliverer would: a dead letter first for `dead`, an index entry first for `delivered`.

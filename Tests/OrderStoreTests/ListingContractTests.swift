@@ -1,6 +1,7 @@
 import Foundation
 import OrderDomain
 import OrderStore
+import SampleOrders
 import Testing
 import Timestamps
 
@@ -15,15 +16,10 @@ struct ListingContractTests {
     static func document(
         _ id: String, city: String = "Madrid", country: String = "ES", minutes: Int64 = 0
     ) -> OrderDocument {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = city
-        address.country = country
-        let draft = OrderDraft(
-            id: nil, orderLines: [OrderLine(sku: "SKU-1", price: 10, quantity: 1)], shippingAddress: address,
-            billingAddress: address)
-        return OrderDocument(
-            newOrder: Order(draft: draft, id: OrderID(id)!, at: Fixtures.time.adding(milliseconds: minutes * 60_000)))
+        OrderDocument(
+            newOrder: SampleOrders.order(
+                OrderID(id)!, at: Fixtures.time.adding(milliseconds: minutes * 60_000),
+                line: OrderLine(sku: "SKU-1", price: 10, quantity: 1), city: city, country: country))
     }
 
     static func ids(_ page: OrderPage) -> [String] {

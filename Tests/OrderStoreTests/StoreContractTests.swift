@@ -1,6 +1,7 @@
 import Foundation
 import OrderDomain
 import OrderStore
+import SampleOrders
 import Testing
 import Timestamps
 
@@ -141,17 +142,12 @@ struct StoreContractTests {
 }
 
 enum Fixtures {
-    static let time = Timestamp(millisecondsSinceEpoch: 1_795_599_000_000)
+    static let time = SampleOrders.time
 
     static func document(id: String, sku: String = "SKU-1") -> OrderDocument {
-        var address = Address()
-        address.line1 = "Calle Mayor 1"
-        address.city = "Madrid"
-        address.country = "ES"
-        let draft = OrderDraft(
-            id: nil, orderLines: [OrderLine(sku: sku, price: Decimal(string: "19.99")!, quantity: 2)],
-            shippingAddress: address, billingAddress: address)
-        return OrderDocument(newOrder: Order(draft: draft, id: OrderID(id)!, at: time))
+        OrderDocument(
+            newOrder: SampleOrders.order(
+                OrderID(id)!, at: time, line: OrderLine(sku: sku, price: Decimal(string: "19.99")!, quantity: 2)))
     }
 }
 
