@@ -1,5 +1,6 @@
 public import OrderDomain
 public import OrderStore
+import StructuredLog
 public import SystemSupport
 public import Timestamps
 
@@ -71,7 +72,12 @@ extension OrderServiceContext where Store == FileOrderStore {
             defaultCurrency = currency
         }
         return OrderServiceContext(
-            store: try FileOrderStore(root: directory, defaultCurrency: defaultCurrency),
+            store: try FileOrderStore(
+                root: directory, defaultCurrency: defaultCurrency,
+                checkpointFailed: { error in
+                    // The write stands; the journal keeps what the checkpoint could not move.
+                    FunctionLog.write("checkpoint_failed", level: "error", fields: ["error": error.description])
+                }),
             webhookConfigured: variable("ORDER_WEBHOOK_URL") != nil, defaultCurrency: defaultCurrency,
             dataDirectory: directory)
     }

@@ -2,6 +2,7 @@ public import FunctionRuntime
 import OrderAPI
 import OrderEvents
 public import OrderHTTP
+import OrderStore
 import StructuredLog
 import Timestamps
 
@@ -21,12 +22,14 @@ public struct DispatchEvents: EventHandler {
         self.budgetMilliseconds = budgetMilliseconds
     }
 
-    /// Delivers what is due and answers with the run's summary; without a webhook, delivers nothing.
+    /// Delivers what is due and answers with the run's summary; without a webhook, delivers nothing. Either way, then
+    /// checkpoints the store's journals (see ``EventOutbox/checkpoint()``).
     ///
     /// - Throws: when libcurl cannot be loaded, or the store fails (``StoreError``); what was delivered before stays
     ///   recorded.
     public func handle(event: [UInt8], context invocation: InvocationContext) throws -> String {
         guard let deliverer = try events.makeDeliverer(within: invocation) else {
+            try events.store.checkpoint()  // As after deliveries (see EventDispatcher.run).
             return JSONBody.encode(Result(webhookConfigured: false, summary: EventDispatcher.Summary()))
         }
         // Stop starting new orders while there is still time to finish the one under way.

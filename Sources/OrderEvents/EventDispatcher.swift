@@ -38,7 +38,8 @@ public struct EventDispatcher {
         }
     }
 
-    /// Runs once over the hinted orders, oldest hint first, while `shouldContinue` says there is time left.
+    /// Runs once over the hinted orders, oldest hint first, while `shouldContinue` says there is time left, then
+    /// checkpoints the store (see ``EventOutbox/checkpoint()``).
     public mutating func run(shouldContinue: () -> Bool = { true }) throws -> Summary {
         var summary = Summary()
         for id in try store.ordersWithPendingEvents() {
@@ -54,6 +55,8 @@ public struct EventDispatcher {
                 summary.oldestPendingAt = min(summary.oldestPendingAt ?? pending, pending)
             }
         }
+        // Off the request path: the journals' records of this run, and of the writes since the last, into their files.
+        try store.checkpoint()
         return summary
     }
 }

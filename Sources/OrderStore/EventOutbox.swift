@@ -33,4 +33,11 @@ public protocol EventOutbox: Sendable {
     /// order's delivery lock. Leaves it when the event is dead again, or when a delivery of the order holds the lock:
     /// listings check every letter against its document, so a letter left over costs a read, never a wrong answer.
     func removeDeadLetter(eventID: String, of order: OrderID)
+
+    /// Moves what the store holds in a write-ahead journal into the files it stands for, so that reads stay cheap:
+    /// the file store checkpoints every journal (one `syncfs` each that holds records); a store without a journal does
+    /// nothing. Run by every `dispatch-events`, after its deliveries.
+    ///
+    /// - Throws: ``StoreError`` if a checkpoint failed; what it was moving stays in the journal, as readable as before.
+    func checkpoint() throws
 }

@@ -105,16 +105,19 @@ enum FileLock {
         return descriptor
     }
 
-    /// Runs `body` while holding the lock on the first byte of the file open as `descriptor`, a file that is never
-    /// replaced (a journal).
-    static func withLock<Result>(onOpenFile descriptor: Int32, path: String, _ body: () throws -> Result) throws
-        -> Result
-    {
-        _ = try acquire(descriptor, offset: 0, length: 1, path: path, deadline: nil)
+    /// Runs `body` while holding the lock on byte `offset` of the file open as `descriptor`, a file that is never
+    /// replaced (a journal): the write lock, or with `shared` the read lock, which many holders share and which
+    /// excludes the write lock.
+    static func withLock<Result>(
+        onOpenFile descriptor: Int32, path: String, offset: Int64 = 0, shared: Bool = false,
+        _ body: () throws -> Result
+    ) throws -> Result {
+        _ = try acquire(descriptor, offset: offset, length: 1, path: path, deadline: nil, shared: shared)
         defer {
             var request = flock()
             request.l_type = Int16(F_UNLCK)
             request.l_whence = Int16(SEEK_SET)
+            request.l_start = off_t(offset)
             request.l_len = 1
             _ = fcntl(descriptor, setLock, &request)
         }
@@ -126,13 +129,13 @@ enum FileLock {
         Timestamp.monotonicNanoseconds() + Int64(milliseconds) * 1_000_000
     }
 
-    /// Takes the write lock on `length` bytes (0: to the end of any file) at `offset`; `false` if `deadline` passed.
+    /// Takes the write lock (the read lock when `shared`) on `length` bytes (0: to the end of any file) at `offset`; `false` if `deadline` passed.
     /// OFD locks have no timed wait, so a deadline is kept by trying every millisecond until it is up.
     private static func acquire(
-        _ descriptor: Int32, offset: Int64, length: Int64, path: String, deadline: Int64?
+        _ descriptor: Int32, offset: Int64, length: Int64, path: String, deadline: Int64?, shared: Bool = false
     ) throws(StoreError) -> Bool {
         var request = flock()
-        request.l_type = Int16(F_WRLCK)
+        request.l_type = Int16(shared ? F_RDLCK : F_WRLCK)
         request.l_whence = Int16(SEEK_SET)
         request.l_start = off_t(offset)
         request.l_len = off_t(length)

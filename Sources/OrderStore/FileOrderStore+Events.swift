@@ -33,6 +33,7 @@ extension FileOrderStore: DeliveredEventIndex {
     /// Reads every document without its lock (documents are replaced atomically) and writes the entries missing,
     /// syncing each day directory once, after its entries, rather than once per entry.
     public func indexDeliveredEvents() throws -> Int {
+        try checkpoint()  // So that every document is in its file.
         var added = 0
         var written = Set<String>()
         let ordersDirectory = "\(root)/orders"

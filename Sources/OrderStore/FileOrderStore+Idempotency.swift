@@ -10,9 +10,16 @@ extension FileOrderStore: IdempotencyRecordStore {
     var idempotencyRoot: String { "\(root)/idempotency" }
 
     /// Holds the key's lock, so it also excludes writers in other processes; a changed record is written atomically
-    /// and durably, a removed one is unlinked and its directory synced.
+    /// and durably, a removed one is unlinked and its directory synced. A record left as it is (a replay, a key in
+    /// use) has its directory synced before `change`'s answer stands: the attempt that wrote it may have failed to.
     public func updateIdempotencyRecord<Result>(
         _ key: IdempotencyKeyDigest, _ change: (inout IdempotencyRecord?) throws -> Result
+    ) throws -> Result {
+        try updateIdempotencyRecord(key, syncingUnchanged: true, change)
+    }
+
+    private func updateIdempotencyRecord<Result>(
+        _ key: IdempotencyKeyDigest, syncingUnchanged: Bool, _ change: (inout IdempotencyRecord?) throws -> Result
     ) throws -> Result {
         let directory = "\(idempotencyRoot)/\(key.hex.prefix(2))"
         try FileSystem.makeDirectories(directory)
@@ -21,14 +28,15 @@ extension FileOrderStore: IdempotencyRecordStore {
             offset: Int64(key.hex.dropFirst(2).prefix(6), radix: 16) ?? 0)
         return try FileLock.withLock(on: slot) {
             try withLegacyLock(at: "\(directory)/\(key.hex).lock", deadline: nil) {
-                try updateRecord(key, in: directory, change)
+                try updateRecord(key, in: directory, syncingUnchanged: syncingUnchanged, change)
             }!
         }
     }
 
     /// Reads, changes and writes back the record of `key` in `directory`; the caller holds the key's lock.
     private func updateRecord<Result>(
-        _ key: IdempotencyKeyDigest, in directory: String, _ change: (inout IdempotencyRecord?) throws -> Result
+        _ key: IdempotencyKeyDigest, in directory: String, syncingUnchanged: Bool,
+        _ change: (inout IdempotencyRecord?) throws -> Result
     ) throws -> Result {
         let path = "\(directory)/\(key.hex).json"
         let original = try readIdempotencyRecord(at: path)
@@ -41,6 +49,8 @@ extension FileOrderStore: IdempotencyRecordStore {
                 FileSystem.remove(path)
                 try FileSystem.syncDirectory(directory)
             }
+        } else if original != nil, syncingUnchanged {
+            try FileSystem.syncDirectory(directory)
         }
         return result
     }
@@ -59,7 +69,8 @@ extension FileOrderStore: IdempotencyRecordStore {
             // Every key with a record or a lock file: an expired record goes, and a lock file of an earlier release
             // with or without one, under its lock (see updateIdempotencyRecord).
             for key in keys {
-                removed += try updateIdempotencyRecord(key) { record in
+                // Unchanged records are not synced: nothing is answered from them.
+                removed += try updateIdempotencyRecord(key, syncingUnchanged: false) { record in
                     guard let current = record, current.isForgettable(createdBefore: cutoff, now: now) else { return 0 }
                     record = nil
                     return 1

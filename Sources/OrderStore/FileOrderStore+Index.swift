@@ -145,30 +145,26 @@ extension FileOrderStore {
         "\(keyDirectory(entry.key))/\(entry.day)/\(entry.name)"
     }
 
-    /// Makes `segment` if it is missing, durably (unless the caller flushes the file system itself), so that the
-    /// journal records of it that follow are never ignored.
+    /// Makes `segment` if it is missing, with its first line, unflushed: its caller flushes the file system after (a
+    /// checkpoint, a bulk import).
     ///
-    /// A segment begins with an empty line, written (unflushed) once its name is durable. One without it (empty) may be
-    /// one whose creator failed to sync it, met by a retry after the failed flush: it is synced again, with its key's
-    /// directory and `index/`, and then marked, so that no write journals into a segment a power loss could take back.
-    func ensureSegment(_ segment: SegmentID, durably: Bool = true) throws {
-        let directory = keyDirectory(segment.key)
-        let name = Self.segmentName(of: segment.day)
-        try FileSystem.makeDirectories(directory)
-        let created = try FileSystem.createEmptyFile(directory: directory, name: name, durably: durably)
-        guard durably else { return }
-        let isMarked = try !created && FileSystem.size(of: "\(directory)/\(name)") > 0
-        guard !isMarked else { return }
-        if !created { try FileSystem.syncDirectory(directory) }
-        try FileSystem.syncDirectory(indexRoot)
+    /// A segment begins with an empty line; earlier releases wrote it once the segment's name was durable, and synced
+    /// again a segment without it before trusting it.
+    func ensureSegment(_ segment: SegmentID) throws {
+        try FileSystem.makeDirectories(keyDirectory(segment.key))
+        try FileSystem.createEmptyFile(
+            directory: keyDirectory(segment.key), name: Self.segmentName(of: segment.day), durably: false)
         try appendToSegment(segment, payloads: [], durably: false, marking: true)
     }
 
     /// Appends records to an existing segment, in one write, and flushes it (unless the caller flushes the file
     /// system itself), under its lock; a segment that is missing is left missing (see the journal).
     /// With `marking`, writes the segment's first line instead, if it is still empty.
+    /// With `startingLine`, the records follow an empty line: a checkpoint's, so that they never join a line that a
+    /// failed write-back may have left torn on the disk, whatever the page cache shows.
     func appendToSegment(
-        _ segment: SegmentID, payloads: [String], durably: Bool = true, marking: Bool = false
+        _ segment: SegmentID, payloads: [String], durably: Bool = true, marking: Bool = false,
+        startingLine: Bool = false
     ) throws {
         let path = segmentPath(segment)
         _ = try FileLock.withLock(on: path, creating: false, deadline: nil) {
@@ -183,7 +179,8 @@ extension FileOrderStore {
                 }
                 return
             }
-            _ = try FileSystem.append(FramedRecords.frame(payloads), to: descriptor, path: path)
+            let framed = FramedRecords.frame(payloads)
+            _ = try FileSystem.append(startingLine ? [UInt8(ascii: "\n")] + framed : framed, to: descriptor, path: path)
             if durably { try FileSystem.syncData(descriptor, path: path) }
         }
     }
@@ -206,41 +203,41 @@ extension FileOrderStore {
         return live
     }
 
-    /// Writes `document` over `original` (`nil` for a new order), keeping the indexes and the outbox in step: the
-    /// new entries and the new hint journaled in one flush before the commit; the stale ones after it, unflushed.
-    /// The caller holds the order's lock.
+    /// Commits `document` over `original` (`nil` for a new order): one append to its journal, flushed, that holds the
+    /// document, the index entries it adds and makes stale, and its outbox hint (see the journal, in
+    /// `FileOrderStore+Journal.swift`). The caller holds the order's lock.
     func commit(_ document: OrderDocument, replacing original: OrderDocument?, at location: Location) throws {
         let id = document.order.id
         let wanted = Self.indexEntries(of: document)
         let previous = original.map(Self.indexEntries(of:)) ?? []
-        var records: [JournalRecord] = []
-        for entry in wanted.subtracting(previous).sorted(by: { ($0.key, $0.name) < ($1.key, $1.name) }) {
-            try ensureSegment(SegmentID(key: entry.key, day: entry.day))
-            records.append(.entry(entry, added: true))
-        }
-        // A hint that exists was made durable by whoever created it: journaled, or synced by an earlier release.
+        var records: [JournalRecord] = [.document(id, version: document.order.version, json: try Self.encode(document))]
+        let byName = { (lhs: IndexEntry, rhs: IndexEntry) in (lhs.key, lhs.name) < (rhs.key, rhs.name) }
+        for entry in wanted.subtracting(previous).sorted(by: byName) { records.append(.entry(of: entry, added: true)) }
+        for entry in previous.subtracting(wanted).sorted(by: byName) { records.append(.entry(of: entry, added: false)) }
+        let hint = "\(outboxDirectory)/\(id.rawValue)"
+        var clearsHint = false
         if document.hasPendingEvents {
+            // Journaled whether or not the file was there: one a failed attempt made was never synced. The checkpoint's
+            // flush makes the file durable.
             try FileSystem.makeDirectories(outboxDirectory)
-            if try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, durably: false) {
-                records.append(.hint(id, pending: true))
-            }
+            try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, durably: false)
+            records.append(.hint(id, pending: true))
+        } else if try FileSystem.exists(hint) {
+            clearsHint = true
+            records.append(.hint(id, pending: false))
         }
         try appendToJournal(records, of: id, durable: true)
-        // On failure the new entries stay: the document may have been renamed into place before a failed directory
-        // sync, and an entry too many is only a stale hint, where one too few would hide the order.
-        try FileSystem.writeAtomically(
-            Self.encode(document), directory: location.directory, name: "\(location.name).json")
 
-        // Not flushed, and failures ignored, since the change is committed: what a crash takes back is stale.
-        var stale: [JournalRecord] = []
-        for entry in previous.subtracting(wanted) {
-            stale.append(.entry(entry, added: false))
-            FileSystem.remove(legacyEntryPath(entry))
-        }
-        if !document.hasPendingEvents, FileSystem.remove("\(outboxDirectory)/\(id.rawValue)") {
-            stale.append(.hint(id, pending: false))
-        }
-        try? appendToJournal(stale, of: id, durable: false)
+        // Committed. Not flushed, and failures ignored: what a crash takes back is only stale.
+        for entry in previous.subtracting(wanted) { FileSystem.remove(legacyEntryPath(entry)) }
+        if clearsHint { FileSystem.remove(hint) }
+    }
+}
+
+extension FileOrderStore.JournalRecord {
+    /// The record of an index entry added or made stale.
+    static func entry(of entry: FileOrderStore.IndexEntry, added: Bool) -> Self {
+        .entry(FileOrderStore.SegmentID(key: entry.key, day: entry.day), name: entry.name, added: added)
     }
 }
 
@@ -260,10 +257,12 @@ extension FileOrderStore: OrderListing {
 
         // The journals first: a checkpoint empties one only after appending its records to the segments.
         var journaled: [String: [SegmentRecord]] = [:]
-        for case .entry(let entry, let added) in try journalRecords() where entry.key == key && inRange(entry.day) {
-            journaled[entry.day, default: []].append(SegmentRecord(name: entry.name, added: added))
+        for case .entry(let segment, let name, let added) in try journalRecords()
+        where segment.key == key && inRange(segment.day) {
+            journaled[segment.day, default: []].append(SegmentRecord(name: name, added: added))
         }
-        var segmentDays = Set<String>()
+        // A segment the journal holds records of counts, whether a checkpoint has made its file yet or not.
+        var segmentDays = Set(journaled.keys)
         var legacyDays = Set<String>()
         for name in try FileSystem.entries(of: keyDirectory(key)) where !name.hasPrefix(".") {
             if name.hasSuffix(".log"), case let day = String(name.dropLast(4)), Self.isDayName(day), inRange(day) {
@@ -365,7 +364,7 @@ extension FileOrderStore: OrderListing {
             let current = try read(at: location)
             guard current.map({ !isTrue(entry, of: $0) }) ?? true else { return }
             if legacy { FileSystem.remove(legacyEntryPath(entry)) }
-            try appendToJournal([.entry(entry, added: false)], of: entry.position.id, durable: false)
+            try appendToJournal([.entry(of: entry, added: false)], of: entry.position.id, durable: false)
         }
         return nil
     }
@@ -387,8 +386,15 @@ extension FileOrderStore: ReindexableStore {
     /// Holds, per order, its position and its segments, a few dozen bytes, so that a million orders fit in memory.
     public func reindex() throws -> ReindexReport {
         var report = ReindexReport()
-        // First the journals, so that the segments hold every record written so far.
-        for name in Self.journalNames { try checkpointJournal(named: name) }
+        // Anything but a directory in place of a key's (a link planted there, a stray file) goes first: the checkpoint
+        // below would refuse it, and nothing could be repaired.
+        for key in try FileSystem.entries(of: indexRoot) where !key.hasPrefix(".") {
+            guard !FileSystem.isDirectory(keyDirectory(key)) else { continue }
+            FileSystem.remove(keyDirectory(key))
+            report.entriesRemoved += 1
+        }
+        // Then the journals, so that the documents' files and the segments hold every record written so far.
+        try checkpoint()
 
         // Then every document, each under its lock: the entries it needs.
         var positions: [OrderListPosition] = []

@@ -24,9 +24,13 @@ public struct FileOrderStore: OrderDocumentStore {
     public let root: String
     /// The currency of orders stored before orders had one (`ORDER_DEFAULT_CURRENCY`).
     public let defaultCurrency: Currency
+    /// Told of a checkpoint that failed after a write, which the write does not throw: its change is committed, and
+    /// the journal keeps everything for the next checkpoint.
+    let checkpointFailed: @Sendable (StoreError) -> Void
 
     /// Opens the store in `root`, creating the directory tree if it is missing. Orders stored without a currency
-    /// read as `defaultCurrency`.
+    /// read as `defaultCurrency`. A write that checkpoints its journal and fails to tells `checkpointFailed` (to log
+    /// it), and succeeds: its change is committed, and the next checkpoint does the work again.
     ///
     /// - Throws: ``StoreError`` when the directory cannot be made for any reason but a full disk. On a full disk the
     ///   store opens anyway: reads find nothing, and the first write that needs the directory fails with
@@ -34,9 +38,13 @@ public struct FileOrderStore: OrderDocumentStore {
     ///
     /// `root` is resolved once, here, to a path without symbolic links (see ``FileSystem/canonicalPath(_:)``), which
     /// is what ``root`` then holds: links beneath it are never followed.
-    public init(root: String, defaultCurrency: Currency = .euro) throws(StoreError) {
+    public init(
+        root: String, defaultCurrency: Currency = .euro,
+        checkpointFailed: @escaping @Sendable (StoreError) -> Void = { _ in }
+    ) throws(StoreError) {
         self.root = FileSystem.canonicalPath(root)
         self.defaultCurrency = defaultCurrency
+        self.checkpointFailed = checkpointFailed
         do {
             try FileSystem.makeDirectories("\(self.root)/orders")
         } catch {
@@ -48,15 +56,13 @@ public struct FileOrderStore: OrderDocumentStore {
     var outboxDirectory: String { "\(root)/outbox" }
     var deadLetterDirectory: String { "\(root)/dead-letters" }
 
-    /// Writes, under the order's lock, its index entries and its outbox hint, made durable by one flush of the
-    /// journal, then its document: a crash before the document's rename leaves no order, only hints that later reads
-    /// clear. Three flushes in all (the journal, the document, its directory), and now and then a checkpoint of the
-    /// journal once the lock is released.
+    /// Commits, under the order's lock, the document with its index entries and its outbox hint: one append to the
+    /// order's journal and one flush (see ``commit(_:replacing:at:)``); a failure leaves no order. Now and then, once
+    /// the lock is released, a checkpoint of the journal (one `syncfs`).
     public func create(_ document: OrderDocument) throws {
         let location = location(of: document.order.id)
-        try FileSystem.makeDirectories(location.directory)
         try withOrderLock(document.order.id) {
-            guard try !FileSystem.exists(location.documentPath) else { throw OrderError.exists(document.order.id) }
+            guard try !exists(at: location) else { throw OrderError.exists(document.order.id) }
             try commit(document, replacing: nil, at: location)
         }
         checkpointJournalIfDue(of: document.order.id)
@@ -80,8 +86,7 @@ public struct FileOrderStore: OrderDocumentStore {
             }
         }
         for (segment, payloads) in bySegment {
-            try ensureSegment(segment, durably: false)
-            try appendToSegment(segment, payloads: [], durably: false, marking: true)
+            try ensureSegment(segment)
             try appendToSegment(segment, payloads: payloads, durably: false)
         }
         try FileSystem.syncFileSystem(of: root)
@@ -91,7 +96,7 @@ public struct FileOrderStore: OrderDocumentStore {
             let location = location(of: id)
             try FileSystem.makeDirectories(location.directory)
             try withOrderLock(id) {
-                guard try !FileSystem.exists(location.documentPath) else { return taken.append(id) }
+                guard try !exists(at: location) else { return taken.append(id) }
                 if document.hasPendingEvents {
                     try FileSystem.makeDirectories(outboxDirectory)
                     try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, durably: false)
@@ -116,14 +121,14 @@ public struct FileOrderStore: OrderDocumentStore {
     }
 
     /// Holds the order's lock from the read to the commit, so it also excludes writers in other processes.
-    /// An unchanged document is not written; its stale outbox hint, if any, is cleared. A change flushes the document
-    /// and its directory, and the journal first if it adds an index entry or an outbox hint (see ``create(_:)``).
+    /// An unchanged document is not written; its stale outbox hint, if any, is cleared. A change is one append to the
+    /// order's journal and one flush, as for ``create(_:)``.
     public func update<Result>(_ id: OrderID, _ change: (inout OrderDocument) throws -> Result) throws -> Result {
         let location = location(of: id)
         // Checked before locking so that updates of unknown ids cost no lock; the check is repeated under the lock.
         // Only a document that is not there is absent: any other failure to look (a permission error, a file in
         // place of the bucket) is an error, as it is for a read.
-        guard try FileSystem.exists(location.documentPath) else {
+        guard try exists(at: location) else {
             clearHintOfMissingOrder(id, at: location)
             throw OrderError.notFound(id)
         }
@@ -205,6 +210,7 @@ extension OrderDocument.OrderOnly: StoredOrder {}
 
 extension FileOrderStore {
     struct Location {
+        var id: OrderID
         var directory: String
         var name: String
         var documentPath: String { "\(directory)/\(name).json" }
@@ -213,7 +219,7 @@ extension FileOrderStore {
     }
 
     func location(of id: OrderID) -> Location {
-        Location(directory: "\(root)/orders/\(Self.bucket(of: id))", name: id.rawValue)
+        Location(id: id, directory: "\(root)/orders/\(Self.bucket(of: id))", name: id.rawValue)
     }
 
     /// Two hex digits from the FNV-1a hash of the id: stable across processes and versions.
@@ -267,7 +273,14 @@ extension FileOrderStore {
         try read(OrderDocument.self, at: location)
     }
 
-    /// The document at `location` read as `Document`: the whole of it, or only the part a caller needs.
+    /// Whether the order at `location` has a document, in its journal or in its file.
+    func exists(at location: Location) throws -> Bool {
+        try journaledDocument(of: location.id) != nil || FileSystem.exists(location.documentPath)
+    }
+
+    /// The document at `location` read as `Document`: the whole of it, or only the part a caller needs. The newest
+    /// document record of the order in its journal, read first, wins over the file, unless the file holds a greater
+    /// version (see the journal, in `FileOrderStore+Journal.swift`).
     ///
     /// A document is corrupt, like one that does not parse, when the order it holds is not the one its path names: the
     /// path is where every read, update, listing and delivery of that id goes, so serving or rewriting another id
@@ -275,8 +288,19 @@ extension FileOrderStore {
     private func read<Document: StoredOrder>(
         _ type: Document.Type, at location: Location
     ) throws -> (document: Document, size: Int)? {
-        let path = location.documentPath
-        guard let bytes = try FileSystem.read(path) else { return nil }
+        // The journal before the file: a checkpoint writes the file before it empties the journal.
+        let journaled = try journaledDocument(of: location.id)
+        var path = location.documentPath
+        var bytes = try FileSystem.read(path)
+        if let journaled {
+            if let stored = bytes, try storedVersion(of: stored, path: path) > journaled.version {
+                // Written by a process of an earlier release, after this journal's record: the file is newer.
+            } else {
+                bytes = Array(journaled.json)
+                path = "\(journalDirectory)/\(Self.journalName(of: location.id)) (order \(location.name))"
+            }
+        }
+        guard let bytes else { return nil }
         let document: Document
         do {
             let decoder = JSONDecoder()
@@ -310,7 +334,7 @@ extension FileOrderStore {
     private func clearHintOfMissingOrder(_ id: OrderID, at location: Location) {
         guard (try? FileSystem.exists("\(outboxDirectory)/\(id.rawValue)")) == true else { return }
         _ = try? withOrderLock(id) {
-            if try !FileSystem.exists(location.documentPath) { clearOutboxHint(id) }
+            if try !exists(at: location) { clearOutboxHint(id) }
         }
     }
 

@@ -103,13 +103,25 @@ enum FileSystem {
     /// Flushes everything written to the file system that holds `path` (`syncfs`; `sync` where there is none): one
     /// call for a bulk write, however many files it wrote. Like `fsync`, a failure is never retried.
     static func syncFileSystem(of path: String) throws(StoreError) {
+        let descriptor = try openFileSystem(of: path)
+        defer { close(descriptor) }
+        try syncFileSystem(descriptor, path: path)
+    }
+
+    /// Opens the directory `path` for ``syncFileSystem(_:path:)``. Open it before writing what the flush must cover:
+    /// `syncfs` reports the write-back errors of its file system only from the moment its descriptor was opened.
+    static func openFileSystem(of path: String) throws(StoreError) -> Int32 {
         let directory = try openExistingDirectory(path)
         defer { close(directory) }
         let readable = openat(directory, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard readable >= 0 else { throw failure("open directory \(path)") }
-        defer { close(readable) }
+        return readable
+    }
+
+    /// Flushes everything written to the file system of the directory open as `descriptor` (`syncfs`).
+    static func syncFileSystem(_ descriptor: Int32, path: String) throws(StoreError) {
         #if os(Linux)
-            guard linuxSyncfs(readable) == 0 else { throw failure("syncfs \(path)") }
+            guard linuxSyncfs(descriptor) == 0 else { throw failure("syncfs \(path)") }
         #else
             sync()
         #endif
@@ -197,6 +209,18 @@ enum FileSystem {
         return try openForAppending(directory: directory, name: name, creating: false)
     }
 
+    /// Opens the file at `path` to read it (with ``readAll(_:path:)``); `nil` if it does not exist.
+    static func openForReading(_ path: String) throws(StoreError) -> Int32? {
+        guard let (directory, name) = try openParent(of: path) else { return nil }
+        defer { close(directory) }
+        let descriptor = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        if descriptor < 0 {
+            if errno == ENOENT { return nil }
+            throw failure("open \(path)")
+        }
+        return descriptor
+    }
+
     /// Appends `bytes` to the file open as `descriptor` (opened by ``openForAppending(directory:name:creating:)``), in
     /// one write. If the file does not end with a newline (a writer died in the middle of its last line), one is
     /// written first, so that the torn line stays alone and is never read as part of these bytes. The caller holds
@@ -235,9 +259,17 @@ enum FileSystem {
         }
     }
 
-    /// Empties the file open as `descriptor`. Not synced: the next flush of the file carries it.
-    static func truncate(_ descriptor: Int32, path: String) throws(StoreError) {
-        guard ftruncate(descriptor, 0) == 0 else { throw failure("truncate \(path)") }
+    /// Cuts the file open as `descriptor` to `size` bytes (empties it by default). Not synced: the next flush of the
+    /// file carries it.
+    static func truncate(_ descriptor: Int32, path: String, to size: Int = 0) throws(StoreError) {
+        guard ftruncate(descriptor, off_t(size)) == 0 else { throw failure("truncate \(path)") }
+    }
+
+    /// The size in bytes of the file open as `descriptor`.
+    static func size(_ descriptor: Int32, path: String) throws(StoreError) -> Int {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw failure("stat \(path)") }
+        return Int(info.st_size)
     }
 
     /// The size in bytes of the file at `path`; 0 if there is none.
@@ -369,6 +401,9 @@ enum FileSystem {
             if next < 0 && errno == ENOENT && creating {
                 if mkdirat(current, component, 0o755) == 0 {
                     do throws(StoreError) { try sync(current, path: parentDirectory(of: walked)) } catch {
+                        // Removed again, so that a retry makes it anew and syncs it, rather than trusting a name
+                        // whose flush failed.
+                        unlinkat(current, component, AT_REMOVEDIR)
                         close(current)
                         throw error
                     }

@@ -155,6 +155,7 @@ struct EventListingTests {
         let store = try FileOrderStore(root: root)
         try Self.create("ORD-1", minute: 0, in: store)
         try Self.create("ORD-2", minute: 1, in: store)
+        try store.checkpoint()
         let bucket = try #require(
             FileManager.default.enumerator(atPath: "\(root)/orders")?.compactMap { $0 as? String }
                 .first { $0.hasSuffix("/ORD-1.json") })

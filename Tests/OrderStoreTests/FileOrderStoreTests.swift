@@ -5,11 +5,12 @@ import Testing
 
 @Suite("File store on disk")
 struct FileOrderStoreTests {
-    @Test("documents live at orders/<hash prefix>/<id>.json with a schema_version")
+    @Test("documents live at orders/<hash prefix>/<id>.json with a schema_version, once checkpointed")
     func layout() throws {
         let root = try TemporaryDirectory.make()
         let store = try FileOrderStore(root: root)
         try store.create(Fixtures.document(id: "2"))
+        try store.checkpoint()
         let path = "\(root)/orders/d5/2.json"
         let json =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any]
@@ -24,6 +25,7 @@ struct FileOrderStoreTests {
         let id = OrderID("ORD-1")!
         try store.create(Fixtures.document(id: "ORD-1"))
         _ = try store.update(id) { try $0.order.advance(to: .confirmed, at: Fixtures.time) }
+        try store.checkpoint()
         let directory = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))"
         let names = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
         #expect(names == ["ORD-1.json"], "no lock file: an order's lock is a byte of a shared one")
@@ -38,6 +40,7 @@ struct FileOrderStoreTests {
         let root = try TemporaryDirectory.make()
         let store = try FileOrderStore(root: root)
         try store.create(Fixtures.document(id: "ORD-1"))
+        try store.checkpoint()
         let orders = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))"
         try FileManager.default.createDirectory(atPath: "\(root)/idempotency/ab", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(root)/dead-letters", withIntermediateDirectories: true)
@@ -78,6 +81,7 @@ struct FileOrderStoreTests {
         // The same with the lock file and directory the create made before its hint.
         let other = OrderID("GHOST-2")!
         try store.create(Fixtures.document(id: "GHOST-2"))
+        try store.checkpoint()
         try FileManager.default.removeItem(atPath: "\(root)/orders/\(try bucket(of: "GHOST-2", in: root))/GHOST-2.json")
         #expect(try store.ordersWithPendingEvents() == [other])
         #expect(throws: OrderError.notFound(other)) { try store.update(other) { _ in } }
@@ -90,6 +94,7 @@ struct FileOrderStoreTests {
         let store = try FileOrderStore(root: root)
         let id = OrderID("ORD-1")!
         try store.create(Fixtures.document(id: "ORD-1"))
+        try store.checkpoint()
         let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
         let garbage = Data("{\"schema_version\":1,\"order\":{\"id\":".utf8)
         try garbage.write(to: URL(fileURLWithPath: path))
@@ -109,6 +114,7 @@ struct FileOrderStoreTests {
         let root = try TemporaryDirectory.make()
         let store = try FileOrderStore(root: root)
         try store.create(Fixtures.document(id: "ORD-1"))
+        try store.checkpoint()
         let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)
             .replacingOccurrences(
@@ -125,6 +131,7 @@ struct FileOrderStoreTests {
         let root = try TemporaryDirectory.make()
         let store = try FileOrderStore(root: root)
         try store.create(Fixtures.document(id: "ORD-1"))
+        try store.checkpoint()
         let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains(#""actor":null"#))
@@ -145,6 +152,7 @@ struct FileOrderStoreTests {
         let root = try TemporaryDirectory.make()
         let store = try FileOrderStore(root: root)
         try store.create(Fixtures.document(id: "ORD-1"))
+        try store.checkpoint()
         let path = "\(root)/orders/\(try bucket(of: "ORD-1", in: root))/ORD-1.json"
         let inode = try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int
         _ = try store.update(OrderID("ORD-1")!) { try $0.order.advance(to: .pendingConfirmation, at: Fixtures.time) }

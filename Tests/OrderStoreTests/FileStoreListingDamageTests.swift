@@ -21,6 +21,7 @@ struct FileStoreListingDamageTests {
         for id in ["L-1", "L-2", "L-3"] {
             try store.create(Fixtures.document(id: id))
         }
+        try store.checkpoint()
         try Data("{\"schema_version\":1,\"order\":{\"id\":".utf8).write(to: URL(fileURLWithPath: documentPath("L-2")))
 
         let page = try store.list(OrderFilter(), after: nil, limit: 10)

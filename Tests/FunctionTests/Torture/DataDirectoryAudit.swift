@@ -2,7 +2,9 @@ import Foundation
 
 /// A data directory as found on disk, read without the service: every document parsed, every temp file named.
 struct DataDirectoryAudit {
-    /// Order documents (`orders/<hh>/<id>.json`) by id, as JSON.
+    /// Order documents by id, as JSON: each order's newest record in its journal (`journal/wal-<n>`, a line
+    /// `d <id> <version> <json>\t<crc>`), or its file (`orders/<hh>/<id>.json`) if it holds a greater version or the
+    /// journal holds none, as the store reads them.
     private(set) var documents: [String: [String: Any]] = [:]
     /// JSON files (documents, idempotency records, dead letters) that are not whole JSON objects.
     private(set) var unreadable: [String] = []
@@ -37,6 +39,37 @@ struct DataDirectoryAudit {
             } else if relative.hasPrefix("idempotency/") {
                 idempotencyRecords += 1
             }
+        }
+        try readJournals(in: root)
+    }
+
+    /// Lays the journals' document records over the files' documents.
+    private mutating func readJournals(in root: URL) throws {
+        let directory = root.appendingPathComponent("journal")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var journaled: [String: (version: Int, json: [String: Any])] = [:]
+        for name in names where name.hasPrefix("wal-") {
+            let bytes = try Data(contentsOf: directory.appendingPathComponent(name))
+            // Whole lines only: a torn last one is skipped.
+            for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).dropLast(
+                bytes.last == UInt8(ascii: "\n") ? 0 : 1)
+            {
+                let text = String(decoding: line, as: UTF8.self)
+                guard text.hasPrefix("d "), let tab = text.lastIndex(of: "\t") else { continue }
+                let fields = text[..<tab].split(separator: " ", maxSplits: 3)
+                guard fields.count == 4, let version = Int(fields[2]) else { continue }
+                // A record torn by a killed writer (and ended by the next append's newline) does not parse: the store's
+                // checksum skips it too.
+                guard let json = (try? JSONSerialization.jsonObject(with: Data(fields[3].utf8))) as? [String: Any]
+                else {
+                    continue
+                }
+                journaled[String(fields[1])] = (version, json)
+            }
+        }
+        for (id, record) in journaled {
+            let fileVersion = (documents[id]?["order"] as? [String: Any])?["version"] as? Int
+            if fileVersion.map({ $0 <= record.version }) ?? true { documents[id] = record.json }
         }
     }
 
