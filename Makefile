@@ -60,7 +60,7 @@ test: build lint-template ## Run every test (swift test, the fault matrix, the c
 	$(SWIFT) test --filter CrashTorture
 	$(SWIFT) test --filter ConcurrencyTorture
 	$(call apt_install,$(FAULTFS_APT_PACKAGES))
-	scripts/fault-matrix.py --bin "$(BIN_DIR)"
+	scripts/fault-matrix.py --bin "$(BIN_DIR)" --durability fail
 	scripts/contract-test.sh  # not `make contract`: its `swift build` would rebuild what `swift test` just built
 	$(call apt_install,$(CONSOLE_APT_PACKAGES))
 	scripts/console-test.sh
@@ -77,7 +77,7 @@ fuzz: build ## The contract test with many more generated requests (CONTRACT_MAX
 
 fault-matrix: build ## Fail each file-system operation of the writes, a delivery and the reads in turn (FUSE; root)
 	$(call apt_install,$(FAULTFS_APT_PACKAGES))
-	scripts/fault-matrix.py --bin "$(BIN_DIR)"
+	scripts/fault-matrix.py --bin "$(BIN_DIR)" --durability fail
 
 stress: build ## Crash torture at length: SIGKILL the handlers STRESS_KILLS (5000) times, then check the store
 	ORDER_TORTURE_KILLS=$(STRESS_KILLS) $(SWIFT) test --filter CrashTorture

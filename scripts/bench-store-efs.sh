@@ -73,11 +73,17 @@ def event(method, path, route, payload, parameters=None):
     base["requestContext"]["http"].update(method=method, path=path)
     return json.dumps(base).encode()
 
+# FUSE never sees a syncfs (a checkpoint's flush): on the mount, the processes report theirs to faultfs through a
+# preloaded shim, and faultfs charges each one flush.
+shim = f"{work}/faultfs-syncfs.so"
+subprocess.run(["cc", "-shared", "-fPIC", "-O2", "-o", shim, "scripts/faultfs-syncfs.c", "-ldl"], check=True)
+
 def run(function, data, payload):
     """One process: its duration in ms, and its answer's body."""
     started = time.perf_counter()
+    on_mount = {"LD_PRELOAD": shim, "FAULTFS_CONTROL": control} if data.startswith(f"{work}/mount/") else {}
     process = subprocess.run([f"{binaries}/{function}"], input=payload, capture_output=True,
-                             env=dict(os.environ, ORDER_DATA_DIR=data), timeout=60)
+                             env=dict(os.environ, ORDER_DATA_DIR=data, **on_mount), timeout=60)
     elapsed = (time.perf_counter() - started) * 1000
     answer = json.loads(process.stdout)
     if answer["statusCode"] not in (200, 201):
@@ -148,7 +154,8 @@ update of a stored order, each one process per request (release build), with a s
 requests of each kind in each setting, taken in turns, no webhook. The data directory is on faultfs
 (`scripts/faultfs.py`, a Python FUSE passthrough over {filesystem}) adding {metadata_ms:g} ms to every metadata
 operation (lookup, open, create, mkdir, rename, unlink, directory read: each a round trip on EFS) and {flush_ms:g} ms
-to every `fsync` (file or directory), after the EFS figures of the reference notes; reads and writes of data add
+to every flush (`fsync` of a file or directory, or a checkpoint's `syncfs`, which a preloaded shim reports to faultfs
+since FUSE never sees it), after the EFS figures of the reference notes; reads and writes of data add
 nothing (a network client sends them with the flush). Beside it, the same requests on faultfs without latency (the
 cost of the Python mount itself) and on the local disk. *Operations* are what one request made, counted by faultfs:
 the lookups the kernel had cached are not among them; each count is the median over the requests. *Model floor* is

@@ -22,6 +22,10 @@ The plan is set at run time, by the driver, over a Unix socket: one JSON object 
 
     {"command": "plan", "fail": {"kind": "fsync", "nth": 2, "errno": "EIO"}, "metadata_ms": 1, "flush_ms": 3}
         sets the fault (or "fail": null for none) and the latencies, and starts counting again from zero;
+    {"command": "syncfs"}
+        a syncfs of the mount, sent by scripts/faultfs-syncfs.c (preloaded) since FUSE never sees one: counted and
+        failed as a flush (kind `fsync`, operation `syncfs`); answers {"errno": 0}, having synced every name made, or
+        {"errno": N} to fail it;
     {"command": "report", "under": "/data"}
         answers {"counts": {"open": 12, ...}, "fired": {"kind": "fsync", "nth": 2, "errno": "EIO",
         "operation": "fsyncdir", "path": "/data/orders", "at": 1796170000.123}} ("fired" is null until the fault has
@@ -37,6 +41,7 @@ Usage:
 """
 
 import argparse
+import ctypes
 import errno
 import json
 import os
@@ -47,8 +52,8 @@ import threading
 import time
 
 # The operation kinds a fault can be named by, beyond the FUSE operations' own names.
-KINDS = {"fsyncdir": "fsync", "create": "open", "opendir": "open"}
-FLUSHES = {"fsync", "fsyncdir"}
+KINDS = {"fsyncdir": "fsync", "syncfs": "fsync", "create": "open", "opendir": "open"}
+FLUSHES = {"fsync", "fsyncdir", "syncfs"}
 # Free in the latency model: data moves with the flush; closing is local.
 NO_LATENCY = {"read", "write", "flush", "release", "releasedir", "init", "destroy", "statfs", "getxattr",
               "listxattr"}
@@ -108,6 +113,10 @@ class Plan:
     def synced(self, directory):
         with self.lock:
             self.unsynced.pop(directory, None)
+
+    def synced_everything(self):
+        with self.lock:
+            self.unsynced.clear()
 
     def account(self, operation, path):
         """Counts the operation; returns the errno to fail it with, if it is the planned one, and its latency."""
@@ -293,14 +302,34 @@ def serve_control(path, plan, backing):
                             answer = {"ok": True}
                         elif command.get("command") == "report":
                             answer = plan.report(command.get("under", "/"), exists)
+                        elif command.get("command") == "syncfs":
+                            answer = {"errno": syncfs(plan, backing)}
                         else:
-                            answer = {"error": 'the command must be "plan" or "report"'}
+                            answer = {"error": 'the command must be "plan", "report" or "syncfs"'}
                     except (ValueError, AttributeError) as error:
                         answer = {"error": str(error)}
                     stream.write(json.dumps(answer) + "\n")
                     stream.flush()
 
     threading.Thread(target=loop, daemon=True).start()
+
+
+def syncfs(plan, backing):
+    """A process's syncfs of the mount, which FUSE never passes on (see scripts/faultfs-syncfs.c): one flush, which
+    can fail; if it does not, the backing file system is synced and every name made on the mount is synced."""
+    failure, delay = plan.account("syncfs", "/")
+    if delay > 0:
+        time.sleep(delay / 1000)
+    if failure is not None:
+        return failure
+    descriptor = os.open(backing, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if ctypes.CDLL(None, use_errno=True).syncfs(descriptor) != 0:
+            return ctypes.get_errno()
+    finally:
+        os.close(descriptor)
+    plan.synced_everything()
+    return 0
 
 
 def stop_when_gone(pid):

@@ -145,23 +145,21 @@ extension FileOrderStore {
         "\(keyDirectory(entry.key))/\(entry.day)/\(entry.name)"
     }
 
-    /// Makes `segment` if it is missing, with its first line, unflushed: its caller flushes the file system after (a
-    /// checkpoint, a bulk import).
-    ///
-    /// A segment begins with an empty line; earlier releases wrote it once the segment's name was durable, and synced
-    /// again a segment without it before trusting it.
+    /// Makes `segment` if it is missing, unflushed: its caller flushes the file system after (a checkpoint, a bulk
+    /// import), and writes the segment's first line with its first records (see ``appendToSegment``).
     func ensureSegment(_ segment: SegmentID) throws {
         try FileSystem.makeDirectories(keyDirectory(segment.key))
         try FileSystem.createEmptyFile(
             directory: keyDirectory(segment.key), name: Self.segmentName(of: segment.day), durably: false)
-        try appendToSegment(segment, payloads: [], durably: false, marking: true)
     }
 
     /// Appends records to an existing segment, in one write, and flushes it (unless the caller flushes the file
-    /// system itself), under its lock; a segment that is missing is left missing (see the journal).
-    /// With `marking`, writes the segment's first line instead, if it is still empty.
-    /// With `startingLine`, the records follow an empty line: a checkpoint's, so that they never join a line that a
-    /// failed write-back may have left torn on the disk, whatever the page cache shows.
+    /// system itself), under its lock; a segment that is missing is left missing.
+    ///
+    /// With `marking`, an empty segment gets its first line before the records: an empty one, which earlier releases
+    /// wrote once a segment's name was durable (and before trusting one, synced a segment without it). With
+    /// `startingLine`, the records follow an empty line: a checkpoint's, so that they never join a line that a failed
+    /// write-back may have left torn on the disk, whatever the page cache shows.
     func appendToSegment(
         _ segment: SegmentID, payloads: [String], durably: Bool = true, marking: Bool = false,
         startingLine: Bool = false
@@ -173,14 +171,14 @@ extension FileOrderStore {
                     directory: keyDirectory(segment.key), name: Self.segmentName(of: segment.day), creating: false)
             else { return }
             defer { close(descriptor) }
-            if marking {
-                if try FileSystem.size(of: path) == 0 {
-                    _ = try FileSystem.append(Self.segmentMark, to: descriptor, path: path)
-                }
-                return
+            var bytes: [UInt8] = []
+            if marking, try FileSystem.size(descriptor, path: path) == 0 {
+                bytes = Self.segmentMark
+            } else if startingLine {
+                bytes = [UInt8(ascii: "\n")]
             }
-            let framed = FramedRecords.frame(payloads)
-            _ = try FileSystem.append(startingLine ? [UInt8(ascii: "\n")] + framed : framed, to: descriptor, path: path)
+            bytes += FramedRecords.frame(payloads)
+            _ = try FileSystem.append(bytes, to: descriptor, path: path)
             if durably { try FileSystem.syncData(descriptor, path: path) }
         }
     }

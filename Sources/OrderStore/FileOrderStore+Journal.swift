@@ -242,7 +242,7 @@ extension FileOrderStore {
             }
             for (segment, payloads) in bySegment.sorted(by: { $0.key < $1.key }) {
                 try ensureSegment(segment)
-                try appendToSegment(segment, payloads: payloads, durably: false, startingLine: true)
+                try appendToSegment(segment, payloads: payloads, durably: false, marking: true, startingLine: true)
             }
             try FileSystem.syncFileSystem(fileSystem, path: root)
             try FileSystem.truncate(descriptor, path: path, to: emptied)

@@ -87,7 +87,7 @@ public struct FileOrderStore: OrderDocumentStore {
         }
         for (segment, payloads) in bySegment {
             try ensureSegment(segment)
-            try appendToSegment(segment, payloads: payloads, durably: false)
+            try appendToSegment(segment, payloads: payloads, durably: false, marking: true)
         }
         try FileSystem.syncFileSystem(of: root)
         var taken: [OrderID] = []
@@ -273,9 +273,9 @@ extension FileOrderStore {
         try read(OrderDocument.self, at: location)
     }
 
-    /// Whether the order at `location` has a document, in its journal or in its file.
+    /// Whether the order at `location` has a document, in its file or in its journal (read only if there is no file).
     func exists(at location: Location) throws -> Bool {
-        try journaledDocument(of: location.id) != nil || FileSystem.exists(location.documentPath)
+        try FileSystem.exists(location.documentPath) || journaledDocument(of: location.id) != nil
     }
 
     /// The document at `location` read as `Document`: the whole of it, or only the part a caller needs. The newest

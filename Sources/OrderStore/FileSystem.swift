@@ -163,7 +163,14 @@ enum FileSystem {
         let descriptor = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         if descriptor >= 0 {
             close(descriptor)
-            if durably { try sync(parent, path: directory) }
+            if durably {
+                do throws(StoreError) { try sync(parent, path: directory) } catch {
+                    // Removed again, so that a retry creates it anew and syncs it, rather than trusting a name whose
+                    // flush failed.
+                    unlinkat(parent, name, 0)
+                    throw error
+                }
+            }
             return true
         }
         guard errno == EEXIST else { throw failure("create \(path)") }
@@ -243,20 +250,23 @@ enum FileSystem {
         guard fdatasync(descriptor) == 0 else { throw failure("fdatasync \(path)") }
     }
 
-    /// The whole content of the file open as `descriptor`, read from its start.
+    /// The content of the file open as `descriptor`, read from its start up to the size it has now, or less if it is
+    /// cut meanwhile. The caller holds a lock that keeps anyone from appending (a journal's).
     static func readAll(_ descriptor: Int32, path: String) throws(StoreError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
+        var bytes = [UInt8](repeating: 0, count: try size(descriptor, path: path))
+        var filled = 0
+        while filled < bytes.count {
             let count = retryingOnInterrupt {
-                chunk.withUnsafeMutableBytes { buffer in
-                    pread(descriptor, buffer.baseAddress!, buffer.count, off_t(bytes.count))
+                bytes.withUnsafeMutableBytes { buffer in
+                    pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(filled))
                 }
             }
             if count < 0 { throw failure("read \(path)") }
-            if count == 0 { return bytes }
-            bytes += chunk[..<count]
+            if count == 0 { break }
+            filled += count
         }
+        bytes.removeLast(bytes.count - filled)
+        return bytes
     }
 
     /// Cuts the file open as `descriptor` to `size` bytes (empties it by default). Not synced: the next flush of the
