@@ -70,9 +70,10 @@ json.dump({
 what = {
     "floor, new document": "temp write + `fsync` + `rename` to a new name + directory `fsync`",
     "floor, rewrite": "the same, renamed over an existing document",
-    "store update": "`FileOrderStore.update`: lock, read, rewrite the document (no new index entry or hint)",
-    "store create": "`FileOrderStore.create`: 4 index entries and the outbox hint journaled in one flush, then the "
-    "document",
+    "store update": "`FileOrderStore.update`: lock, read, the new document journaled in one flush (no new index "
+    "entry or hint), checkpoints included",
+    "store create": "`FileOrderStore.create`: the document, 4 index entries and the outbox hint journaled in one "
+    "flush, checkpoints included",
 }
 described = {
     "create": "`create`: a new order (4 index entries, an outbox hint)",
@@ -105,8 +106,8 @@ layout. {rounds} writes of each kind after 10 warm-ups, taken in turns.
 Synchronous flushes per write, counted by `strace -f -c` (`fsync`, `fdatasync`, `sync_file_range`, `syncfs`) in a
 process that made {flush_writes:,} writes of one kind and nothing else (`order-benchmarks store-writes`), on a store
 that already held as many orders: the journal's checkpoints included, so these are averages. A write of one order
-flushes the journal once if it adds an index entry or an outbox hint, then its document and its directory; a
-checkpoint, every few dozen writes, flushes each segment it touched once (see "The store" in the README).
+flushes its journal once, the record holding its whole document; a checkpoint, every twenty-odd writes of a journal,
+writes their documents and segments and flushes them all with one `syncfs` (see "The store" in the README).
 
 | Write | Flushes per write | By call |
 | --- | ---: | --- |

@@ -9,9 +9,9 @@ import Timestamps
 /// - floor, new document: ``RawDurableWrite`` to a new name each time, as a create lands a new document.
 /// - floor, rewrite: ``RawDurableWrite`` over the same name each time, as an update replaces one.
 /// - store update: ``FileOrderStore/update(_:_:)`` changing one field of the order's event (the document is
-///   read under the order's lock and rewritten; no index entry changes).
-/// - store create: ``FileOrderStore/create(_:)`` of a new order (its index entries and outbox hint, then its
-///   document), the write `create-order` makes.
+///   read under the order's lock and journaled; no index entry changes), checkpoints included.
+/// - store create: ``FileOrderStore/create(_:)`` of a new order (its document, index entries and outbox hint
+///   journaled), the write `create-order` makes, checkpoints included.
 struct DurableWriteBenchmark {
     let store: FileOrderStore
     let draft: OrderDraft
@@ -30,6 +30,7 @@ struct DurableWriteBenchmark {
         draft = try OrderDraft(json: JSONValue.parse(body))
         existing = OrderID.generate(at: .now())
         try store.create(OrderDocument(newOrder: Order(draft: draft, id: existing, at: .now())))
+        try store.checkpoint()  // So that its document is in its file, in its bucket directory.
 
         // The store's layout is its own business: find the one document it wrote rather than recompute its path.
         let buckets = try FileManager.default.contentsOfDirectory(atPath: "\(root)/orders")

@@ -7,13 +7,15 @@ import SystemSupport
 ///
 /// Beside them: `<root>/outbox/<id>`, an empty file for each order that may have events to deliver, written
 /// before the document that holds them; `<root>/dead-letters/<event id>.json`; the indexes that listings read,
-/// `<root>/index/<key>/<day>.log` (see ``list(_:after:limit:)``); the journal that makes a write's index entries and
-/// hint durable in one flush, `<root>/journal/<n>` (see ``appendToJournal(_:of:durable:)``); the index of delivered
+/// `<root>/index/<key>/<day>.log` (see ``list(_:after:limit:)``); the write-ahead journals that commit a write's
+/// document, index entries and hint in one flush, `<root>/journal/wal-<n>` (see ``appendToJournal(_:of:durable:)``
+/// and ``checkpointJournal(named:)``); the index of delivered
 /// events, `<root>/delivered-events/<day>/<event id>.<id>` (see ``indexDelivery(of:)``); the lock files,
 /// `<root>/locks/`; and the records of idempotency keys, `<root>/idempotency/<hh>/<key digest>.json`.
 ///
-/// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader
-///   ever sees a partial or empty document, whenever a process dies.
+/// - Every write is atomic and durable: one checksummed journal record, flushed (see ``commit(_:replacing:at:)``);
+///   no reader ever sees a partial or empty document, whenever a process dies. Checkpoints replace document files
+///   atomically (see ``FileSystem/writeAtomically(_:directory:name:durable:)``).
 /// - Each order has a lock, one byte of `<root>/locks/order-<hh>` (see ``FileLock/Slot``); creates and updates hold
 ///   it, so many processes can write at once without losing an update. Earlier releases locked a sidecar file,
 ///   `<id>.lock` beside the document: while one is there it is locked too, so that a process of the earlier release
