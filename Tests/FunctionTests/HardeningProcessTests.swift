@@ -27,7 +27,9 @@ struct HardeningProcessTests {
     }
 
     /// The document of an order, found by name under `orders/`.
-    func documentURL(_ id: String) throws -> URL {
+    /// The file of order `id`'s document, once `dispatch-events` has checkpointed the journals into the files.
+    func documentURL(_ id: String) async throws -> URL {
+        #expect(try await run("dispatch-events", Data("{}".utf8)).exitCode == 0)
         let orders = data.appendingPathComponent("orders")
         for bucket in try FileManager.default.contentsOfDirectory(atPath: orders.path) {
             let url = orders.appendingPathComponent(bucket).appendingPathComponent("\(id).json")
@@ -78,7 +80,7 @@ struct HardeningProcessTests {
             #expect(
                 try Events.response(try await run("create-order", try Events.createOrder(id: id))).statusCode == 201)
         }
-        let url = try documentURL("e2")
+        let url = try await documentURL("e2")
         let planted = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(
             of: "\"id\":\"e2\"", with: "\"id\":\"a1\"")
         try planted.write(to: url, atomically: false, encoding: .utf8)
@@ -103,7 +105,8 @@ struct HardeningProcessTests {
         for index in 0..<5 {
             _ = try await run("create-order", try Events.createOrder(id: "U-\(index)"))
         }
-        try Data("{\"schema_version\":1,\"order\":".utf8).write(to: try documentURL("U-1"))
+        let url = try await documentURL("U-1")
+        try Data("{\"schema_version\":1,\"order\":".utf8).write(to: url)
         var seen: [String] = []
         var skipped: [String] = []
         var cursor: String?
@@ -126,7 +129,7 @@ struct HardeningProcessTests {
     @Test("a file in place of an order's bucket is a 500 for an update, as for a read, never order_not_found")
     func fileInPlaceOfBucket() async throws {
         #expect(try Events.response(try await run("create-order", try Events.createOrder(id: "B-1"))).statusCode == 201)
-        let bucket = try documentURL("B-1").deletingLastPathComponent()
+        let bucket = try await documentURL("B-1").deletingLastPathComponent()
         try FileManager.default.removeItem(at: bucket)
         try Data("not a directory".utf8).write(to: bucket)
 

@@ -28,12 +28,9 @@ struct IdempotencyProcessTests {
         SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
     }
 
+    /// The documents stored, as files would name them: in the journals or in the files (see ``DataDirectoryAudit``).
     static func orderFiles(in data: URL) throws -> [String] {
-        let orders = data.appendingPathComponent("orders")
-        return try FileManager.default.contentsOfDirectory(atPath: orders.path).flatMap { bucket in
-            try FileManager.default.contentsOfDirectory(atPath: orders.appendingPathComponent(bucket).path)
-                .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
-        }
+        try DataDirectoryAudit(root: data).documents.keys.map { "\($0).json" }.sorted()
     }
 
     static func eventCount(of id: String, environment: [String: String]) async throws -> Int {

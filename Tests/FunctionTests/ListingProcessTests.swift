@@ -67,6 +67,9 @@ struct ListingProcessTests {
                 Paths.binaries.appendingPathComponent("create-order"), input: try Events.createOrder(id: "R-\(index)"),
                 environment: environment)
         }
+        // Once checkpointed (by dispatch-events), the entries are in the segments alone.
+        _ = try await FunctionProcess.run(
+            Paths.binaries.appendingPathComponent("dispatch-events"), input: Data("{}".utf8), environment: environment)
         try FileManager.default.removeItem(at: data.appendingPathComponent("index"))
         #expect(try await Self.list([:], environment: environment).ids == [])
 
