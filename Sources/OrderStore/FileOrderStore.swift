@@ -7,10 +7,10 @@ import SystemSupport
 ///
 /// Beside them: `<root>/outbox/<id>`, an empty file for each order that may have events to deliver, written
 /// before the document that holds them; `<root>/dead-letters/<event id>.json`; the indexes that listings read,
-/// `<root>/index/<key>/<day>.log` (see ``list(_:after:limit:)``); the write-ahead journals that commit a write's
+/// `<root>/index/<key>/<day>.log` (see ``list(_:after:limit:)``), the index of delivered events among them
+/// (`index/delivered/<day>.log`, see ``events(_:in:after:limit:)``); the write-ahead journals that commit a write's
 /// document, index entries and hint in one flush, `<root>/journal/wal-<n>` (see ``appendToJournal(_:of:durable:)``
-/// and ``checkpointJournal(named:)``); the index of delivered
-/// events, `<root>/delivered-events/<day>/<event id>.<id>` (see ``indexDelivery(of:)``); the lock files,
+/// and ``checkpointJournal(named:)``); the lock files,
 /// `<root>/locks/`; and the records of idempotency keys, `<root>/idempotency/<hh>/<key digest>.json`.
 ///
 /// - Every write is atomic and durable: one checksummed journal record, flushed (see ``commit(_:replacing:at:)``);
