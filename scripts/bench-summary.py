@@ -145,7 +145,7 @@ def store_targets(store):
         "update": "`store update` within 1.5× of the durable-write floor (a rewrite)",
         "create flushes": "Flushes per create on a store that holds orders at most 3 (checkpoints included)",
         "status flushes": "Flushes per status change at most 2 (checkpoints included)",
-        "delivered flushes": "Flushes per change that adds no entry or hint at most 2",
+        "delivered flushes": "Flushes per delivery (every event marked delivered) at most 2 (checkpoints included)",
     }
     if not store or "flushes_per_write" not in store:
         return [Target(promise) for promise in promises.values()]
