@@ -24,11 +24,29 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { code }
 
     /// Every known code with its minor units, read once from the table.
+    ///
+    /// Read in one pass over the bytes: splitting the table into lines and fields cost every process that reads an
+    /// order a fifth of get-order's instructions (1.1 M of 6.0 M).
     private static let known: [String: Int] = {
         var known: [String: Int] = [:]
-        for line in CurrencyTable.list.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            known[String(fields[0])] = Int(fields[1])!
+        known.reserveCapacity(256)
+        var table = CurrencyTable.list
+        table.withUTF8 { bytes in
+            // `<code> <minor units>\n`, the last line without its line end.
+            var lineStart = 0
+            while lineStart < bytes.count {
+                var space = lineStart
+                while space < bytes.count, bytes[space] != UInt8(ascii: " ") { space += 1 }
+                var lineEnd = space + 1
+                var minorUnits = 0
+                while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") {
+                    minorUnits = minorUnits * 10 + Int(bytes[lineEnd] - UInt8(ascii: "0"))
+                    lineEnd += 1
+                }
+                known[String(decoding: UnsafeBufferPointer(rebasing: bytes[lineStart..<space]), as: UTF8.self)] =
+                    minorUnits
+                lineStart = lineEnd + 1
+            }
         }
         return known
     }()
