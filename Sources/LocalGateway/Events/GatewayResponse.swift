@@ -18,7 +18,7 @@ public struct GatewayResponse: Sendable, Equatable {
 
     /// The values of a header, by case-insensitive name.
     public func values(of name: String) -> [String] {
-        headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+        headers.filter { $0.name.equalsIgnoringCase(name) }.map(\.value)
     }
 
     /// An error answer in the service's envelope.
