@@ -4,6 +4,7 @@ public import OrderDomain
 import OrderHTTP
 public import OrderStore
 import StructuredLog
+import SystemSupport
 public import Timestamps
 
 /// Posts an order's pending events to the webhook, oldest first, and records each outcome in the order's document.
