@@ -231,14 +231,17 @@ public struct EventDeliverer {
 }
 
 /// An event that will never be delivered, kept for inspection and replay.
-struct DeadLetter: Encodable {
+struct DeadLetter: JSONWritable {
     var event: CloudEvent
     var delivery: EventDelivery
     var deadAt: String
 
-    enum CodingKeys: String, CodingKey {
-        case event, delivery
-        case deadAt = "dead_at"
+    func writeJSON(into json: inout JSONWriter) {
+        json.object { json in
+            json.field("dead_at", deadAt)
+            json.field("delivery", delivery)
+            json.field("event", event)
+        }
     }
 
     func encoded() -> [UInt8] {
