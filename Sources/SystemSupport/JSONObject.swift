@@ -148,10 +148,7 @@ public struct JSONObject: Sendable {
     /// An array member of strings, `nil` when absent or `null`.
     public func optionalStrings(_ key: String) throws(Mismatch) -> [String]? {
         guard let items = try optionalArray(key) else { return nil }
-        var strings: [String] = []
-        strings.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() { strings.append(try string("\(key)[\(index)]", in: item)) }
-        return strings
+        return try strings(key, of: items)
     }
 
     /// An object member of strings (headers, claims, metadata), `nil` when absent or `null`.
@@ -168,7 +165,7 @@ public struct JSONObject: Sendable {
         guard let object = try optionalObject(key) else { return nil }
         var lists: [String: [String]] = [:]
         lists.reserveCapacity(object.members.count)
-        for name in object.members.keys { lists[name] = try object.optionalStrings(name) ?? [] }
+        for name in object.members.keys { lists[name] = try object.strings(name, of: object.array(name)) }
         return lists
     }
 
@@ -186,6 +183,13 @@ public struct JSONObject: Sendable {
             throw mismatch(key, "expected an integer, found \(value.kindName)")
         }
         return integer
+    }
+
+    private func strings(_ key: String, of items: [JSONValue]) throws(Mismatch) -> [String] {
+        var strings: [String] = []
+        strings.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() { strings.append(try string("\(key)[\(index)]", in: item)) }
+        return strings
     }
 
     private func elements<Element>(
