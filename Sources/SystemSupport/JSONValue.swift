@@ -184,16 +184,27 @@ public enum JSONValue: Equatable, Sendable {
         mutating func string() throws(Invalid) -> String {
             index += 1  // "
             let start = index
-            // Most strings of a token have no escape: validated and copied in one step.
+            // Most strings have no escape: copied in one step, and validated as UTF-8 only when they are not ASCII
+            // (`String(validating:)` costs a generic call per string).
+            var isASCII = true
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    guard let text = String(validating: bytes[start..<index], as: UTF8.self) else { throw invalid() }
+                    let text: String
+                    if isASCII {
+                        text = String(decoding: bytes[start..<index], as: UTF8.self)
+                    } else {
+                        guard let valid = String(validating: bytes[start..<index], as: UTF8.self) else {
+                            throw invalid()
+                        }
+                        text = valid
+                    }
                     index += 1
                     return text
                 }
                 if byte == UInt8(ascii: "\\") { break }
                 guard byte >= 0x20 else { throw invalid() }
+                if byte >= 0x80 { isASCII = false }
                 index += 1
             }
             var unescaped = Array(bytes[start..<index])
