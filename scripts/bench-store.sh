@@ -77,7 +77,7 @@ what = {
 described = {
     "create": "`create`: a new order (4 index entries, an outbox hint)",
     "status": "`status`: pending confirmation → confirmed (a new status entry, a new event)",
-    "delivered": "`delivered`: every event marked delivered (no new entry; the hint cleared)",
+    "delivered": "`delivered`: every event marked delivered (an entry each in the delivered index; the hint cleared)",
 }
 flush_rows = "\n".join(
     f"| {described[kind]} | {per_write[kind]:.2f} | "

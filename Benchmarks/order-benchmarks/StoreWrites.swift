@@ -19,7 +19,8 @@ struct StoreWrites: ParsableCommand {
         /// Moves `bench-0` … from pending confirmation to confirmed, as `update-order-status` does: a new status,
         /// so a new index entry, and a new event.
         case status
-        /// Marks the events of `bench-0` … delivered, as a delivery does: no new entry, and the outbox hint cleared.
+        /// Marks the events of `bench-0` … delivered, as a delivery does: an entry each in the index of delivered
+        /// events, and the outbox hint cleared.
         case delivered
     }
 

@@ -10,7 +10,7 @@ import Timestamps
 /// Delivers the events of the changes a function makes: right after it answers, and in `dispatch-events`.
 public struct EventPublisher: Sendable {
     /// The documents that hold the events, and the outbox that says which orders have some waiting.
-    let store: any OrderDocumentStore & EventOutbox & DeliveredEventIndex
+    let store: any OrderDocumentStore & EventOutbox
     let now: @Sendable () -> Timestamp
     /// Where events are posted; with no URL, events are recorded but not posted.
     public let webhook: WebhookConfiguration
@@ -20,7 +20,7 @@ public struct EventPublisher: Sendable {
 
     /// A publisher of the events kept in `context.store`, posting them to `webhook`.
     public init(
-        context: OrderServiceContext<some OrderDocumentStore & EventOutbox & DeliveredEventIndex>,
+        context: OrderServiceContext<some OrderDocumentStore & EventOutbox>,
         webhook: WebhookConfiguration
     ) {
         store = context.store

@@ -16,7 +16,7 @@ public import Timestamps
 ///   and after the last attempt it goes to the dead letters with its last error.
 /// - Retries keep the event id and are signed again with a fresh timestamp.
 public struct EventDeliverer {
-    let store: any OrderDocumentStore & EventOutbox & DeliveredEventIndex
+    let store: any OrderDocumentStore & EventOutbox
     let configuration: WebhookConfiguration
     let url: String
     let transport: any WebhookTransport
@@ -29,7 +29,7 @@ public struct EventDeliverer {
     /// unhealthy when it times out and clears the mark otherwise; the deliverer itself attempts regardless (whoever
     /// calls it decides whether to, with ``WebhookHealth/verdict(urlHost:probeMilliseconds:now:)``).
     public init(
-        store: any OrderDocumentStore & EventOutbox & DeliveredEventIndex, configuration: WebhookConfiguration,
+        store: any OrderDocumentStore & EventOutbox, configuration: WebhookConfiguration,
         transport: any WebhookTransport,
         health: WebhookHealth? = nil, now: @escaping () -> Timestamp = { .now() },
         random: any RandomNumberGenerator = SystemRandomNumberGenerator()
@@ -196,8 +196,8 @@ public struct EventDeliverer {
         delivery.nextAttemptAt = next
     }
 
-    /// Stores the outcome in the document; a dead event is copied to the dead letters first, and a delivered one
-    /// entered in the index of delivered events.
+    /// Stores the outcome in the document; a dead event is copied to the dead letters first. (The store enters a
+    /// delivered one in its index of delivered events as it commits the document.)
     private func record(_ delivery: EventDelivery, for event: OrderEvent, order: Order, into report: inout Report)
         throws
     {
@@ -208,8 +208,6 @@ public struct EventDeliverer {
                 event: CloudEvent(event, currentOrder: order, source: configuration.source), delivery: delivery,
                 deadAt: now().description)
             try store.storeDeadLetter(letter.encoded(), eventID: event.id)
-        } else if delivery.state == .delivered {
-            try store.indexDelivery(of: event)
         }
         try store.update(event.orderID) { document in
             guard let index = document.events.firstIndex(where: { $0.id == event.id }) else { return }

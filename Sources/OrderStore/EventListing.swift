@@ -9,7 +9,7 @@ public protocol EventListing: Sendable {
     ///
     /// Each event is read from its order's document, so it shows its delivery as it is now. The file store never reads
     /// every order: dead events are found through the dead letters, pending ones through the outbox hints (every order
-    /// they name is read, whatever the page), delivered ones through the ``DeliveredEventIndex``, a day at a time. An
+    /// they name is read, whatever the page), delivered ones through their index beside the orders', a day at a time. An
     /// entry that its document no longer bears out (an event redelivered since) is passed over, and removed.
     /// - Throws: ``StoreError`` if the store fails to list its entries; an entry that cannot be read is skipped.
     func events(

@@ -2,93 +2,28 @@ import FoundationEssentials
 public import OrderDomain
 import Timestamps
 
-/// The file store's listings of events across orders, and the index of delivered events they read.
+/// The file store's listings of events across orders.
 ///
-/// `<root>/delivered-events/<day>/<event id>.<order id>` is an empty file per delivered event, `<day>` being the UTC
-/// day the event occurred: a page reads the days it covers, newest first, never a directory of every event. Ids are
-/// letters, digits, `_` and `-`, so the `.` between them is unambiguous. Dead events are found through
-/// `dead-letters/<event id>.json`, pending ones through the outbox hints.
+/// Delivered events are entries of the index `delivered` (see ``FileOrderStore/indexEntries(of:)``): a write that marks
+/// an event delivered journals `<event id>.<order id>` into `index/delivered/<day>.log` as it does any entry, `<day>`
+/// being the UTC day the event occurred, so a page reads the days it covers, newest first, never every event. Dead
+/// events are found through `dead-letters/<event id>.json`, pending ones through the outbox hints.
 ///
 /// Entries are hints, as the order indexes are: each is checked against its order's document. One the document no
-/// longer bears out (the event was redelivered, so it is pending again, or dead after being delivered) is removed
-/// under the order's delivery lock, which every delivery holds while it writes entries and records outcomes, so an
-/// entry being written is never taken away.
-extension FileOrderStore: DeliveredEventIndex {
-    var deliveredEventDirectory: String { "\(root)/delivered-events" }
-
-    /// The UTC day of `time`, `2026-11-25`: the directory of the delivered events that occurred then.
-    static func eventDay(of time: Timestamp) -> String {
-        String(time.description.prefix(10))
-    }
-
-    /// Creates the entry and syncs it; an entry that exists (the event was delivered before, then redelivered) is
-    /// synced too, since its creator may not have.
-    public func indexDelivery(of event: OrderEvent) throws {
-        let entry = DeliveredEntry(position: EventListPosition(of: event), orderID: event.orderID)
-        let directory = "\(deliveredEventDirectory)/\(entry.day)"
-        try FileSystem.makeDirectories(directory)
-        try FileSystem.createEmptyFile(directory: directory, name: entry.name, syncingIfPresent: true)
-    }
-
-    /// Reads every document without its lock (documents are replaced atomically) and writes the entries missing,
-    /// syncing each day directory once, after its entries, rather than once per entry.
-    public func indexDeliveredEvents() throws -> Int {
-        var added = 0
-        var written = Set<String>()
-        let ordersDirectory = "\(root)/orders"
-        for bucket in try FileSystem.entries(of: ordersDirectory) where !bucket.hasPrefix(".") {
-            let bucketDirectory = "\(ordersDirectory)/\(bucket)"
-            guard FileSystem.isDirectory(bucketDirectory) else { continue }
-            for name in try FileSystem.entries(of: bucketDirectory)
-            where name.hasSuffix(".json") && !name.hasPrefix(".") {
-                guard let id = OrderID(String(name.dropLast(5))),
-                    let document = try? read(at: location(of: id))
-                else { continue }
-                for event in document.events where event.delivery.state == .delivered {
-                    let entry = DeliveredEntry(position: EventListPosition(of: event), orderID: id)
-                    let directory = "\(deliveredEventDirectory)/\(entry.day)"
-                    if try !FileSystem.exists("\(directory)/\(entry.name)") {
-                        try FileSystem.makeDirectories(directory)
-                        try FileSystem.createEmptyFile(directory: directory, name: entry.name, durably: false)
-                        written.insert(directory)
-                        added += 1
-                    }
-                }
-            }
-        }
-        for directory in written.sorted() {
-            try FileSystem.syncDirectory(directory)
-        }
-        return added
-    }
-
-    /// An entry of the delivered-events index.
-    struct DeliveredEntry {
-        var position: EventListPosition
-        var orderID: OrderID
-
-        var day: String { FileOrderStore.eventDay(of: position.occurredAt) }
-        var name: String { "\(position.eventID).\(orderID.rawValue)" }
-
-        /// Reads an entry's file name; only names of this form with an event id of the service's form are entries.
-        init?(name: String) {
-            guard let dot = name.firstIndex(of: "."),
-                let position = EventListPosition(eventID: String(name[..<dot])),
-                let orderID = OrderID(String(name[name.index(after: dot)...]))
-            else { return nil }
-            self.init(position: position, orderID: orderID)
-        }
-
-        init(position: EventListPosition, orderID: OrderID) {
-            self.position = position
-            self.orderID = orderID
-        }
-    }
+/// longer bears out (the event was redelivered, so it is pending again) is journaled as removed under the order's
+/// lock, as for the order indexes, and its delivery lock.
+///
+/// An earlier release kept an empty file per delivered event, `delivered-events/<day>/<event id>.<order id>`, written
+/// under the delivery lock before the delivery was recorded: listings read them too while they exist (a stale one is
+/// removed), and ``reindex()`` moves them into the segments and removes the directory.
+extension FileOrderStore {
+    /// Where an earlier release kept the delivered events' entries.
+    var legacyDeliveredEventDirectory: String { "\(root)/delivered-events" }
 }
 
 extension FileOrderStore: EventListing {
-    /// Reads the dead letters' directory, the outbox, or the index's day directories from the newest the page wants,
-    /// and the document of each candidate; see ``EventListing``.
+    /// Reads the dead letters' directory, the outbox, or the delivered events' segments (and the journals) from the
+    /// newest day the page wants, and the document of each candidate; see ``EventListing``.
     public func events(
         _ state: EventDelivery.State, in window: EventWindow, after position: EventListPosition?, limit: Int
     ) throws -> EventPage {
@@ -131,29 +66,39 @@ extension FileOrderStore: EventListing {
                 if let full = walk.page.add(skipped) { return full }
                 continue
             }
-            if let full = list(candidate, of: orderID, in: .dead, entry: letter, into: &walk.page) { return full }
+            let listed = list(candidate, of: orderID, in: .dead, entry: letter, into: &walk.page) {
+                removeStaleEntry(letter, of: candidate.eventID, in: orderID, unless: .dead)
+            }
+            if let full = listed { return full }
         }
         return walk.page.lastPage
     }
 
-    /// Delivered events, from the index, one day directory at a time from the newest the walk wants.
+    /// Delivered events, from their index, one day at a time from the newest the walk wants.
     private func deliveredEvents(_ walk: EventWalk) throws -> EventPage {
         var walk = walk
-        let lastDay = [walk.window.before, walk.after?.occurredAt].compactMap { $0 }.min().map(Self.eventDay(of:))
-        let firstDay = walk.window.from.map(Self.eventDay(of:))
-        let days = try FileSystem.entries(of: deliveredEventDirectory).filter { day in
-            day.utf8.count == 10 && !day.hasPrefix(".") && lastDay.map { day <= $0 } ?? true
-                && firstDay.map { day >= $0 } ?? true
+        let lastDay = [walk.window.before, walk.after?.occurredAt].compactMap { $0 }.min().map(IndexEntry.day(of:))
+        let firstDay = walk.window.from.map(IndexEntry.day(of:))
+        let index = try indexDays(of: Self.deliveredKey) { day in
+            lastDay.map { day <= $0 } ?? true && firstDay.map { day >= $0 } ?? true
         }
-        for day in days.sorted(by: >) {
-            let directory = "\(deliveredEventDirectory)/\(day)"
-            let entries = try FileSystem.entries(of: directory).compactMap(DeliveredEntry.init(name:))
-                .filter { walk.wants($0.position) && $0.day == day }
-            for entry in entries.sorted(by: { $0.position > $1.position }) {
-                let path = "\(directory)/\(entry.name)"
-                if let full = list(entry.position, of: entry.orderID, in: .delivered, entry: path, into: &walk.page) {
-                    return full
+        for day in index.days.sorted(by: >) {
+            let (names, legacy) = try index.names(on: day, in: self)
+            var entries: [(position: EventListPosition, entry: IndexEntry)] = []
+            for name in names.union(legacy) {
+                guard let entry = IndexEntry(key: Self.deliveredKey, name: name), entry.day == day,
+                    case .event(let position, _) = entry.subject, walk.wants(position)
+                else { continue }  // Not an entry, or not of this page.
+                entries.append((position, entry))
+            }
+            for (position, entry) in entries.sorted(by: { $0.position > $1.position }) {
+                let isLegacy = legacy.contains(entry.name)
+                let segment = segmentPath(SegmentID(key: entry.key, day: day))
+                let place = isLegacy ? legacyEntryPath(entry) : "\(segment) entry \(entry.name)"
+                let listed = list(position, of: entry.orderID, in: .delivered, entry: place, into: &walk.page) {
+                    removeIfStale(entry, legacy: isLegacy)
                 }
+                if let full = listed { return full }
             }
         }
         return walk.page.lastPage
@@ -185,10 +130,11 @@ extension FileOrderStore: EventListing {
     }
 
     /// Adds the event at `position` of order `orderID` to the page if the order's document has it in `state`; names
-    /// it as skipped if the document or the event cannot be found or read; removes `entry` if it is stale.
+    /// it as skipped if the document or the event cannot be found or read (`entry` says where it was found); calls
+    /// `removeStale` if the document has it in another state.
     private func list(
         _ position: EventListPosition, of orderID: OrderID, in state: EventDelivery.State, entry: String,
-        into page: inout EventPageBuilder
+        into page: inout EventPageBuilder, removingStale removeStale: () -> Void
     ) -> EventPage? {
         let document: OrderDocument?
         do {
@@ -204,14 +150,15 @@ extension FileOrderStore: EventListing {
             return page.add(SkippedEvent(position: position, orderID: orderID, reason: .missing, error: problem))
         }
         guard event.delivery.state == state else {
-            removeStaleEntry(entry, of: position.eventID, in: orderID, unless: state)
+            removeStale()
             return nil
         }
         return page.add(event, at: position)
     }
 
-    /// Removes the entry of an event of `orderID` that is no longer in `state`, checked again under the order's
-    /// delivery lock. Left as it is when a delivery of the order holds the lock: it may be writing that very entry.
+    /// Removes the file at `path`, the entry (a dead letter) of an event of `orderID` that is no longer in `state`,
+    /// checked again under the order's delivery lock. Left as it is when a delivery of the order holds the lock: it may
+    /// be writing that very letter.
     func removeStaleEntry(_ path: String, of eventID: String, in orderID: OrderID, unless state: EventDelivery.State) {
         _ = try? withDeliveryLock(orderID, waitingAtMost: 0) {
             let current = try get(orderID)?.events.first { $0.id == eventID }

@@ -12,6 +12,8 @@ import Timestamps
 /// and `customer=<customer id>` for orders with a customer, values folded to lower case and percent-encoded. `<day>`
 /// is the UTC day of creation (`2026-11-25`), so a page reads the segments from its starting point on, each holding
 /// only that day's orders with that key, and never an index of every order. Entries sort by creation time, then id.
+/// The key `delivered` holds the delivered events instead (`+<event id>.<order id>`), by the UTC day each occurred:
+/// see `FileOrderStore+Events.swift`.
 ///
 /// An entry is a hint, never the truth:
 /// - Entries for a document's new state are journaled durably, under the order's lock, before the document is
@@ -24,13 +26,52 @@ import Timestamps
 /// Earlier releases kept an empty file per entry, `<root>/index/<key>/<day>/<created ms>_<id>`. Listings read those
 /// too (a stale one is removed), and ``reindex()`` moves them into the segments.
 extension FileOrderStore {
+    /// One entry of an index: an order under one of its keys, or a delivered event under ``deliveredKey``.
     struct IndexEntry: Hashable {
-        /// `all`, `status=confirmed`, `city=madrid`, …
+        /// `all`, `status=confirmed`, `city=madrid`, …, or ``FileOrderStore/deliveredKey``.
         var key: String
-        var position: OrderListPosition
+        var subject: Subject
 
-        var day: String { Self.day(of: position.createdAt) }
-        var name: String { Self.name(of: position) }
+        /// What an entry names, which says its day and its name.
+        enum Subject: Hashable {
+            /// An order, by its place in order listings: its day is the day it was created.
+            case order(OrderListPosition)
+            /// An event of an order, by its place in event listings: its day is the day the event occurred.
+            case event(EventListPosition, of: OrderID)
+        }
+
+        init(key: String, subject: Subject) {
+            self.key = key
+            self.subject = subject
+        }
+
+        init(key: String, position: OrderListPosition) {
+            self.init(key: key, subject: .order(position))
+        }
+
+        /// The order the entry names, whose document decides whether it is true.
+        var orderID: OrderID {
+            switch subject {
+            case .order(let position): position.id
+            case .event(_, let orderID): orderID
+            }
+        }
+
+        var day: String {
+            switch subject {
+            case .order(let position): Self.day(of: position.createdAt)
+            case .event(let position, _): Self.day(of: position.occurredAt)
+            }
+        }
+
+        /// `<created ms>_<order id>` for an order; `<event id>.<order id>` for an event, the event id being of the
+        /// service's form (`evt_` and a ULID, which says when it occurred). Ids hold no `.`, so the two never meet.
+        var name: String {
+            switch subject {
+            case .order(let position): Self.name(of: position)
+            case .event(let position, let orderID): "\(position.eventID).\(orderID.rawValue)"
+            }
+        }
 
         static func day(of time: Timestamp) -> String {
             String(time.description.prefix(10))
@@ -41,7 +82,7 @@ extension FileOrderStore {
             return String(repeating: "0", count: max(0, 13 - digits.count)) + digits + "_" + position.id.rawValue
         }
 
-        /// Reads an entry's file name; only the exact name ``name(of:)`` writes is accepted.
+        /// Reads an order entry's name; only the exact name ``name(of:)`` writes is accepted.
         static func position(fromName name: String) -> OrderListPosition? {
             guard let separator = name.firstIndex(of: "_"), let millis = Int64(name[..<separator]),
                 let id = OrderID(String(name[name.index(after: separator)...]))
@@ -49,7 +90,25 @@ extension FileOrderStore {
             let position = OrderListPosition(createdAt: Timestamp(millisecondsSinceEpoch: millis), id: id)
             return Self.name(of: position) == name ? position : nil
         }
+
+        /// Reads an entry's name, of either kind; only the exact names ``name`` writes are accepted.
+        static func subject(fromName name: String) -> Subject? {
+            guard let dot = name.firstIndex(of: ".") else { return position(fromName: name).map(Subject.order) }
+            guard let position = EventListPosition(eventID: String(name[..<dot])),
+                let orderID = OrderID(String(name[name.index(after: dot)...]))
+            else { return nil }
+            return .event(position, of: orderID)
+        }
+
+        /// The entry `name` of the segment of `key`, if it is an entry's name.
+        init?(key: String, name: String) {
+            guard let subject = Self.subject(fromName: name) else { return nil }
+            self.init(key: key, subject: subject)
+        }
     }
+
+    /// The key of the index of delivered events: `index/delivered/<day>.log`, `<day>` the UTC day each event occurred.
+    static let deliveredKey = "delivered"
 
     var indexRoot: String { "\(root)/index" }
 
@@ -63,9 +122,18 @@ extension FileOrderStore {
         return keys
     }
 
+    /// The entries `document` should have: its order under each of its ``indexKeys(of:)``, and each of its delivered
+    /// events under ``deliveredKey``. So a write that marks an event delivered journals its entry before the document
+    /// says so, and one that makes it pending again journals it as removed after, as for any other entry.
     static func indexEntries(of document: OrderDocument) -> Set<IndexEntry> {
         let position = OrderListPosition(of: document.order)
-        return Set(indexKeys(of: document.order).map { IndexEntry(key: $0, position: position) })
+        var entries = Set(indexKeys(of: document.order).map { IndexEntry(key: $0, position: position) })
+        for event in document.events where event.delivery.state == .delivered {
+            // Only an id of the service's form says when its event occurred, which names its entry and its day.
+            guard let eventPosition = EventListPosition(eventID: event.id) else { continue }
+            entries.insert(IndexEntry(key: deliveredKey, subject: .event(eventPosition, of: document.order.id)))
+        }
+        return entries
     }
 
     /// The index key that drives a listing with `filter`: the most selective condition it has, usually.
@@ -126,7 +194,7 @@ extension FileOrderStore {
 
         init?(payload: Substring) {
             guard let sign = payload.first, sign == "+" || sign == "-",
-                IndexEntry.position(fromName: String(payload.dropFirst())) != nil
+                IndexEntry.subject(fromName: String(payload.dropFirst())) != nil
             else { return nil }
             self.init(name: String(payload.dropFirst()), added: sign == "+")
         }
@@ -140,9 +208,16 @@ extension FileOrderStore {
         "\(keyDirectory(segment.key))/\(Self.segmentName(of: segment.day))"
     }
 
+    /// Where an earlier release kept the entries of `segment`, an empty file each: `index/<key>/<day>/`, and
+    /// `delivered-events/<day>/` for the delivered events.
+    func legacyDirectory(of segment: SegmentID) -> String {
+        segment.key == Self.deliveredKey
+            ? "\(legacyDeliveredEventDirectory)/\(segment.day)" : "\(keyDirectory(segment.key))/\(segment.day)"
+    }
+
     /// Where an earlier release kept `entry`, as an empty file.
     func legacyEntryPath(_ entry: IndexEntry) -> String {
-        "\(keyDirectory(entry.key))/\(entry.day)/\(entry.name)"
+        "\(legacyDirectory(of: SegmentID(key: entry.key, day: entry.day)))/\(entry.name)"
     }
 
     /// Makes `segment` if it is missing, durably (unless the caller flushes the file system itself), so that the
@@ -206,6 +281,55 @@ extension FileOrderStore {
         return live
     }
 
+    /// Where the entries of one key are, over the days a listing wants: the days of its segments and of an earlier
+    /// release's entry directories, and what the journals hold for its segments. Knows the days without reading a
+    /// segment: ``names(on:in:)`` reads a day's when the listing gets there, so a page costs the days it covers.
+    struct IndexDays {
+        let key: String
+        /// Every day with entries, in no order.
+        var days: Set<String> { segmentDays.union(legacyDays) }
+        fileprivate var segmentDays: Set<String> = []
+        fileprivate var legacyDays: Set<String> = []
+        fileprivate var journaled: [String: [SegmentRecord]] = [:]
+
+        /// The names `day`'s segment and the journals leave added, and those of the entry files of an earlier
+        /// release (`legacy`), which may hold anything.
+        func names(on day: String, in store: FileOrderStore) throws -> (live: Set<String>, legacy: Set<String>) {
+            let segment = SegmentID(key: key, day: day)
+            // A record for a segment that does not exist is ignored (see the journal).
+            let live =
+                segmentDays.contains(day)
+                ? FileOrderStore.liveNames(try store.segmentRecords(segment) + (journaled[day] ?? [])) : []
+            let legacy =
+                legacyDays.contains(day) ? Set(try FileSystem.entries(of: store.legacyDirectory(of: segment))) : []
+            return (live, legacy)
+        }
+    }
+
+    /// The days of `key` for which `inRange` holds: one read of the journals and of the key's directories.
+    func indexDays(of key: String, where inRange: (String) -> Bool) throws -> IndexDays {
+        var index = IndexDays(key: key)
+        // The journals first: a checkpoint empties one only after appending its records to the segments.
+        for case .entry(let entry, let added) in try journalRecords() where entry.key == key && inRange(entry.day) {
+            index.journaled[entry.day, default: []].append(SegmentRecord(name: entry.name, added: added))
+        }
+        let directory = keyDirectory(key)
+        let legacyRoot = key == Self.deliveredKey ? legacyDeliveredEventDirectory : directory
+        for name in try FileSystem.entries(of: directory) where !name.hasPrefix(".") {
+            if name.hasSuffix(".log"), case let day = String(name.dropLast(4)), Self.isDayName(day), inRange(day) {
+                index.segmentDays.insert(day)
+            } else if legacyRoot == directory, Self.isDayName(name), inRange(name) {
+                index.legacyDays.insert(name)
+            }
+        }
+        if legacyRoot != directory {
+            for name in try FileSystem.entries(of: legacyRoot) where Self.isDayName(name) && inRange(name) {
+                index.legacyDays.insert(name)
+            }
+        }
+        return index
+    }
+
     /// Writes `document` over `original` (`nil` for a new order), keeping the indexes and the outbox in step: the
     /// new entries and the new hint journaled in one flush before the commit; the stale ones after it, unflushed.
     /// The caller holds the order's lock.
@@ -258,28 +382,10 @@ extension FileOrderStore: OrderListing {
             firstDay.map { day >= $0 } ?? true && lastDay.map { day <= $0 } ?? true
         }
 
-        // The journals first: a checkpoint empties one only after appending its records to the segments.
-        var journaled: [String: [SegmentRecord]] = [:]
-        for case .entry(let entry, let added) in try journalRecords() where entry.key == key && inRange(entry.day) {
-            journaled[entry.day, default: []].append(SegmentRecord(name: entry.name, added: added))
-        }
-        var segmentDays = Set<String>()
-        var legacyDays = Set<String>()
-        for name in try FileSystem.entries(of: keyDirectory(key)) where !name.hasPrefix(".") {
-            if name.hasSuffix(".log"), case let day = String(name.dropLast(4)), Self.isDayName(day), inRange(day) {
-                segmentDays.insert(day)
-            } else if Self.isDayName(name), inRange(name) {
-                legacyDays.insert(name)
-            }
-        }
-
+        let index = try indexDays(of: key, where: inRange)
         var page = PageBuilder(limit: limit)
-        for day in segmentDays.union(legacyDays).sorted() {
-            var names = Set<String>()
-            if segmentDays.contains(day) {
-                names = Self.liveNames(try segmentRecords(SegmentID(key: key, day: day)) + (journaled[day] ?? []))
-            }
-            let legacy = legacyDays.contains(day) ? Set(try FileSystem.entries(of: "\(keyDirectory(key))/\(day)")) : []
+        for day in index.days.sorted() {
+            let (names, legacy) = try index.names(on: day, in: self)
             var candidates: [OrderListPosition] = []
             for name in names.union(legacy) {
                 guard let candidate = IndexEntry.position(fromName: name) else { continue }  // Not an entry: skip.
@@ -354,24 +460,43 @@ extension FileOrderStore: OrderListing {
     /// The document an entry found in `day`'s segment (or entry files, when `legacy`), and its size in bytes, if the
     /// entry is true of it; a stale entry is removed.
     private func indexedDocument(_ entry: IndexEntry, day: String, legacy: Bool) throws -> (OrderDocument, Int)? {
-        let location = location(of: entry.position.id)
-        if let (document, size) = try readSized(at: location), isTrue(entry, of: document), entry.day == day {
+        if let (document, size) = try readSized(at: location(of: entry.orderID)), isTrue(entry, of: document),
+            entry.day == day
+        {
             return (document, size)
         }
-        // Removed only under the order's lock, after checking again: a writer holds that lock from journaling its
-        // entries to committing its document, so an entry written for a commit in progress is never taken away.
-        guard entry.day == day else { return nil }
-        _ = try? withOrderLock(entry.position.id, deadline: FileLock.deadline(after: 0)) {
-            let current = try read(at: location)
-            guard current.map({ !isTrue(entry, of: $0) }) ?? true else { return }
-            if legacy { FileSystem.remove(legacyEntryPath(entry)) }
-            try appendToJournal([.entry(entry, added: false)], of: entry.position.id, durable: false)
-        }
+        if entry.day == day { removeIfStale(entry, legacy: legacy) }
         return nil
     }
 
-    private func isTrue(_ entry: IndexEntry, of document: OrderDocument) -> Bool {
+    func isTrue(_ entry: IndexEntry, of document: OrderDocument) -> Bool {
         Self.indexEntries(of: document).contains(entry)
+    }
+
+    /// Journals `entry` as removed, and removes its file if an earlier release wrote one (`legacy`), if its order's
+    /// document, read again under ``withEntryLocks(of:_:)``, does not bear it out. Left as it is when a writer holds
+    /// them: it may be writing that very entry.
+    func removeIfStale(_ entry: IndexEntry, legacy: Bool) {
+        _ = try? withEntryLocks(of: entry) {
+            let current = try read(at: location(of: entry.orderID))
+            guard current.map({ !isTrue(entry, of: $0) }) ?? true else { return }
+            if legacy { FileSystem.remove(legacyEntryPath(entry)) }
+            try appendToJournal([.entry(entry, added: false)], of: entry.orderID, durable: false)
+        }
+    }
+
+    /// Runs `body` holding, without waiting, the locks under which `entry` is written: the order's, which a writer holds
+    /// from journaling its entries to committing its document, so that an entry of a commit in progress is never taken
+    /// away; and for a delivered event its delivery lock too, under which an earlier release wrote the event's entry
+    /// file before recording the delivery. `nil` when a writer holds one.
+    func withEntryLocks<Result>(of entry: IndexEntry, _ body: () throws -> Result) throws -> Result? {
+        let id = entry.orderID
+        guard entry.key == Self.deliveredKey else {
+            return try withOrderLock(id, deadline: FileLock.deadline(after: 0), body)
+        }
+        return try withDeliveryLock(id, waitingAtMost: 0) {
+            try withOrderLock(id, deadline: FileLock.deadline(after: 0), body)
+        } ?? nil
     }
 
     static func isDayName(_ name: String) -> Bool {
@@ -384,7 +509,9 @@ extension FileOrderStore: ReindexableStore {
     /// compacted to one record per entry; moves the entry files of earlier releases into the segments. Takes each
     /// order's lock in turn, never more than one at a time, so requests wait at most for one order.
     ///
-    /// Holds, per order, its position and its segments, a few dozen bytes, so that a million orders fit in memory.
+    /// Holds, per order, its position and its segments, a few dozen bytes, and 32 bytes per delivered event, so that
+    /// a million orders fit in memory. Moves the delivered events' entry files of an earlier release
+    /// (`delivered-events/<day>/`) into the segments of ``deliveredKey`` too, and removes their directory.
     public func reindex() throws -> ReindexReport {
         var report = ReindexReport()
         // First the journals, so that the segments hold every record written so far.
@@ -393,6 +520,7 @@ extension FileOrderStore: ReindexableStore {
         // Then every document, each under its lock: the entries it needs.
         var positions: [OrderListPosition] = []
         var members: [SegmentID: [Int32]] = [:]
+        var deliveredMembers: [SegmentID: [DeliveredEventMember]] = [:]
         var unreadable = Set<OrderID>()
         let ordersDirectory = "\(root)/orders"
         for bucket in try FileSystem.entries(of: ordersDirectory) where !bucket.hasPrefix(".") {
@@ -420,16 +548,22 @@ extension FileOrderStore: ReindexableStore {
                     guard let document else { return }
                     report.orders += 1
                     positions.append(OrderListPosition(of: document.order))
+                    let order = Int32(positions.count - 1)
                     for entry in Self.indexEntries(of: document) {
-                        members[SegmentID(key: entry.key, day: entry.day), default: []].append(
-                            Int32(positions.count - 1))
+                        let segment = SegmentID(key: entry.key, day: entry.day)
+                        switch entry.subject {
+                        case .order: members[segment, default: []].append(order)
+                        case .event(let position, _):
+                            deliveredMembers[segment, default: []].append(
+                                DeliveredEventMember(order: order, eventID: position.eventID))
+                        }
                     }
                 }
             }
         }
 
         // Every segment there is or should be, and the entry directories of earlier releases; anything else goes.
-        var segments = Set(members.keys)
+        var segments = Set(members.keys).union(deliveredMembers.keys)
         var legacy: [SegmentID: [String]] = [:]
         for key in try FileSystem.entries(of: indexRoot) where !key.hasPrefix(".") {
             let directory = keyDirectory(key)
@@ -443,7 +577,7 @@ extension FileOrderStore: ReindexableStore {
                 let isDirectory = FileSystem.isDirectory(path)
                 if name.hasSuffix(".log"), !isDirectory, case let day = String(name.dropLast(4)), Self.isDayName(day) {
                     segments.insert(SegmentID(key: key, day: day))
-                } else if Self.isDayName(name), isDirectory {
+                } else if Self.isDayName(name), isDirectory, key != Self.deliveredKey {
                     legacy[SegmentID(key: key, day: name)] = try FileSystem.entries(of: path)
                     segments.insert(SegmentID(key: key, day: name))
                 } else if !isDirectory {
@@ -452,10 +586,22 @@ extension FileOrderStore: ReindexableStore {
                 }
             }
         }
+        for day in try FileSystem.entries(of: legacyDeliveredEventDirectory) where Self.isDayName(day) {
+            let path = "\(legacyDeliveredEventDirectory)/\(day)"
+            guard FileSystem.isDirectory(path) else { continue }
+            let segment = SegmentID(key: Self.deliveredKey, day: day)
+            legacy[segment] = try FileSystem.entries(of: path)
+            segments.insert(segment)
+        }
         for segment in segments.sorted() {
-            let expected = Set((members[segment] ?? []).map { IndexEntry.name(of: positions[Int($0)]) })
+            var expected = Set((members[segment] ?? []).map { IndexEntry.name(of: positions[Int($0)]) })
+            for member in deliveredMembers[segment] ?? [] {
+                expected.insert("\(member.eventID).\(positions[Int(member.order)].id.rawValue)")
+            }
             try rebuild(segment, expected: expected, legacy: legacy[segment], unreadable: unreadable, report: &report)
         }
+        // Gone once its day directories are: a release that still writes there (during an upgrade) makes it again.
+        FileSystem.removeDirectory(legacyDeliveredEventDirectory)
         report.unreadableOrders = unreadable.map(\.rawValue).sorted()
         report.temporaryFilesRemoved = try removeAbandonedTemporaryFiles()
         return report
@@ -485,14 +631,19 @@ extension FileOrderStore: ReindexableStore {
                 && bytes.last == UInt8(ascii: "\n")
             var kept = expected
             for name in expected.subtracting(live) {
-                if legacyNames.contains(name) { report.entriesMigrated += 1 } else { report.entriesAdded += 1 }
+                if legacyNames.contains(name) {
+                    report.entriesMigrated += 1
+                } else if segment.key == Self.deliveredKey {
+                    report.deliveredEventsIndexed += 1
+                } else {
+                    report.entriesAdded += 1
+                }
             }
             for name in live.union(legacyNames).subtracting(expected) {
-                guard let position = IndexEntry.position(fromName: name) else {
+                guard let entry = IndexEntry(key: segment.key, name: name) else {
                     report.entriesRemoved += 1  // Not an entry: a file of another kind among the old entry files.
                     continue
                 }
-                let entry = IndexEntry(key: segment.key, position: position)
                 guard entry.day == segment.day else {
                     report.entriesRemoved += 1  // In another day's segment: never true.
                     continue
@@ -502,9 +653,9 @@ extension FileOrderStore: ReindexableStore {
                 // only costs a read.
                 // An order whose document cannot be read keeps its entries, as its document stays as it is.
                 let holds =
-                    unreadable.contains(position.id)
-                    || ((try? withOrderLock(position.id, deadline: FileLock.deadline(after: 0)) {
-                        try read(at: location(of: position.id)).map { isTrue(entry, of: $0) } ?? false
+                    unreadable.contains(entry.orderID)
+                    || ((try? withEntryLocks(of: entry) {
+                        try read(at: location(of: entry.orderID)).map { isTrue(entry, of: $0) } ?? false
                     }) ?? nil) ?? true
                 if holds {
                     kept.insert(name)
@@ -522,7 +673,7 @@ extension FileOrderStore: ReindexableStore {
             try FileSystem.writeAtomically(compacted, directory: directory, name: name)
         }
         guard let legacy else { return }
-        let legacyDirectory = "\(directory)/\(segment.day)"
+        let legacyDirectory = legacyDirectory(of: segment)
         for name in legacy { FileSystem.remove("\(legacyDirectory)/\(name)") }
         FileSystem.removeDirectory(legacyDirectory)
     }
@@ -540,5 +691,31 @@ extension FileOrderStore: ReindexableStore {
         return try directories.reduce(0) { removed, directory in
             removed + (try FileSystem.removeTemporaryFiles(in: directory, olderThan: Self.abandonedTemporaryFileAge))
         }
+    }
+}
+
+/// A delivered event as ``FileOrderStore/reindex()`` holds it until it rebuilds the event's segment: its order, as an
+/// index into the positions read, and its id's ULID as one number. 32 bytes, where its name would take 90 as a string:
+/// a store has several delivered events per order.
+struct DeliveredEventMember {
+    var order: Int32
+    /// The 26 base-32 digits of the ULID, 130 bits of which the first 2 are 0 in an id of the service's form.
+    var ulid: UInt128
+
+    private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
+
+    /// The member for the event `eventID` of the order at `order`; `eventID` is of the service's form (see
+    /// ``EventListPosition/init(eventID:)``), as every delivered entry's is.
+    init(order: Int32, eventID: String) {
+        self.order = order
+        ulid = eventID.utf8.dropFirst(4).reduce(0) { value, digit in
+            value &<< 5 | UInt128(Self.alphabet.firstIndex(of: digit) ?? 0)
+        }
+    }
+
+    /// `evt_` and the ULID.
+    var eventID: String {
+        let digits = (0..<26).map { index in Self.alphabet[Int((ulid >> (5 * (25 - index))) & 31)] }
+        return "evt_" + String(decoding: digits, as: UTF8.self)
     }
 }

@@ -49,10 +49,10 @@ extension FileOrderStore {
             let fields = payload.split(separator: " ", omittingEmptySubsequences: false)
             switch (fields.first, fields.count) {
             case ("+", 4), ("-", 4):
-                guard let position = IndexEntry.position(fromName: String(fields[3])),
-                    IndexEntry.day(of: position.createdAt) == fields[2], !fields[1].isEmpty
+                guard let entry = IndexEntry(key: String(fields[1]), name: String(fields[3])), entry.day == fields[2],
+                    !fields[1].isEmpty
                 else { return nil }
-                self = .entry(IndexEntry(key: String(fields[1]), position: position), added: fields[0] == "+")
+                self = .entry(entry, added: fields[0] == "+")
             case ("o", 2), ("x", 2):
                 guard let id = OrderID(String(fields[1])) else { return nil }
                 self = .hint(id, pending: fields[0] == "o")

@@ -8,8 +8,8 @@ import SystemSupport
 /// Beside them: `<root>/outbox/<id>`, an empty file for each order that may have events to deliver, written
 /// before the document that holds them; `<root>/dead-letters/<event id>.json`; the indexes that listings read,
 /// `<root>/index/<key>/<day>.log` (see ``list(_:after:limit:)``); the journal that makes a write's index entries and
-/// hint durable in one flush, `<root>/journal/<n>` (see ``appendToJournal(_:of:durable:)``); the index of delivered
-/// events, `<root>/delivered-events/<day>/<event id>.<id>` (see ``indexDelivery(of:)``); the lock files,
+/// hint durable in one flush, `<root>/journal/<n>` (see ``appendToJournal(_:of:durable:)``), the index of delivered
+/// events among them (`index/delivered/<day>.log`, see ``events(_:in:after:limit:)``); the lock files,
 /// `<root>/locks/`; and the records of idempotency keys, `<root>/idempotency/<hh>/<key digest>.json`.
 ///
 /// - Every write is atomic and durable (see ``FileSystem/writeAtomically(_:directory:name:)``): no reader

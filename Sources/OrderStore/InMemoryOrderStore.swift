@@ -7,7 +7,7 @@ public import Timestamps
 ///
 /// It has no indexes, so it is not a ``ReindexableStore``: a listing filters and sorts every order.
 public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderListing, IdempotencyRecordStore,
-    EventListing, DeliveredEventIndex
+    EventListing
 {
     private struct State {
         var documents: [OrderID: OrderDocument] = [:]
@@ -87,12 +87,6 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
         let events = self.state.withLock { $0.documents.values.flatMap(\.events) }
         return events.eventPage(state, in: window, after: position, limit: limit)
     }
-
-    /// Nothing to keep: listings read the documents themselves.
-    public func indexDelivery(of event: OrderEvent) throws {}
-
-    /// Nothing to write; always 0.
-    public func indexDeliveredEvents() throws -> Int { 0 }
 
     /// Filters and sorts every order: there is no index to keep in memory.
     public func list(_ filter: OrderFilter, after position: OrderListPosition?, limit: Int) throws -> OrderPage {

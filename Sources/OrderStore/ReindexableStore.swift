@@ -15,7 +15,7 @@ public protocol ReindexableStore: Sendable {
 public struct ReindexReport: Equatable, Sendable, Encodable {
     /// Orders read.
     public var orders = 0
-    /// Index entries that were missing and have been written.
+    /// Entries of the order indexes that were missing and have been written.
     public var entriesAdded = 0
     /// Index entries that named no order, or an order that no longer matches them, and have been removed.
     public var entriesRemoved = 0
@@ -27,7 +27,7 @@ public struct ReindexReport: Equatable, Sendable, Encodable {
     public var expiredIdempotencyRecords = 0
     /// Temp files of writes that died more than an hour ago, removed.
     public var temporaryFilesRemoved = 0
-    /// Delivered events that had no entry in the index of delivered events (see ``DeliveredEventIndex``), entered.
+    /// Delivered events that had no entry in the index of delivered events (delivered before it existed), entered.
     public var deliveredEventsIndexed = 0
 
     /// A report of nothing done yet.

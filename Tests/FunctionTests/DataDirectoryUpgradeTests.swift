@@ -6,7 +6,7 @@ import Testing
 @Suite("A data directory of an earlier release")
 struct DataDirectoryUpgradeTests {
     /// The directories under `fixtures/data-directories/`, each made by `scripts/make-data-directory.sh`.
-    static let releases = ["schema-1", "schema-2"]
+    static let releases = ["schema-1", "schema-2", "schema-2-delivered-events"]
 
     /// What `manifest.json` says the script made.
     struct Manifest {
@@ -264,7 +264,8 @@ struct DataDirectoryUpgradeTests {
     }
 
     @Test(
-        "its dead letters are listed and redelivered; reindex enters the events delivered before", arguments: releases)
+        "its dead letters are listed and redelivered; its delivered events are listed, reindex entering any never indexed",
+        arguments: releases)
     func eventsAcrossOrders(release: String) async throws {
         let copy = try Copy(of: release)
         defer { copy.cleanUp() }
@@ -281,15 +282,25 @@ struct DataDirectoryUpgradeTests {
         }
         let letters = copy.manifest.deadLetters.map { String($0.dropLast(".json".count)) }
         #expect(Set(try await listed("dead")) == Set(letters))
-        #expect(try await listed("delivered").isEmpty, "delivered before the index existed")
+        // A release that kept a file per delivered event left `delivered-events/`; the earlier ones kept no index.
+        let entryFiles = copy.data.appendingPathComponent("delivered-events").path
+        let hasEntryFiles = FileManager.default.fileExists(atPath: entryFiles)
+        let deliveredCount = copy.manifest.orders.values.reduce(0) { $0 + $1.delivered }
+        let before = try await listed("delivered")
+        #expect(before.count == (hasEntryFiles ? deliveredCount : 0), "\(before)")
 
         let reindex = try await FunctionProcess.run(
             Paths.binaries.appendingPathComponent("reindex"), input: Data(),
             environment: ["ORDER_DATA_DIR": copy.data.path])
         let report = try #require(try JSONSerialization.jsonObject(with: reindex.standardOutput) as? [String: Any])
         let delivered = try await listed("delivered")
-        #expect(report["delivered_events_indexed"] as? Int == delivered.count, "\(report)")
-        #expect(delivered.count == copy.manifest.orders.values.reduce(0) { $0 + $1.delivered })
+        #expect(report["delivered_events_indexed"] as? Int == (hasEntryFiles ? 0 : delivered.count), "\(report)")
+        if hasEntryFiles {
+            #expect(report["entries_migrated"] as? Int == deliveredCount, "\(report)")
+            #expect(delivered == before)
+        }
+        #expect(!FileManager.default.fileExists(atPath: entryFiles), "reindex moved the entry files into segments")
+        #expect(delivered.count == deliveredCount)
         #expect(delivered == delivered.sorted(by: >), "newest first")
 
         let bulk = try await copy.run(

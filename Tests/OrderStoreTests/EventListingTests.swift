@@ -9,7 +9,7 @@ import Timestamps
 /// that are stale, missing or unreadable.
 @Suite("Listing events across orders")
 struct EventListingTests {
-    typealias Store = OrderDocumentStore & EventOutbox & EventListing & DeliveredEventIndex
+    typealias Store = OrderDocumentStore & EventOutbox & EventListing
 
     static func makeStore(_ kind: StoreContractTests.Kind) throws -> any Store {
         switch kind {
@@ -33,13 +33,11 @@ struct EventListingTests {
         SampleOrders.draft(line: OrderLine(sku: "SKU-1", price: 1, quantity: 1))
     }
 
-    /// Records the outcome a deliverer would: a dead letter first for `dead`, an index entry first for `delivered`.
+    /// Records the outcome a deliverer would: a dead letter first for `dead`; for `delivered`, the document alone.
     static func settle(_ event: OrderEvent, as state: EventDelivery.State, in store: any Store) throws {
         if state == .dead {
             try store.storeDeadLetter(
                 Array(#"{"event":{"subject":"\#(event.orderID)"},"delivery":{}}"#.utf8), eventID: event.id)
-        } else if state == .delivered {
-            try store.indexDelivery(of: event)
         }
         try store.update(event.orderID) { document in
             document.events[document.events.firstIndex { $0.id == event.id }!].delivery.state = state
@@ -165,15 +163,111 @@ struct EventListingTests {
         #expect(page.skipped.map(\.reason) == [.unreadable])
     }
 
-    @Test("events delivered before the index existed are entered from the documents, once")
+    /// The regular files under `root`, relative to it, sorted.
+    static func files(under root: String) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: root)
+        return (enumerator?.compactMap { $0 as? String } ?? []).filter { path in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: "\(root)/\(path)", isDirectory: &isDirectory)
+                && !isDirectory.boolValue
+        }.sorted()
+    }
+
+    /// The report of a reindex that found nothing to repair in a store of `orders` orders.
+    static func nothingDone(orders: Int) -> ReindexReport {
+        var report = ReindexReport()
+        report.orders = orders
+        return report
+    }
+
+    @Test("a delivery enters its event in the delivered index's segment of its day, not a file of its own")
+    func deliveredEntriesInSegments() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        for minute in 0..<3 {
+            try Self.settle(
+                try Self.create("ORD-\(minute)", minute: Int64(minute), in: store), as: .delivered, in: store)
+        }
+        let day = String(Fixtures.time.description.prefix(10))
+        #expect(Self.files(under: "\(root)/index/delivered") == ["\(day).log"])
+        #expect(!FileManager.default.fileExists(atPath: "\(root)/delivered-events"))
+        let first = try store.events(.delivered, in: EventWindow(), after: nil, limit: 2)
+        #expect(Self.ids(first) == ["ORD-2", "ORD-1"])
+        let second = try store.events(.delivered, in: EventWindow(), after: try #require(first.next), limit: 2)
+        #expect(Self.ids(second) == ["ORD-0"] && second.next == nil)
+        // Checkpointed into the segment, the entries list the same.
+        #expect(try store.reindex() == Self.nothingDone(orders: 3))
+        #expect(
+            Self.ids(try store.events(.delivered, in: EventWindow(), after: nil, limit: 50)) == [
+                "ORD-2", "ORD-1", "ORD-0",
+            ])
+    }
+
+    @Test("events delivered without an entry (before the index existed) are entered by reindex, once")
     func indexFromDocuments() throws {
-        let store = try FileOrderStore(root: TemporaryDirectory.make())
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
         let event = try Self.create("ORD-1", minute: 0, in: store)
-        try store.update(event.orderID) { $0.events[0].delivery.state = .delivered }  // no entry, as before
+        try Self.settle(event, as: .delivered, in: store)
+        try Self.settle(try Self.create("ORD-2", minute: 1, in: store), as: .dead, in: store)
+        try FileManager.default.removeItem(atPath: "\(root)/index/delivered")  // As if never written.
         #expect(try store.events(.delivered, in: EventWindow(), after: nil, limit: 50).events.isEmpty)
-        #expect(try store.indexDeliveredEvents() == 1)
-        #expect(try store.indexDeliveredEvents() == 0)
+        let report = try store.reindex()
+        #expect(report.deliveredEventsIndexed == 1, "\(report)")
+        #expect(report.entriesAdded == 0 && report.entriesRemoved == 0, "\(report)")
+        #expect(try store.reindex() == Self.nothingDone(orders: 2))
         #expect(Self.ids(try store.events(.delivered, in: EventWindow(), after: nil, limit: 50)) == ["ORD-1"])
+    }
+
+    /// Turns the delivered index of `root` into the layout of the release before it: an empty file per delivered
+    /// event, `delivered-events/<day>/<event id>.<order id>`, and no segment.
+    static func asAnEarlierReleaseLeftIt(_ root: String, delivered events: [OrderEvent]) throws {
+        try FileManager.default.removeItem(atPath: "\(root)/index/delivered")
+        for event in events {
+            let directory = "\(root)/delivered-events/\(event.occurredAt.description.prefix(10))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: "\(directory)/\(event.id).\(event.orderID)", contents: nil)
+        }
+    }
+
+    @Test("the entry files of an earlier release are listed, their stale ones removed, and reindex moves them")
+    func earlierReleaseEntryFiles() throws {
+        let root = try TemporaryDirectory.make()
+        let store = try FileOrderStore(root: root)
+        var events: [OrderEvent] = []
+        for minute in 0..<4 {
+            let event = try Self.create("ORD-\(minute)", minute: Int64(minute) * 720, in: store)  // Two days.
+            try Self.settle(event, as: .delivered, in: store)
+            events.append(event)
+        }
+        // Its entry was written, then its process died before the delivery was recorded.
+        let undelivered = try Self.create("ORD-4", minute: 3000, in: store)
+        try Self.asAnEarlierReleaseLeftIt(root, delivered: events + [undelivered])
+        let legacy = "\(root)/delivered-events"
+        #expect(Self.files(under: legacy).count == 5)
+
+        let first = try store.events(.delivered, in: EventWindow(), after: nil, limit: 3)
+        #expect(Self.ids(first) == ["ORD-3", "ORD-2", "ORD-1"], "ORD-4 is pending")
+        #expect(Self.files(under: legacy).count == 4, "the stale entry was removed")
+        let second = try store.events(.delivered, in: EventWindow(), after: try #require(first.next), limit: 3)
+        #expect(Self.ids(second) == ["ORD-0"] && second.next == nil)
+
+        // A redelivery removes the entry file as it journals the entry removed.
+        try store.update(events[2].orderID) { document in
+            document.events[0].delivery = document.events[0].delivery.redelivered(dueAt: Fixtures.time)
+        }
+        #expect(Self.files(under: legacy).count == 3)
+
+        let report = try store.reindex()
+        #expect(report.entriesMigrated == 3, "\(report)")
+        #expect(report.entriesAdded == 0 && report.entriesRemoved == 0 && report.deliveredEventsIndexed == 0)
+        #expect(!FileManager.default.fileExists(atPath: legacy), "the directory is gone")
+        #expect(Self.files(under: "\(root)/index/delivered").allSatisfy { $0.hasSuffix(".log") })
+        #expect(
+            Self.ids(try store.events(.delivered, in: EventWindow(), after: nil, limit: 50)) == [
+                "ORD-3", "ORD-1", "ORD-0",
+            ])
+        #expect(try store.reindex() == Self.nothingDone(orders: 5))
     }
 
     @Test("an event id tells when the event occurred")

@@ -70,6 +70,7 @@ struct CrashTortureTests {
         let reindexed = try await setup.reindex()
         #expect(reindexed["orders"] as? Int == orders.count)
         #expect(reindexed["entries_added"] as? Int == 0, "a commit left an index entry missing")
+        #expect(reindexed["delivered_events_indexed"] as? Int == 0, "a delivery left its event's entry missing")
         #expect(reindexed["unreadable_orders"] as? [String] == [])
 
         // Every event is delivered in the end; the webhook never got an event of a change that was not committed.
