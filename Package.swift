@@ -82,15 +82,15 @@ let package = Package(
         .target(name: "GlibcCompatibility"),
         // The bottom of the graph, then each layer on the ones before it; no module names one further down.
         //
-        // System-call helpers (EINTR retries, whole writes), hex, trimming and the environment read once: the
-        // low-level pieces every other module would otherwise write again.
+        // System-call helpers (EINTR retries, whole writes), hex, trimming, the environment read once, and the one JSON
+        // reader and writer: the low-level pieces every other module would otherwise write again.
         .target(name: "SystemSupport", swiftSettings: swiftSettings),
         // Millisecond timestamps in RFC 3339, shared by the domain and the logs.
         .target(name: "Timestamps", swiftSettings: swiftSettings),
-        // Structured logs: JSON lines (`JSONWriter`, `LogFields`, `FunctionLog`) into a sink a test can replace.
+        // Structured logs: JSON lines (`LogFields`, `FunctionLog`, written by `JSONWriter`) into a sink a test can replace.
         .target(name: "StructuredLog", dependencies: ["SystemSupport", "Timestamps"], swiftSettings: swiftSettings),
         // The order model, its status flow, validation and domain errors. No I/O.
-        .target(name: "OrderDomain", dependencies: ["Timestamps"], swiftSettings: swiftSettings),
+        .target(name: "OrderDomain", dependencies: ["SystemSupport", "Timestamps"], swiftSettings: swiftSettings),
         // Durable JSON documents in a directory tree, behind the `OrderRepository` protocol.
         .target(
             name: "OrderStore", dependencies: ["OrderDomain", "SystemSupport", "Timestamps"],
@@ -213,8 +213,10 @@ let package = Package(
         .target(
             name: "SampleOrders", dependencies: ["OrderDomain", "Timestamps"], path: "Tests/SampleOrders",
             swiftSettings: swiftSettings),
+        // The JSON reader and writer.
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "OrderDomainTests", dependencies: ["OrderDomain", "SampleOrders", "Timestamps"],
+            name: "OrderDomainTests", dependencies: ["OrderDomain", "SampleOrders", "SystemSupport", "Timestamps"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OrderStoreTests", dependencies: ["OrderStore", "OrderDomain", "SampleOrders", "Timestamps"],

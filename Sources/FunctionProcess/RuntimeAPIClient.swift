@@ -1,5 +1,6 @@
 import FunctionRuntime
 import StructuredLog
+import SystemSupport
 import Timestamps
 
 /// A client of the Lambda Runtime API (`http://$AWS_LAMBDA_RUNTIME_API/2018-06-01`), over one kept-open

@@ -3,6 +3,7 @@ import OrderAPI
 import OrderEvents
 public import OrderHTTP
 import StructuredLog
+import SystemSupport
 import Timestamps
 
 /// The `dispatch-events` function: delivers every due event of every order with pending events.

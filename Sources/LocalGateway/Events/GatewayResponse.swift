@@ -1,6 +1,7 @@
 import Foundation
 public import FunctionRuntime
 public import OrderHTTP
+import SystemSupport
 
 /// An HTTP response the gateway sends back.
 public struct GatewayResponse: Sendable, Equatable {

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import StructuredLog
 import Synchronization
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,7 @@
 /// An ISO 4217 currency the service knows: its alphabetic code and its minor units (the decimals a price may have).
 ///
 /// The known currencies are ``CurrencyTable``, a copy of ISO 4217 List One; a code not in it is refused.
-public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct Currency: Hashable, Sendable, CustomStringConvertible {
     /// The alphabetic code, such as `EUR`.
     public let code: String
     /// Decimal places of the currency's minor unit: 2 for EUR, 0 for JPY, 3 for KWD.
@@ -51,10 +51,9 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
         return known
     }()
 
-    /// Reads a code from a stored order; a code no longer in the table is still read, with two minor units, so
+    /// The currency of a stored order; a code no longer in the table is still read, with two minor units, so
     /// old orders never fail to load.
-    public init(from decoder: any Decoder) throws {
-        let code = try decoder.singleValueContainer().decode(String.self)
+    init(stored code: String) {
         // A stored order keeps the minor units of its day; a code later withdrawn is still read.
         self = Currency(code: code) ?? Currency(unlisted: code)
     }
@@ -63,15 +62,4 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
         self.code = code
         minorUnits = 2
     }
-
-    /// Writes the code as a JSON string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(code)
-    }
-}
-
-extension Currency {
-    /// The `userInfo` key under which a decoder is given the currency of orders stored without one.
-    public static let defaultCurrencyKey = CodingUserInfoKey(rawValue: "order-service.default-currency")!
 }
