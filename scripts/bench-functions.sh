@@ -6,8 +6,12 @@
 # and the peak resident memory of one process (GNU time's %M). Release build, the Swift standard library linked
 # statically, as deployed. Writes the figures and the machine to BENCHMARKS.md, and $results_dir/functions.json.
 #
+# Then get-order as a Lambda custom runtime, one process serving INVOCATIONS events from a Runtime API on loopback
+# (a Python server): the CPU the process spends per warm invocation, its client's two HTTP exchanges included.
+#
 # Usage: scripts/bench-functions.sh   ORDERS=10000 RUNS=300 change the store's size and the runs per command;
 #                                     ROUNDS=300 the in-process calls; MEMORY_RUNS=20 the runs measured for memory;
+#                                     INVOCATIONS=3000 the warm invocations;
 #                                     SWIFT_BUILD_FLAGS, BIN_DIR, BENCH_RESULTS: see scripts/bench-common.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +21,7 @@ orders=${ORDERS:-10000}
 runs=${RUNS:-300}
 rounds=${ROUNDS:-300}
 memory_runs=${MEMORY_RUNS:-20}
+invocations=${INVOCATIONS:-3000}
 bench_require bench-functions hyperfine python3
 [ -x /usr/bin/time ] || { echo "bench-functions: GNU time is not installed (make bench-deps, or apt-get install time)" >&2; exit 1; }
 
@@ -24,8 +29,10 @@ bench_build create-order get-order order-benchmarks
 
 work=$(mktemp -d)
 receiver_pid=""
+runtime_api_pid=""
 cleanup() {
     [ -z "$receiver_pid" ] || kill "$receiver_pid" 2>/dev/null || true
+    [ -z "$runtime_api_pid" ] || kill "$runtime_api_pid" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -100,14 +107,53 @@ printf '{"/bin/true": %s, "get-order": %s, "create-order": %s}\n' \
     "$(peak_rss /bin/true "$work/get.json")" "$(peak_rss "$bin/get-order" "$work/get.json")" \
     "$(peak_rss "$bin/create-order" "$work/create.json")" >"$work/rss.json"
 
-python3 - "$work" "$results_dir/functions.json" "$orders" "$runs" "$rounds" "$memory_runs" \
+# A Runtime API that hands out the get event INVOCATIONS times, then answers `next` with a 500, which ends the runtime.
+# Each reply is written with one send, so the server's Nagle delay never stalls the runtime.
+python3 - "$work" "$work/get.json" "$invocations" <<'PY' &
+import http.server, sys
+work, event, remaining = sys.argv[1], open(sys.argv[2], "rb").read(), [int(sys.argv[3])]
+class RuntimeAPI(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def reply(self, status, headers, body):
+        self.send_response(status)
+        for name, value in headers + [("Content-Length", str(len(body)))]:
+            self.send_header(name, value)
+        self._headers_buffer += [b"\r\n", body]
+        self.flush_headers()
+    def do_GET(self):
+        if remaining[0] == 0:
+            return self.reply(500, [], b"{}")
+        remaining[0] -= 1
+        self.reply(200, [("Lambda-Runtime-Aws-Request-Id", f"bench-{remaining[0]}"),
+                         ("Lambda-Runtime-Deadline-Ms", "99999999999999"), ("Content-Type", "application/json")], event)
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.reply(202, [], b'{"status":"OK"}')
+    def log_message(self, *args): pass
+server = http.server.HTTPServer(("127.0.0.1", 0), RuntimeAPI)
+open(work + "/runtime-api-port", "w").write(str(server.server_address[1]))
+server.serve_forever()
+PY
+runtime_api_pid=$!
+for _ in $(seq 1 100); do [ -s "$work/runtime-api-port" ] && break; sleep 0.05; done
+echo "bench-functions: get-order as a runtime, $invocations invocations" >&2
+# GNU time's user and system seconds; the runtime exits 1 when the Runtime API answers 500, as it should.
+AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$work/runtime-api-port")" /usr/bin/time -f "%U %S" -o "$work/runtime-cpu" \
+    "$bin/get-order" >/dev/null 2>"$work/runtime.log" || true
+kill "$runtime_api_pid" 2>/dev/null || true
+answered=$(grep -c '"msg":"invocation"' "$work/runtime.log" || true)
+[ "$answered" -eq "$invocations" ] || { echo "bench-functions: the runtime answered $answered of $invocations" >&2; exit 1; }
+
+python3 - "$work" "$results_dir/functions.json" "$orders" "$runs" "$rounds" "$memory_runs" "$invocations" \
     "$(bench_machine_line "$load_before")" <<'PY' | bench_write_section bench-functions
 import datetime, json, sys
-work, results_path, orders, runs, rounds, memory_runs, machine = sys.argv[1:]
+work, results_path, orders, runs, rounds, memory_runs, invocations, machine = sys.argv[1:]
 process = json.load(open(f"{work}/process.json"))["results"]
 in_process = {r["name"]: r for r in json.load(open(f"{work}/in-process.json"))["results"]}
 rss = json.load(open(f"{work}/rss.json"))
 floor = next(r["median"] for r in process if r["command"] == "/bin/true")
+user, system = (float(x) for x in open(f"{work}/runtime-cpu").read().split()[-2:])
+runtime_us = (user + system) * 1e6 / int(invocations)
 
 def cell(value, unit):
     return "—" if value is None else f"{value:.2f} {unit}" if unit == "ms" else f"{value / 1024:.1f} {unit}"
@@ -124,6 +170,7 @@ json.dump({
     "process_median_ms": {r["command"]: r["median"] * 1000 for r in process},
     "in_process_median_ms": {name: r["median_ms"] for name, r in in_process.items()},
     "peak_rss_kb": rss,
+    "runtime_cpu_us_per_invocation": {"get-order": runtime_us},
 }, open(results_path, "w"), indent=2)
 rows = "\n".join(rows)
 print(f"""<!-- bench-functions:start -->
@@ -146,6 +193,10 @@ that measure, GNU time's own fork).
 | Command | Median per process | Mean ± σ | × `/bin/true` | Median in-process | Peak RSS |
 | --- | ---: | ---: | ---: | ---: | ---: |
 {rows}
+
+`get-order` as a Lambda custom runtime, one process serving {invocations} invocations of the same event from a Runtime
+API on loopback (a Python server, whose own CPU is not counted): **{runtime_us:.0f} µs** of the process's CPU (user
+and system, GNU time) per invocation, its two Runtime API exchanges included.
 <!-- bench-functions:end -->""")
 PY
 

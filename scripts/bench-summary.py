@@ -46,7 +46,7 @@ class Target:
 
 
 def function_targets(functions, store):
-    get_order = Target("`get-order` per process within 3× of `/bin/true`")
+    get_order = Target("`get-order` per process within 2× of `/bin/true`")
     create_order = Target("`create-order` per process within 2× of (durable-write floor + `get-order`)")
     memory = Target("A handler's peak memory under 20 MB (`get-order`, `create-order`)")
     if functions:
@@ -54,8 +54,8 @@ def function_targets(functions, store):
         process = functions["process_median_ms"]
         floor, get = process["/bin/true"], process["get-order"]
         get_order = Target(
-            get_order.promise, at, f"{ms(get)} ({get / floor:.1f}× {ms(floor)})", f"≤ {ms(3 * floor)}",
-            get <= 3 * floor)
+            get_order.promise, at, f"{ms(get)} ({get / floor:.1f}× {ms(floor)})", f"≤ {ms(2 * floor)}",
+            get <= 2 * floor)
         rss = functions["peak_rss_kb"]
         largest = max(rss["get-order"], rss["create-order"])
         memory = Target(

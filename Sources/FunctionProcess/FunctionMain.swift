@@ -66,10 +66,10 @@ public enum FunctionMain {
         exit(answered ? 0 : 1)
     }
 
-    /// The Runtime API client, or exit 1 when it cannot be made (libcurl cannot be loaded).
-    private static func client(function name: String, endpoint: String) -> CurlRuntimeAPIClient {
+    /// The Runtime API client, or exit 1 when the endpoint is not `host:port`.
+    private static func client(function name: String, endpoint: String) -> RuntimeAPIClient {
         do {
-            return try CurlRuntimeAPIClient(endpoint: endpoint)
+            return try RuntimeAPIClient(endpoint: endpoint)
         } catch {
             FunctionLog.write(
                 "runtime_api_unreachable", level: "error", fields: ["function": name, "error": "\(error)"])

@@ -1,4 +1,5 @@
 import StructuredLog
+import SystemSupport
 
 extension FunctionResponse {
     /// The proxy response JSON for the given payload version: `statusCode`, `headers` (and in 1.0

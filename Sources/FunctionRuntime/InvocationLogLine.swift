@@ -1,5 +1,6 @@
 import OrderHTTP
 import StructuredLog
+import SystemSupport
 import Timestamps
 
 /// The line written once per invocation (`"msg":"invocation"`), by HTTP and event functions alike.

@@ -2,6 +2,7 @@ public import FunctionRuntime
 import OrderDomain
 public import OrderHTTP
 public import OrderStore
+import SystemSupport
 
 /// `GET /order/{id}/events`: the order's events, oldest first, each with its delivery state.
 public struct GetOrderEvents: OrderFunction {
@@ -25,16 +26,18 @@ public struct GetOrderEvents: OrderFunction {
             body: JSONBody.encode(body))
     }
 
-    struct EventList: Encodable {
+    struct EventList: JSONWritable {
         var orderID: OrderID
         /// Without a webhook, events stay pending until one is configured.
         var webhookConfigured: Bool
         var events: [OrderEvent]
 
-        enum CodingKeys: String, CodingKey {
-            case orderID = "order_id"
-            case webhookConfigured = "webhook_configured"
-            case events
+        func writeJSON(into json: inout JSONWriter) {
+            json.object { json in
+                json.field("events", events)
+                json.field("order_id", orderID.rawValue)
+                json.field("webhook_configured", webhookConfigured)
+            }
         }
     }
 }

@@ -3,6 +3,7 @@ public import OrderDomain
 public import OrderHTTP
 public import OrderStore
 import StructuredLog
+public import SystemSupport
 import Timestamps
 
 /// `GET /events?state=&limit=&cursor=`: the events of every order in one delivery state, newest first, a page at a
@@ -35,33 +36,27 @@ public struct ListEvents: OrderFunction {
             statusCode: 200, headers: ["Content-Type": "application/json"], body: JSONBody.encode(body))
     }
 
-    struct EventPageAnswer: Encodable {
+    struct EventPageAnswer: JSONWritable {
         var events: [OrderEvent]
         var nextCursor: String?
         var skipped: [SkippedEventAnswer]
         /// Without a webhook, events stay pending until one is configured.
         var webhookConfigured: Bool
 
-        enum CodingKeys: String, CodingKey {
-            case events
-            case nextCursor = "next_cursor"
-            case skipped = "skipped_events"
-            case webhookConfigured = "webhook_configured"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(events, forKey: .events)
-            try container.encode(nextCursor, forKey: .nextCursor)  // null on the last page
-            if !skipped.isEmpty { try container.encode(skipped, forKey: .skipped) }
-            try container.encode(webhookConfigured, forKey: .webhookConfigured)
+        func writeJSON(into json: inout JSONWriter) {
+            json.object { json in
+                json.field("events", events)
+                json.field("next_cursor", nextCursor)  // null on the last page
+                if !skipped.isEmpty { json.field("skipped_events", skipped) }
+                json.field("webhook_configured", webhookConfigured)
+            }
         }
     }
 }
 
 /// An entry a page of events could not list, as clients see it in `skipped_events`: the event's id and its order's,
 /// each `null` when unknown, and why. The log has the error, never the answer.
-public struct SkippedEventAnswer: Encodable, Sendable {
+public struct SkippedEventAnswer: JSONWritable, Sendable {
     var id: String?
     var orderID: String?
     var reason: String
@@ -87,18 +82,13 @@ public struct SkippedEventAnswer: Encodable, Sendable {
         }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id
-        case orderID = "order_id"
-        case reason
-    }
-
     /// Writes every key, `null` where the value is unknown.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(orderID, forKey: .orderID)
-        try container.encode(reason, forKey: .reason)
+    public func writeJSON(into json: inout JSONWriter) {
+        json.object { json in
+            json.field("id", id)
+            json.field("order_id", orderID)
+            json.field("reason", reason)
+        }
     }
 }
 

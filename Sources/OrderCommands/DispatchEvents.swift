@@ -4,6 +4,7 @@ import OrderEvents
 public import OrderHTTP
 import OrderStore
 import StructuredLog
+import SystemSupport
 import Timestamps
 
 /// The `dispatch-events` function: delivers every due event of every order with pending events.

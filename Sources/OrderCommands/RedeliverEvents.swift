@@ -3,6 +3,7 @@ public import OrderAPI
 public import OrderDomain
 import OrderHTTP
 public import OrderStore
+import SystemSupport
 public import Timestamps
 
 /// `POST /events/redeliver` with `{"state": "dead", "from", "to"}`: every dead event of every order that occurred
@@ -66,7 +67,7 @@ public struct RedeliverEvents: OrderFunction {
         /// Reads `{"state": "dead", "from": "<RFC 3339>", "to": "<RFC 3339>"}`; `from` and `to` may be left out.
         ///
         /// - Throws: ``OrderError`` `validation_failed` naming every bad field.
-        public init(json: JSONValue) throws(OrderError) {
+        public init(json: OrderDomain.JSONValue) throws(OrderError) {
             guard case .object(let fields) = json else {
                 throw .invalidFields([FieldIssue(field: "body", message: "must be a JSON object, not \(json.typeName)")]
                 )
@@ -109,22 +110,18 @@ public struct RedeliverEvents: OrderFunction {
         }
     }
 
-    struct Answer: Encodable {
+    struct Answer: JSONWritable {
         var redelivered: Int
         /// Whether more dead events match than one request redelivers.
         var more: Bool
         var skipped: [SkippedEventAnswer]
 
-        enum CodingKeys: String, CodingKey {
-            case redelivered, more
-            case skipped = "skipped_events"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(redelivered, forKey: .redelivered)
-            try container.encode(more, forKey: .more)
-            if !skipped.isEmpty { try container.encode(skipped, forKey: .skipped) }
+        func writeJSON(into json: inout JSONWriter) {
+            json.object { json in
+                json.field("more", more)
+                json.field("redelivered", redelivered)
+                if !skipped.isEmpty { json.field("skipped_events", skipped) }
+            }
         }
     }
 }

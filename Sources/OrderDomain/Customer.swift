@@ -1,5 +1,5 @@
 /// Whose order it is: the shop's own customer id and the customer's email address.
-public struct Customer: Codable, Equatable, Sendable {
+public struct Customer: Equatable, Sendable {
     /// The shop's id of the customer, 1 to 64 characters; listings filter on it exactly.
     public var id: String
     /// A valid address of at most 254 characters, when the shop sends one.

@@ -1,4 +1,5 @@
 public import FoundationEssentials
+public import SystemSupport
 public import Timestamps
 
 /// An order as the service stores and returns it.
@@ -6,7 +7,7 @@ public import Timestamps
 /// Orders are made by ``init(draft:id:at:by:)`` and change only through ``advance(to:shipment:at:by:)`` and
 /// ``cancel(_:note:at:by:)``, so the fields the service owns (`version`, timestamps, `statusHistory`, `shipment`,
 /// `cancellation`) always agree with each other.
-public struct Order: Codable, Equatable, Sendable {
+public struct Order: Equatable, Sendable {
     public let id: OrderID
     public private(set) var status: OrderStatus
     /// The sum of `price × quantity` over ``orderLines``, computed exactly.
@@ -31,18 +32,6 @@ public struct Order: Codable, Equatable, Sendable {
     /// Every status the order has entered, oldest first; the last entry is the current status.
     public private(set) var statusHistory: [StatusChange]
 
-    enum CodingKeys: String, CodingKey {
-        case id, status, amount, currency
-        case orderLines = "order_lines"
-        case shippingAddress = "shipping_address"
-        case billingAddress = "billing_address"
-        case customer, metadata, shipment, cancellation
-        case version
-        case createdAt = "created_at"
-        case updatedAt = "updated_at"
-        case statusHistory = "status_history"
-    }
-
     /// A new order at the start of the flow, version 1, created by `actor` (``StatusChange/actor``).
     public init(draft: OrderDraft, id: OrderID, at time: Timestamp, by actor: String? = nil) {
         self.id = id
@@ -60,32 +49,37 @@ public struct Order: Codable, Equatable, Sendable {
         statusHistory = [StatusChange(status: .initial, enteredAt: time, actor: actor)]
     }
 
-    /// Reads a stored or sent order. One stored before orders had a currency is in the currency a decoder's
-    /// ``Currency/defaultCurrencyKey`` names (the default of the process reading it), or in euros.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        id = try container.decode(OrderID.self, forKey: .id)
-        status = try container.decode(OrderStatus.self, forKey: .status)
-        amount = try container.decode(Decimal.self, forKey: .amount)
-        currency =
-            try container.decodeIfPresent(Currency.self, forKey: .currency)
-            ?? decoder.userInfo[Currency.defaultCurrencyKey] as? Currency ?? .euro
-        orderLines = try container.decode([OrderLine].self, forKey: .orderLines)
-        shippingAddress = try container.decode(Address.self, forKey: .shippingAddress)
-        billingAddress = try container.decode(Address.self, forKey: .billingAddress)
-        customer = try container.decodeIfPresent(Customer.self, forKey: .customer)
-        metadata = try container.decodeIfPresent([String: String].self, forKey: .metadata)
-        shipment = try container.decodeIfPresent(Shipment.self, forKey: .shipment)
-        cancellation = try container.decodeIfPresent(Cancellation.self, forKey: .cancellation)
-        version = try container.decode(Int.self, forKey: .version)
-        createdAt = try container.decode(Timestamp.self, forKey: .createdAt)
-        updatedAt = try container.decode(Timestamp.self, forKey: .updatedAt)
-        statusHistory = try container.decode([StatusChange].self, forKey: .statusHistory)
+    /// Reads a stored order. One stored before orders had a currency is in `defaultCurrency`.
+    ///
+    /// - Throws: ``JSONObject/Mismatch`` naming the first field that is missing, of the wrong type or not a valid
+    ///   value (an id, a status, a timestamp).
+    public init(stored json: JSONObject, defaultCurrency: Currency) throws(JSONObject.Mismatch) {
+        id = try json.orderID("id")
+        status = try json.status("status")
+        amount = try json.decimal("amount")
+        currency = try json.optionalString("currency").map(Currency.init(stored:)) ?? defaultCurrency
+        orderLines = try json.objects("order_lines", OrderLine.init(stored:))
+        shippingAddress = try Address(stored: json.object("shipping_address"))
+        billingAddress = try Address(stored: json.object("billing_address"))
+        customer = try json.optionalObject("customer").map { object throws(JSONObject.Mismatch) in
+            try Customer(stored: object)
+        }
+        metadata = try json.optionalStringMap("metadata")
+        shipment = try json.optionalObject("shipment").map { object throws(JSONObject.Mismatch) in
+            try Shipment(stored: object)
+        }
+        cancellation = try json.optionalObject("cancellation").map { object throws(JSONObject.Mismatch) in
+            try Cancellation(stored: object)
+        }
+        version = try json.int("version")
+        createdAt = try json.timestamp("created_at")
+        updatedAt = try json.timestamp("updated_at")
+        statusHistory = try json.objects("status_history", StatusChange.init(stored:))
     }
 }
 
 /// One line of an order: a quantity of one item at a unit price.
-public struct OrderLine: Codable, Equatable, Sendable {
+public struct OrderLine: Equatable, Sendable {
     public var sku: String
     /// The unit price, with at most as many fraction digits as the order's currency has minor units.
     public var price: Decimal
@@ -100,7 +94,7 @@ public struct OrderLine: Codable, Equatable, Sendable {
 }
 
 /// A postal address. Fields the client leaves out are stored as empty strings.
-public struct Address: Codable, Equatable, Sendable {
+public struct Address: Equatable, Sendable {
     public var firstName = ""
     public var lastName = ""
     public var email = ""
@@ -113,18 +107,12 @@ public struct Address: Codable, Equatable, Sendable {
     public var country = ""
     public var zip = ""
 
-    enum CodingKeys: String, CodingKey {
-        case firstName = "first_name"
-        case lastName = "last_name"
-        case email, company, phone, line1, line2, line3, city, country, zip
-    }
-
     /// An address with every field empty.
     public init() {}
 }
 
 /// The moment an order entered a status, and who moved it there.
-public struct StatusChange: Codable, Equatable, Sendable {
+public struct StatusChange: Equatable, Sendable {
     public var status: OrderStatus
     public var enteredAt: Timestamp
     /// The order's shipment as this change left it, on the changes that set or updated it.
@@ -133,39 +121,12 @@ public struct StatusChange: Codable, Equatable, Sendable {
     /// authorizer ran (and in documents written before changes were attributed).
     public var actor: String?
 
-    enum CodingKeys: String, CodingKey {
-        case status
-        case enteredAt = "entered_at"
-        case shipment
-        case actor
-    }
-
     /// The order entered `status` at `enteredAt`.
     public init(status: OrderStatus, enteredAt: Timestamp, shipment: Shipment? = nil, actor: String? = nil) {
         self.status = status
         self.enteredAt = enteredAt
         self.shipment = shipment
         self.actor = actor
-    }
-
-    /// Reads a stored entry; one stored before changes were attributed reads with `actor` `nil`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        status = try container.decode(OrderStatus.self, forKey: .status)
-        enteredAt = try container.decode(Timestamp.self, forKey: .enteredAt)
-        shipment = try container.decodeIfPresent(Shipment.self, forKey: .shipment)
-        // Entries stored before changes were attributed have no `actor`: they read as unattributed.
-        actor = try container.decodeIfPresent(String.self, forKey: .actor)
-    }
-
-    /// Writes the entry, `actor` as `null` when no authorizer ran.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(status, forKey: .status)
-        try container.encode(enteredAt, forKey: .enteredAt)
-        try container.encodeIfPresent(shipment, forKey: .shipment)
-        // Written even when nil: `"actor": null` says "no authorizer ran", a missing key says nothing.
-        try container.encode(actor, forKey: .actor)
     }
 }
 

@@ -3,7 +3,7 @@
 /// The flow is a single line: every order starts at ``pendingConfirmation`` and can only move to the
 /// status right after the one it has, until ``delivered``. Before it ships, an order can be ``cancelled`` instead,
 /// which is final.
-public enum OrderStatus: String, Codable, CaseIterable, Sendable {
+public enum OrderStatus: String, CaseIterable, Sendable {
     case pendingConfirmation = "pending_confirmation"
     case confirmed
     case sentToWarehouse = "sent_to_warehouse"

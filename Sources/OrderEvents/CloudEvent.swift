@@ -1,6 +1,6 @@
-import FoundationEssentials
 public import OrderDomain
 import OrderHTTP
+public import SystemSupport
 import Timestamps
 
 /// An order event as a CloudEvents 1.0 JSON document (structured mode), the body of every webhook request.
@@ -11,7 +11,7 @@ import Timestamps
 ///  "data":{"order_id":"2","status":"confirmed","previous_status":"pending_confirmation","version":2,"actor":"alice",
 ///           "order":{…}}}
 /// ```
-public struct CloudEvent: Encodable, Sendable {
+public struct CloudEvent: JSONWritable, Sendable {
     /// The media type of a structured-mode CloudEvent, sent as the webhook's `Content-Type`.
     public static let contentType = "application/cloudevents+json"
 
@@ -24,7 +24,7 @@ public struct CloudEvent: Encodable, Sendable {
     let datacontenttype = "application/json"
     let data: Payload
 
-    struct Payload: Encodable {
+    struct Payload: JSONWritable {
         var orderID: OrderID
         var status: OrderStatus
         var previousStatus: OrderStatus?
@@ -35,22 +35,16 @@ public struct CloudEvent: Encodable, Sendable {
         var actor: String?
         var order: Order
 
-        enum CodingKeys: String, CodingKey {
-            case orderID = "order_id"
-            case status
-            case previousStatus = "previous_status"
-            case reason, version, actor, order
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(orderID, forKey: .orderID)
-            try container.encode(status, forKey: .status)
-            try container.encode(previousStatus, forKey: .previousStatus)  // null for order_added, not absent
-            try container.encodeIfPresent(reason, forKey: .reason)
-            try container.encode(version, forKey: .version)
-            try container.encode(actor, forKey: .actor)  // null when unattributed, not absent
-            try container.encode(order, forKey: .order)
+        func writeJSON(into json: inout JSONWriter) {
+            json.object { json in
+                json.field("actor", actor)  // null when unattributed, not absent
+                json.field("order", order)
+                json.field("order_id", orderID.rawValue)
+                json.field("previous_status", previousStatus?.rawValue)  // null for order_added, not absent
+                json.fieldIfPresent("reason", reason?.rawValue)
+                json.field("status", status.rawValue)
+                json.field("version", version)
+            }
         }
     }
 
@@ -65,6 +59,20 @@ public struct CloudEvent: Encodable, Sendable {
         data = Payload(
             orderID: event.orderID, status: event.status, previousStatus: event.previousStatus, reason: event.reason,
             version: event.version, actor: order.statusHistory.last?.actor, order: order)
+    }
+
+    /// Writes the event, its fields in the order of their names.
+    public func writeJSON(into json: inout JSONWriter) {
+        json.object { json in
+            json.field("data", data)
+            json.field("datacontenttype", datacontenttype)
+            json.field("id", id)
+            json.field("source", source)
+            json.field("specversion", specversion)
+            json.field("subject", subject)
+            json.field("time", time)
+            json.field("type", type)
+        }
     }
 
     /// The JSON bytes sent as the request body.

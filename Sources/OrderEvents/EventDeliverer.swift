@@ -4,6 +4,7 @@ public import OrderDomain
 import OrderHTTP
 public import OrderStore
 import StructuredLog
+import SystemSupport
 public import Timestamps
 
 /// Posts an order's pending events to the webhook, oldest first, and records each outcome in the order's document.
@@ -228,14 +229,17 @@ public struct EventDeliverer {
 }
 
 /// An event that will never be delivered, kept for inspection and replay.
-struct DeadLetter: Encodable {
+struct DeadLetter: JSONWritable {
     var event: CloudEvent
     var delivery: EventDelivery
     var deadAt: String
 
-    enum CodingKeys: String, CodingKey {
-        case event, delivery
-        case deadAt = "dead_at"
+    func writeJSON(into json: inout JSONWriter) {
+        json.object { json in
+            json.field("dead_at", deadAt)
+            json.field("delivery", delivery)
+            json.field("event", event)
+        }
     }
 
     func encoded() -> [UInt8] {

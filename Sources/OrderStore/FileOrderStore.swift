@@ -203,7 +203,9 @@ extension FileOrderStore: EventOutbox {
 }
 
 /// A stored document, or the part of one a read decodes: either way it holds its order.
-protocol StoredOrder: Decodable {
+protocol StoredOrder {
+    /// Reads the document's bytes.
+    init(stored bytes: [UInt8], defaultCurrency: Currency) throws(OrderDocument.Unreadable)
     var order: Order { get }
 }
 
@@ -304,13 +306,10 @@ extension FileOrderStore {
         }
         guard let bytes else { return nil }
         let document: Document
-        do {
-            let decoder = JSONDecoder()
-            decoder.userInfo[Currency.defaultCurrencyKey] = defaultCurrency
-            document = try decoder.decode(Document.self, from: Data(bytes))
-        } catch let error as OrderDocument.UnsupportedSchema {
-            throw StoreError(
-                .unsupportedSchema, "read \(path): schema_version \(error.version) is newer than this service")
+        do throws(OrderDocument.Unreadable) {
+            document = try Document(stored: bytes, defaultCurrency: defaultCurrency)
+        } catch .unsupportedSchema(let version) {
+            throw StoreError(.unsupportedSchema, "read \(path): schema_version \(version) is newer than this service")
         } catch {
             throw StoreError(.corruptDocument, "read \(path): \(error)")
         }
@@ -322,8 +321,13 @@ extension FileOrderStore {
         return (document, bytes.count)
     }
 
-    /// The bytes of a stored JSON document (an order, an idempotency record). Sorted keys keep documents
-    /// byte-stable, so a rewrite without a change is visible as none.
+    /// The bytes of a stored order document (see ``OrderDocument/encoded()``).
+    static func encode(_ document: OrderDocument) -> [UInt8] {
+        document.encoded()
+    }
+
+    /// The bytes of another stored JSON document (an idempotency record). Sorted keys keep documents byte-stable, so
+    /// a rewrite without a change is visible as none.
     static func encode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,11 +1,12 @@
 public import OrderDomain
+public import SystemSupport
 public import Timestamps
 
 /// What the store keeps for one order: the order and its events, one JSON document written as a whole.
 ///
 /// Keeping the events in the order's own document is the transactional outbox: a change and its event are
 /// committed by the same atomic write, so no crash can separate them.
-public struct OrderDocument: Codable, Equatable, Sendable {
+public struct OrderDocument: Equatable, Sendable {
     /// The document layout this version of the service writes; it reads every version up to this one.
     ///
     /// - 1: the first layout.
@@ -64,54 +65,86 @@ public struct OrderDocument: Codable, Equatable, Sendable {
         events.contains { $0.delivery.state == .pending }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version"
-        case order, events
-        case idempotencyKey = "idempotency_key"
-    }
-
-    /// Reads a stored document of any schema version up to ``currentSchemaVersion``.
+    /// Reads a stored document of any schema version up to ``currentSchemaVersion``; orders stored before orders had
+    /// a currency are in `defaultCurrency`.
     ///
-    /// - Throws: for a document written by a newer version of the service, an error the store reports as
-    ///   `unsupported_schema` rather than `corrupt_document`; `DecodingError` for anything else unreadable.
-    public init(from decoder: any Decoder) throws {
-        let container = try Self.container(decoder)
-        order = try container.decode(Order.self, forKey: .order)
-        events = try container.decode([OrderEvent].self, forKey: .events)
-        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey).flatMap {
-            IdempotencyKeyDigest(hex: $0)
+    /// - Throws: ``Unreadable``: ``Unreadable/unsupportedSchema(_:)`` for a document written by a newer version of
+    ///   the service, which the store reports as `unsupported_schema` rather than `corrupt_document`.
+    public init(stored bytes: [UInt8], defaultCurrency: Currency) throws(Unreadable) {
+        let json = try Self.fields(of: bytes)
+        do throws(JSONObject.Mismatch) {
+            order = try Order(stored: json.object("order"), defaultCurrency: defaultCurrency)
+            events = try json.objects("events", OrderEvent.init(stored:))
+            idempotencyKey = try json.optionalString("idempotency_key").flatMap { IdempotencyKeyDigest(hex: $0) }
+        } catch {
+            throw .mismatch(error)
         }
-    }
-
-    /// Writes the document at ``currentSchemaVersion``.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(Self.currentSchemaVersion, forKey: .schemaVersion)
-        try container.encode(order, forKey: .order)
-        try container.encode(events, forKey: .events)
-        try container.encodeIfPresent(idempotencyKey?.hex, forKey: .idempotencyKey)
-    }
-
-    struct UnsupportedSchema: Error {
-        var version: Int
-    }
-
-    /// The document's fields, once its `schema_version` is known to be one this version reads.
-    private static func container(_ decoder: any Decoder) throws -> KeyedDecodingContainer<CodingKeys> {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let version = try container.decode(Int.self, forKey: .schemaVersion)
-        guard version <= currentSchemaVersion else {
-            throw UnsupportedSchema(version: version)
-        }
-        return container
     }
 
     /// The order of a stored document without its events, which a read of the order alone need not decode.
-    struct OrderOnly: Decodable {
+    struct OrderOnly {
         var order: Order
 
-        init(from decoder: any Decoder) throws {
-            order = try OrderDocument.container(decoder).decode(Order.self, forKey: .order)
+        /// Reads the order of a stored document; throws ``Unreadable`` as ``OrderDocument/init(stored:defaultCurrency:)``.
+        init(stored bytes: [UInt8], defaultCurrency: Currency) throws(Unreadable) {
+            let json = try OrderDocument.fields(of: bytes)
+            do throws(JSONObject.Mismatch) {
+                order = try Order(stored: json.object("order"), defaultCurrency: defaultCurrency)
+            } catch {
+                throw .mismatch(error)
+            }
         }
+    }
+
+    /// The document's bytes at ``currentSchemaVersion``: the JSON text `JSONEncoder` wrote with sorted keys, so a
+    /// rewrite without a change is visible as none.
+    public func encoded() -> [UInt8] {
+        var json = JSONWriter()
+        json.object { json in
+            json.field("events", events)
+            json.fieldIfPresent("idempotency_key", idempotencyKey?.hex)
+            json.field("order", order)
+            json.field("schema_version", Self.currentSchemaVersion)
+        }
+        return json.bytes
+    }
+
+    /// Why stored bytes are not a document this version reads.
+    public enum Unreadable: Error, CustomStringConvertible {
+        /// The bytes are not JSON.
+        case notJSON(SystemSupport.JSONValue.Invalid)
+        /// The JSON is not a document: a field is missing, of the wrong type or not a valid value.
+        case mismatch(JSONObject.Mismatch)
+        /// A newer version of the service wrote the document, at this `schema_version`.
+        case unsupportedSchema(Int)
+
+        /// What is wrong, for the store's error message.
+        public var description: String {
+            switch self {
+            case .notJSON(let error): error.description
+            case .mismatch(let error): error.description
+            case .unsupportedSchema(let version): "schema_version \(version) is newer than this service"
+            }
+        }
+    }
+
+    /// The document's fields, once its `schema_version` is known to be one this version reads.
+    fileprivate static func fields(of bytes: [UInt8]) throws(Unreadable) -> JSONObject {
+        let value: SystemSupport.JSONValue
+        do {
+            value = try SystemSupport.JSONValue.parse(bytes)
+        } catch {
+            throw .notJSON(error)
+        }
+        let json: JSONObject
+        let version: Int
+        do throws(JSONObject.Mismatch) {
+            json = try JSONObject(value)
+            version = try json.int("schema_version")
+        } catch {
+            throw .mismatch(error)
+        }
+        guard version <= currentSchemaVersion else { throw .unsupportedSchema(version) }
+        return json
     }
 }

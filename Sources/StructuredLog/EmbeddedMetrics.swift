@@ -1,3 +1,4 @@
+public import SystemSupport
 public import Timestamps
 
 /// The CloudWatch Embedded Metric Format members of one log line: Lambda turns a line that carries them into

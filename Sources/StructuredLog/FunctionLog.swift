@@ -1,3 +1,4 @@
+public import SystemSupport
 import Timestamps
 
 /// Structured logs: one JSON object per line, on standard error unless a task chose another ``LogSink``.

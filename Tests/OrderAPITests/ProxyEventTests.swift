@@ -42,4 +42,20 @@ struct ProxyEventTests {
     func notAnEvent(text: String) {
         #expect(throws: (any Error).self) { try FunctionRequest(event: Array(text.utf8)) }
     }
+
+    @Test(
+        "a field of the wrong type is refused, naming it",
+        arguments: [
+            (#"{"path": "/", "httpMethod": "GET", "headers": {"a": 1}}"#, "headers.a: expected a string"),
+            (
+                #"{"path": "/", "httpMethod": "GET", "multiValueHeaders": {"a": null}}"#,
+                "multiValueHeaders.a: is missing"
+            ),
+            (#"{"version": "2.0", "rawPath": "/", "requestContext": {"http": {}}}"#, "requestContext.http.method"),
+            (#"{"path": "/", "httpMethod": "GET", "isBase64Encoded": "no"}"#, "isBase64Encoded: expected a boolean"),
+        ])
+    func wrongType(text: String, naming field: String) {
+        let error = #expect(throws: (any Error).self) { try FunctionRequest(event: Array(text.utf8)) }
+        #expect(error.map { "\($0)".contains(field) } == true)
+    }
 }

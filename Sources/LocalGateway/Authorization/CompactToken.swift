@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// A token in the JWS compact form, `header.payload.signature`, split and decoded but not yet verified.
 struct CompactToken {
     /// The header's members.

@@ -1,5 +1,6 @@
 public import Foundation
 import JWTKit
+import SystemSupport
 
 /// API Gateway's JWT authorizer, locally: checks the token of a request against a route's authorizer and scopes,
 /// as AWS documents the checks, with the signature verified by the key of ``TrustedKeys`` the token names.

@@ -1,5 +1,6 @@
 import Foundation
 import JWTKit
+import SystemSupport
 
 /// The claims of a token, as the authorizer checks them and as the function receives them.
 ///

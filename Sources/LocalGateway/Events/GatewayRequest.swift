@@ -34,7 +34,7 @@ public struct GatewayRequest: Sendable {
 
     /// The first value of a header, by case-insensitive name.
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { $0.name.equalsIgnoringCase(name) }?.value
     }
 
     /// Splits a request target (`/order/2?x=1`) into path and query.
@@ -53,5 +53,23 @@ public struct HeaderField: Sendable, Equatable {
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
+    }
+}
+
+extension String {
+    /// Whether `self` and `other` are equal once lower-cased, as header names are compared. ASCII text (every HTTP
+    /// header name) is compared byte by byte, without the lower-cased copies `lowercased()` makes; a request's
+    /// headers are looked up several times each.
+    func equalsIgnoringCase(_ other: String) -> Bool {
+        let (mine, theirs) = (utf8, other.utf8)
+        guard mine.allSatisfy({ $0 < 0x80 }), theirs.allSatisfy({ $0 < 0x80 }) else {
+            return lowercased() == other.lowercased()
+        }
+        return mine.count == theirs.count
+            && zip(mine, theirs).allSatisfy { one, another in
+                let folded = one | 0x20
+                return one == another
+                    || (folded == another | 0x20 && folded >= UInt8(ascii: "a") && folded <= UInt8(ascii: "z"))
+            }
     }
 }

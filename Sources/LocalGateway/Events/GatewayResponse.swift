@@ -1,6 +1,7 @@
 import Foundation
 public import FunctionRuntime
 public import OrderHTTP
+import SystemSupport
 
 /// An HTTP response the gateway sends back.
 public struct GatewayResponse: Sendable, Equatable {
@@ -18,7 +19,7 @@ public struct GatewayResponse: Sendable, Equatable {
 
     /// The values of a header, by case-insensitive name.
     public func values(of name: String) -> [String] {
-        headers.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
+        headers.filter { $0.name.equalsIgnoringCase(name) }.map(\.value)
     }
 
     /// An error answer in the service's envelope.

@@ -1,6 +1,7 @@
 public import Foundation
 import FunctionRuntime
 import StructuredLog
+import SystemSupport
 
 /// Builds the API Gateway proxy event a function receives for a request: payload 2.0 for `HttpApi` routes,
 /// 1.0 for `Api` routes, with every `requestContext` field that event decoders treat as required.

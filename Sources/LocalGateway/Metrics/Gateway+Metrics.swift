@@ -27,14 +27,16 @@ extension Gateway {
     static let metricsScope = "orders/admin"
 
     /// The `route` label of a request: its route's key, the gateway's own path, `preflight` for a CORS preflight,
-    /// or `unmatched`, so that the label never holds a path a client made up.
-    func metricsRoute(for request: GatewayRequest) -> String {
+    /// or `unmatched`, so that the label never holds a path a client made up. `invoked` is the route whose function
+    /// ran, when one did: the route is not looked up again.
+    func metricsRoute(for request: GatewayRequest, invoked: RouteDefinition? = nil) -> String {
         if request.path == GatewayMetrics.path || request.path == OpenAPIDocument.path && openAPIDocument != nil {
             return "\(request.method) \(request.path)"
         }
         if request.method == "OPTIONS", request.header("Access-Control-Request-Method") != nil {
             return "preflight"
         }
+        if let invoked { return invoked.routeKey }
         if case .matched(let match) = routes.lookup(method: request.method, path: request.path) {
             return match.route.definition.routeKey
         }

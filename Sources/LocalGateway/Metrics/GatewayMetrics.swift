@@ -1,12 +1,15 @@
 import CoreMetrics
 import Metrics
 import Prometheus
+import Synchronization
 
 /// What the local gateway counts and times, served at `GET /metrics` in Prometheus' text format.
 ///
 /// Recorded with swift-metrics' types, through a Prometheus factory of this instance's own (never the process-wide
-/// `MetricsSystem`, so that gateways in one process, as in tests, keep separate figures). Every recording is a
-/// lookup of the labelled series under a lock and an atomic add; nothing is written anywhere until a scrape.
+/// `MetricsSystem`, so that gateways in one process, as in tests, keep separate figures). Each labelled series'
+/// handle is made once, on its first recording (making one cleans its labels and looks it up in the registry);
+/// every recording after is a dictionary lookup under a lock and an atomic add. Nothing is written anywhere until a
+/// scrape.
 ///
 /// - `gateway_requests_total{route, function, status}`: requests answered. `route` is the template's route key
 ///   (`GET /order/{id}`), the gateway's own path (`GET /metrics`), or `unmatched`; `function` is the logical id
@@ -27,6 +30,11 @@ public final class GatewayMetrics: Sendable {
 
     private let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    private let requestCounters = Handles<RequestSeries, CoreMetrics.Counter>()
+    private let requestTimers = Handles<String, CoreMetrics.Timer>()
+    private let invocationCounters = Handles<InvocationSeries, CoreMetrics.Counter>()
+    private let invocationTimers = Handles<String, CoreMetrics.Timer>()
+    private let waitTimers = Handles<String, CoreMetrics.Timer>()
 
     /// An empty set of figures.
     public init() {
@@ -43,30 +51,36 @@ public final class GatewayMetrics: Sendable {
 
     /// Counts one answered request and its duration.
     func recordRequest(route: String, function: String?, status: Int, duration: Duration) {
-        Counter(
-            label: "gateway_requests_total",
-            dimensions: [("route", route), ("function", function ?? "none"), ("status", String(status))],
-            factory: factory
-        ).increment()
-        Timer(label: "gateway_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .record(duration: duration)
+        let function = function ?? "none"
+        requestCounters.handle(RequestSeries(route: route, function: function, status: status)) {
+            Counter(
+                label: "gateway_requests_total",
+                dimensions: [("route", route), ("function", function), ("status", String(status))], factory: factory)
+        }.increment()
+        requestTimers.handle(route) {
+            Timer(label: "gateway_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+        }.record(duration: duration)
     }
 
     /// Counts one invocation of `function`, which ended with `error` (`nil`: it answered), and its duration.
     func recordInvocation(function: String, error: InvocationError?, duration: Duration) {
-        Counter(
-            label: "function_invocations_total",
-            dimensions: [("function", function), ("outcome", error.map { $0.kind.metricOutcome } ?? "ok")],
-            factory: factory
-        ).increment()
-        Timer(label: "function_invocation_duration_seconds", dimensions: [("function", function)], factory: factory)
-            .record(duration: duration)
+        let outcome = error.map { $0.kind.metricOutcome } ?? "ok"
+        invocationCounters.handle(InvocationSeries(function: function, outcome: outcome)) {
+            Counter(
+                label: "function_invocations_total", dimensions: [("function", function), ("outcome", outcome)],
+                factory: factory)
+        }.increment()
+        invocationTimers.handle(function) {
+            Timer(
+                label: "function_invocation_duration_seconds", dimensions: [("function", function)], factory: factory)
+        }.record(duration: duration)
     }
 
     /// Records how long an invocation of `function` waited in its warm pool's queue for a worker.
     func recordWarmPoolWait(function: String, waited: Duration) {
-        Timer(label: "warm_pool_wait_seconds", dimensions: [("function", function)], factory: factory)
-            .record(duration: waited)
+        waitTimers.handle(function) {
+            Timer(label: "warm_pool_wait_seconds", dimensions: [("function", function)], factory: factory)
+        }.record(duration: waited)
     }
 
     /// Counts one scheduled run of `function`.
@@ -121,6 +135,33 @@ extension InvocationError.Kind {
         case .launchFailed: "launch_failed"
         case .initializationFailed: "initialization_failed"
         case .responseTooLarge: "response_too_large"
+        }
+    }
+}
+
+/// The labels of a `gateway_requests_total` series.
+private struct RequestSeries: Hashable, Sendable {
+    var route: String
+    var function: String
+    var status: Int
+}
+
+/// The labels of a `function_invocations_total` series.
+private struct InvocationSeries: Hashable, Sendable {
+    var function: String
+    var outcome: String
+}
+
+/// The handles of one metric's series by their labels, each made the first time it is asked for.
+private final class Handles<Labels: Hashable & Sendable, Handle: Sendable>: Sendable {
+    private let made = Mutex<[Labels: Handle]>([:])
+
+    func handle(_ labels: Labels, make: () -> Handle) -> Handle {
+        made.withLock { made in
+            if let handle = made[labels] { return handle }
+            let handle = make()
+            made[labels] = handle
+            return handle
         }
     }
 }

@@ -59,25 +59,27 @@ public struct Gateway: Sendable {
     /// Answers one request.
     public func respond(to request: GatewayRequest) async -> GatewayResponse {
         let started = ContinuousClock.now
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = RequestID.make()
         var functionID: String?
+        var invoked: RouteDefinition?
         var response: GatewayResponse
         // The Origin first: without one CORS adds nothing, and finding the configuration takes a route lookup.
         if let origin = request.header("Origin"), let cors = corsConfiguration(for: request) {
             if request.method == "OPTIONS", request.header("Access-Control-Request-Method") != nil {
                 response = GatewayResponse(status: 204, headers: cors.preflightHeaders(origin: origin))
             } else {
-                response = await answer(request, requestID: requestID, functionID: &functionID)
+                response = await answer(request, requestID: requestID, functionID: &functionID, route: &invoked)
                 response.headers.removeAll { $0.name.lowercased().hasPrefix("access-control-") }
                 response.headers += cors.responseHeaders(origin: origin)
             }
         } else {
-            response = await answer(request, requestID: requestID, functionID: &functionID)
+            response = await answer(request, requestID: requestID, functionID: &functionID, route: &invoked)
         }
         response.headers.append(HeaderField("Apigw-Requestid", requestID))
         let elapsed = ContinuousClock.now - started
         metrics?.recordRequest(
-            route: metricsRoute(for: request), function: functionID, status: response.status, duration: elapsed)
+            route: metricsRoute(for: request, invoked: invoked), function: functionID, status: response.status,
+            duration: elapsed)
         log(
             .access(
                 method: request.method, path: request.path, status: response.status, function: functionID,
@@ -160,9 +162,10 @@ public struct Gateway: Sendable {
         return .invoke(function: match.route.function, route: match.route.definition, event: event)
     }
 
-    private func answer(_ request: GatewayRequest, requestID: String, functionID: inout String?) async
-        -> GatewayResponse
-    {
+    /// The answer to `request`; `functionID` and `route` say which function ran, through which route, if one did.
+    private func answer(
+        _ request: GatewayRequest, requestID: String, functionID: inout String?, route invoked: inout RouteDefinition?
+    ) async -> GatewayResponse {
         let function: FunctionDefinition
         let route: RouteDefinition
         let event: [UInt8]
@@ -173,6 +176,7 @@ public struct Gateway: Sendable {
             (function, route, event) = (target, through, built)
         }
         functionID = function.logicalID
+        invoked = route
         let output: [UInt8]
         do {
             output = try await invoker.invoke(

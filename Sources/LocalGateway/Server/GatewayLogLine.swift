@@ -1,4 +1,5 @@
 import StructuredLog
+import SystemSupport
 
 /// A line of the gateway's log, one JSON object on standard error, in the same shape as the functions' own.
 public enum GatewayLogLine: Sendable, Equatable {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import OrderHTTP
 import ServiceLifecycle
 
@@ -69,8 +70,10 @@ public struct GatewayServer: Sendable {
             },
             logger: logger
         )
+        // The request tasks (children of the server's task) run on the event loop that serves their sockets.
+        let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
         do {
-            try await app.runService()
+            try await withTaskExecutorPreference(executor) { try await app.runService() }
         } catch {
             await gateway.invoker.shutdown()
             throw error

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import StructuredLog
 import Synchronization
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -57,7 +58,12 @@ struct RuntimeAPIEndpoint: Sendable {
                         // A failed initializer closes the connection before anything is read from it.
                         throw NotTheWorker()
                     }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    // No pipelining handler: it stops reading the socket while an answer is owed, which for a
+                    // worker waiting in `invocation/next` is every invocation, two `epoll_ctl` calls each time;
+                    // ``RuntimeAPIHandler`` keeps the answers in order itself. No check of the answers' header
+                    // values either: the gateway writes them, from values NIO's parser has already let in.
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: false, withOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(RuntimeAPIHandler(pool: pool, worker: id))
                 }
             }
@@ -133,17 +139,28 @@ private final class WorkerProcess: Sendable {
     }
 }
 
-/// Answers the four Runtime API requests a custom runtime makes, on one connection.
+/// Answers the four Runtime API requests a custom runtime makes, on one connection, in the order they came.
 final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
+    /// One request as read.
+    private struct Request {
+        var head: HTTPRequestHead
+        var body = ByteBuffer()
+        /// The body went over ``InvocationLimits/maximumPayloadSize``; the rest of it was dropped.
+        var bodyTooLarge = false
+    }
+
     private let pool: FunctionPool
     private let worker: Int
-    private var head: HTTPRequestHead?
-    private var body = ByteBuffer()
-    /// The body went over ``InvocationLimits/maximumPayloadSize``; the rest of it is dropped.
-    private var bodyTooLarge = false
+    /// The request whose parts are arriving.
+    private var reading: Request?
+    /// A request has been routed and its answer has not been written yet (`invocation/next` waiting for one).
+    private var answerOwed = false
+    /// Requests that arrived while an answer was owed, oldest first. A runtime sends its next request once it has
+    /// the answer to the last, so this stays empty but for a client that pipelines.
+    private var waiting = CircularBuffer<Request>()
 
     init(pool: FunctionPool, worker: Int) {
         self.pool = pool
@@ -155,24 +172,41 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            self.head = head
-            body.clear()
-            bodyTooLarge = false
+            reading = Request(head: head)
         case .body(var part):
-            if bodyTooLarge || body.readableBytes + part.readableBytes > InvocationLimits.maximumPayloadSize {
-                bodyTooLarge = true
+            guard var request = reading else { return }
+            reading = nil  // Not shared while it grows, so the buffer is not copied.
+            if request.bodyTooLarge
+                || request.body.readableBytes + part.readableBytes > InvocationLimits.maximumPayloadSize
+            {
+                request.bodyTooLarge = true
             } else {
-                body.writeBuffer(&part)
+                request.body.writeBuffer(&part)
             }
+            reading = request
         case .end:
-            guard let head else { return }
-            self.head = nil
-            route(head, context: context)
+            guard let request = reading else { return }
+            reading = nil
+            if answerOwed {
+                waiting.append(request)
+            } else {
+                route(request, context: context)
+            }
         }
     }
 
-    private func route(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let reply = Reply(context: context, keepAlive: head.isKeepAlive)
+    /// The answer owed has been written: the next request waiting, if one is, is routed now.
+    fileprivate func answered(context: ChannelHandlerContext) {
+        answerOwed = false
+        if let next = waiting.popFirst() { route(next, context: context) }
+    }
+
+    private func route(_ request: Request, context: ChannelHandlerContext) {
+        answerOwed = true
+        var body = request.body
+        let bodyTooLarge = request.bodyTooLarge
+        let head = request.head
+        let reply = Reply(context: context, handler: self, keepAlive: head.isKeepAlive)
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         guard path.hasPrefix(Self.prefix) else {
             return reply.error(.notFound, "UnknownPath", "No such Runtime API path.")
@@ -195,10 +229,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
                 reply.receipt(pool.respond(worker: worker, requestID: requestID, body: output))
             }
         case (.POST, 3, "invocation", "error"):
-            let (type, message) = errorReport(head)
+            let (type, message) = errorReport(head, &body)
             reply.receipt(pool.fail(worker: worker, requestID: String(parts[1]), type: type, message: message))
         case (.POST, 2, "init", "error"):
-            let (type, message) = errorReport(head)
+            let (type, message) = errorReport(head, &body)
             pool.failInitialization(worker: worker, type: type, message: message)
             reply.receipt(.accepted)
         default:
@@ -207,7 +241,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// The error type (header, else body) and message of an `error` post.
-    private func errorReport(_ head: HTTPRequestHead) -> (type: String, message: String) {
+    private func errorReport(_ head: HTTPRequestHead, _ body: inout ByteBuffer) -> (type: String, message: String) {
         let bytes = body.readBytes(length: body.readableBytes) ?? []
         let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
         let type =
@@ -221,10 +255,12 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
 /// The answer to one Runtime API request, written on the connection's event loop, whichever thread it comes from.
 private struct Reply: Sendable {
     private let context: NIOLoopBound<ChannelHandlerContext>
+    private let handler: NIOLoopBound<RuntimeAPIHandler>
     private let keepAlive: Bool
 
-    init(context: ChannelHandlerContext, keepAlive: Bool) {
+    init(context: ChannelHandlerContext, handler: RuntimeAPIHandler, keepAlive: Bool) {
         self.context = NIOLoopBound(context, eventLoop: context.eventLoop)
+        self.handler = NIOLoopBound(handler, eventLoop: context.eventLoop)
         self.keepAlive = keepAlive
     }
 
@@ -270,12 +306,17 @@ private struct Reply: Sendable {
         let head = HTTPResponseHead(version: .http1_1, status: status, headers: headers)
         let keepAlive = self.keepAlive
         let context = self.context
+        let handler = self.handler
         let write: @Sendable () -> Void = {
             context.value.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
             context.value.write(
                 NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
             let written = context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
-            if !keepAlive { written.whenComplete { _ in context.value.close(promise: nil) } }
+            if keepAlive {
+                handler.value.answered(context: context.value)
+            } else {
+                written.whenComplete { _ in context.value.close(promise: nil) }
+            }
         }
         if context.eventLoop.inEventLoop {
             write()

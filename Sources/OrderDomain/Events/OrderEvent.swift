@@ -1,12 +1,13 @@
+public import SystemSupport
 public import Timestamps
 
 /// Something that happened to an order, to be announced to subscribers, with the state of its delivery.
 ///
 /// Events are recorded in the same write as the change they describe, so a change never exists without its
 /// event, nor an event without its change.
-public struct OrderEvent: Codable, Equatable, Sendable {
+public struct OrderEvent: Equatable, Sendable {
     /// What happened, as the event's `type`.
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Sendable {
         /// The order was created.
         case orderAdded = "order_added"
         /// The order moved to another status of the flow.
@@ -29,16 +30,6 @@ public struct OrderEvent: Codable, Equatable, Sendable {
     public let occurredAt: Timestamp
     public var delivery: EventDelivery
 
-    enum CodingKeys: String, CodingKey {
-        case id, type
-        case orderID = "order_id"
-        case version, status
-        case previousStatus = "previous_status"
-        case reason
-        case occurredAt = "occurred_at"
-        case delivery
-    }
-
     /// The event for a newly created order.
     public static func added(_ order: Order) -> OrderEvent {
         OrderEvent(
@@ -57,27 +48,12 @@ public struct OrderEvent: Codable, Equatable, Sendable {
             reason: order.status == .cancelled ? order.cancellation?.reason : nil, occurredAt: order.updatedAt,
             delivery: .pending(dueAt: order.updatedAt))
     }
-
-    /// Writes every field, `null` included where a value is absent, so subscribers see the same keys each time.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(type, forKey: .type)
-        try container.encode(orderID, forKey: .orderID)
-        try container.encode(version, forKey: .version)
-        try container.encode(status, forKey: .status)
-        // Written even when nil: `"previous_status": null` says "none", a missing key says nothing.
-        try container.encode(previousStatus, forKey: .previousStatus)
-        try container.encodeIfPresent(reason, forKey: .reason)
-        try container.encode(occurredAt, forKey: .occurredAt)
-        try container.encode(delivery, forKey: .delivery)
-    }
 }
 
 /// Where an event stands on its way to the webhook.
-public struct EventDelivery: Codable, Equatable, Sendable {
+public struct EventDelivery: Equatable, Sendable {
     /// Where the delivery stands.
-    public enum State: String, Codable, Sendable {
+    public enum State: String, Sendable {
         /// Not delivered yet; more attempts will be made.
         case pending
         /// The webhook accepted it (a 2xx answer).
@@ -100,15 +76,6 @@ public struct EventDelivery: Codable, Equatable, Sendable {
     /// Empty for an event never redelivered (and for documents stored before redelivery existed).
     public var earlierRounds: [EventDelivery]
 
-    enum CodingKeys: String, CodingKey {
-        case state, attempts
-        case nextAttemptAt = "next_attempt_at"
-        case deliveredAt = "delivered_at"
-        case lastStatus = "last_status"
-        case lastError = "last_error"
-        case earlierRounds = "earlier_rounds"
-    }
-
     /// A delivery state as given; ``pending(dueAt:)`` is the one a new event starts with.
     public init(
         state: State, attempts: Int, nextAttemptAt: Timestamp?, deliveredAt: Timestamp? = nil, lastStatus: Int? = nil,
@@ -121,19 +88,6 @@ public struct EventDelivery: Codable, Equatable, Sendable {
         self.lastStatus = lastStatus
         self.lastError = lastError
         self.earlierRounds = earlierRounds
-    }
-
-    /// Reads a stored delivery state; one stored before redelivery existed has no `earlier_rounds` and reads as
-    /// having none.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        state = try container.decode(State.self, forKey: .state)
-        attempts = try container.decode(Int.self, forKey: .attempts)
-        nextAttemptAt = try container.decodeIfPresent(Timestamp.self, forKey: .nextAttemptAt)
-        deliveredAt = try container.decodeIfPresent(Timestamp.self, forKey: .deliveredAt)
-        lastStatus = try container.decodeIfPresent(Int.self, forKey: .lastStatus)
-        lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
-        earlierRounds = try container.decodeIfPresent([EventDelivery].self, forKey: .earlierRounds) ?? []
     }
 
     /// A fresh round of attempts due at `time`, the current round kept in ``earlierRounds``.
@@ -150,16 +104,75 @@ public struct EventDelivery: Codable, Equatable, Sendable {
     public static func pending(dueAt time: Timestamp) -> EventDelivery {
         EventDelivery(state: .pending, attempts: 0, nextAttemptAt: time)
     }
+}
 
-    /// Writes every field, `null` included where a value is absent, so subscribers see the same keys each time.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(state, forKey: .state)
-        try container.encode(attempts, forKey: .attempts)
-        try container.encode(nextAttemptAt, forKey: .nextAttemptAt)
-        try container.encode(deliveredAt, forKey: .deliveredAt)
-        try container.encode(lastStatus, forKey: .lastStatus)
-        try container.encode(lastError, forKey: .lastError)
-        if !earlierRounds.isEmpty { try container.encode(earlierRounds, forKey: .earlierRounds) }
+extension OrderEvent: JSONWritable {
+    /// Reads a stored event.
+    ///
+    /// - Throws: ``JSONObject/Mismatch`` naming the first field that is missing, of the wrong type or not a valid
+    ///   value.
+    public init(stored json: JSONObject) throws(JSONObject.Mismatch) {
+        let typeName = try json.string("type")
+        guard let type = Kind(rawValue: typeName) else {
+            throw json.mismatch("type", "'\(typeName)' is not an event type")
+        }
+        let reason = try json.optionalString("reason").map { name throws(JSONObject.Mismatch) in
+            guard let reason = Cancellation.Reason(rawValue: name) else {
+                throw json.mismatch("reason", "'\(name)' is not a cancellation reason")
+            }
+            return reason
+        }
+        try self.init(
+            id: json.string("id"), type: type, orderID: json.orderID("order_id"), version: json.int("version"),
+            status: json.status("status"), previousStatus: json.optionalStatus("previous_status"), reason: reason,
+            occurredAt: json.timestamp("occurred_at"), delivery: EventDelivery(stored: json.object("delivery")))
+    }
+
+    /// Writes every field, `null` included where a value is absent, so subscribers see the same keys each time;
+    /// `reason` only on `order_cancelled`.
+    public func writeJSON(into json: inout JSONWriter) {
+        json.object { json in
+            json.field("delivery", delivery)
+            json.field("id", id)
+            json.field("occurred_at", occurredAt.description)
+            json.field("order_id", orderID.rawValue)
+            // `"previous_status": null` says "none", a missing key says nothing.
+            json.field("previous_status", previousStatus?.rawValue)
+            json.fieldIfPresent("reason", reason?.rawValue)
+            json.field("status", status.rawValue)
+            json.field("type", type.rawValue)
+            json.field("version", version)
+        }
+    }
+}
+
+extension EventDelivery: JSONWritable {
+    /// Reads a stored delivery state; one stored before redelivery existed has no `earlier_rounds` and reads as
+    /// having none.
+    public init(stored json: JSONObject) throws(JSONObject.Mismatch) {
+        let stateName = try json.string("state")
+        guard let state = State(rawValue: stateName) else {
+            throw json.mismatch("state", "'\(stateName)' is not a delivery state")
+        }
+        try self.init(
+            state: state, attempts: json.int("attempts"), nextAttemptAt: json.optionalTimestamp("next_attempt_at"),
+            deliveredAt: json.optionalTimestamp("delivered_at"), lastStatus: json.optionalInt("last_status"),
+            lastError: json.optionalString("last_error"),
+            earlierRounds: json.optionalObjects("earlier_rounds", EventDelivery.init(stored:)) ?? [])
+    }
+
+    /// Writes every field, `null` included where a value is absent, so subscribers see the same keys each time;
+    /// `earlier_rounds` only once there are some.
+    public func writeJSON(into json: inout JSONWriter) {
+        json.object { json in
+            json.field("attempts", attempts)
+            json.field("delivered_at", deliveredAt?.description)
+            if !earlierRounds.isEmpty { json.field("earlier_rounds", earlierRounds) }
+            json.field("last_error", lastError)
+            json.key("last_status")
+            if let lastStatus { json.number(lastStatus) } else { json.null() }
+            json.field("next_attempt_at", nextAttemptAt?.description)
+            json.field("state", state.rawValue)
+        }
     }
 }

@@ -1,9 +1,9 @@
 public import Timestamps
 
 /// Why and when an order was cancelled. Present only on cancelled orders.
-public struct Cancellation: Codable, Equatable, Sendable {
+public struct Cancellation: Equatable, Sendable {
     /// Why a shop cancels an order.
-    public enum Reason: String, Codable, CaseIterable, Sendable {
+    public enum Reason: String, CaseIterable, Sendable {
         case customerRequest = "customer_request"
         case paymentFailed = "payment_failed"
         case outOfStock = "out_of_stock"
@@ -18,11 +18,6 @@ public struct Cancellation: Codable, Equatable, Sendable {
     /// The shop's own words, at most 1,000 characters.
     public var note: String?
     public var cancelledAt: Timestamp
-
-    enum CodingKeys: String, CodingKey {
-        case reason, note
-        case cancelledAt = "cancelled_at"
-    }
 
     /// A cancellation as given, unchecked.
     public init(reason: Reason, note: String?, cancelledAt: Timestamp) {

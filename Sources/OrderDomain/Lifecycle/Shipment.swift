@@ -1,15 +1,9 @@
 /// How a shipped order travels: the carrier and its tracking number and page. Every field is optional.
-public struct Shipment: Codable, Equatable, Sendable {
+public struct Shipment: Equatable, Sendable {
     public var carrier: String?
     public var trackingNumber: String?
     /// An absolute `https` or `http` URL.
     public var trackingURL: String?
-
-    enum CodingKeys: String, CodingKey {
-        case carrier
-        case trackingNumber = "tracking_number"
-        case trackingURL = "tracking_url"
-    }
 
     /// A shipment as given, unchecked: the status update that carries it validates it.
     public init(carrier: String? = nil, trackingNumber: String? = nil, trackingURL: String? = nil) {

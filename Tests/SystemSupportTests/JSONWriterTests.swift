@@ -1,7 +1,5 @@
 import Foundation
-import FunctionRuntime
-import OrderHTTP
-import StructuredLog
+import SystemSupport
 import Testing
 
 @Suite("JSONWriter: the envelopes' JSON")
@@ -51,7 +49,7 @@ struct JSONWriterTests {
         arguments: [
             ("a\"b\\c", #""a\"b\\c""#),
             ("line\nbreak\r\ttab", #""line\nbreak\r\ttab""#),
-            ("\u{0}\u{1}\u{8}\u{C}\u{1F}", #""\u0000\u0001\u0008\u000c\u001f""#),
+            ("\u{0}\u{1}\u{8}\u{C}\u{1F}", #""\u0000\u0001\b\f\u001f""#),
             ("/order/ORD-1", #""/order/ORD-1""#),
             ("García 3º B \u{2028} 🚲", "\"García 3º B \u{2028} 🚲\""),
         ])

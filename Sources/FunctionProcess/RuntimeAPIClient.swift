@@ -1,23 +1,26 @@
-import CurlHTTP
 import FunctionRuntime
 import StructuredLog
+import SystemSupport
 import Timestamps
 
-/// A client of the Lambda Runtime API (`http://$AWS_LAMBDA_RUNTIME_API/2018-06-01`), over libcurl.
+/// A client of the Lambda Runtime API (`http://$AWS_LAMBDA_RUNTIME_API/2018-06-01`), over one kept-open
+/// ``RuntimeAPIConnection``.
 ///
 /// Used only when the process runs as a custom runtime; a process answering one event on standard input never
-/// creates one, so never loads libcurl.
-struct CurlRuntimeAPIClient: RuntimeAPI {
-    private let base: String
-    private let http: CurlHTTPClient
+/// creates one.
+struct RuntimeAPIClient: RuntimeAPI {
+    private static let base = "/2018-06-01/runtime"
+    private let connection: RuntimeAPIConnection
 
-    init(endpoint: String) throws {
-        base = "http://\(endpoint)/2018-06-01/runtime"
-        http = try CurlHTTPClient()
+    /// A client of `endpoint` (`host:port`); it connects at the first request.
+    ///
+    /// - Throws: ``RuntimeAPIConnectionError`` `invalid_endpoint` unless `endpoint` is `host:port`.
+    init(endpoint: String) throws(RuntimeAPIConnectionError) {
+        connection = try RuntimeAPIConnection(endpoint: endpoint)
     }
 
     func next() throws -> RuntimeInvocation {
-        let reply = try http.send(HTTPRequest(method: "GET", url: "\(base)/invocation/next")).get()
+        let reply = try connection.exchange("GET", "\(Self.base)/invocation/next")
         guard reply.status == 200, let requestID = reply.headers["lambda-runtime-aws-request-id"] else {
             throw RuntimeAPIProtocolFailure(
                 description: "invocation/next answered \(reply.status) without a request id")
@@ -43,8 +46,7 @@ struct CurlRuntimeAPIClient: RuntimeAPI {
     private func post(_ path: String, body: [UInt8], errorType: String?) throws {
         var headers = [(name: "Content-Type", value: "application/json")]
         if let errorType { headers.append((name: "Lambda-Runtime-Function-Error-Type", value: errorType)) }
-        let reply = try http.send(HTTPRequest(method: "POST", url: "\(base)/\(path)", headers: headers, body: body))
-            .get()
+        let reply = try connection.exchange("POST", "\(Self.base)/\(path)", headers: headers, body: body)
         guard reply.status == 202 else {
             throw RuntimeAPIProtocolFailure(
                 description: "\(path) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
