@@ -54,8 +54,9 @@ struct FileStoreJournalTests {
         // A checkpoint writes the file, the segments, and empties the journal; everything reads the same.
         try store.checkpoint()
         #expect(try Self.journals(in: root).isEmpty)
-        let stored = try JSONDecoder().decode(
-            OrderDocument.self, from: Data(contentsOf: URL(fileURLWithPath: try Self.documentPath("J-1", in: root))))
+        let stored = try OrderDocument(
+            stored: Array(try Data(contentsOf: URL(fileURLWithPath: try Self.documentPath("J-1", in: root)))),
+            defaultCurrency: .euro)
         #expect(stored == (try store.get(id)))
         #expect(stored.order.version == 2)
         #expect(try ListingContractTests.walk(store, OrderFilter(status: .confirmed), limit: 5) == ["J-1"])
@@ -124,16 +125,15 @@ struct FileStoreJournalTests {
 
         // A process of an earlier release confirms the order, writing the file directly: version 2.
         try document.advance(to: .confirmed, at: Fixtures.time)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        try encoder.encode(document).write(to: URL(fileURLWithPath: path))
+        try Data(document.encoded()).write(to: URL(fileURLWithPath: path))
         #expect(try store.get(id)?.order.status == .confirmed)
 
         // A checkpoint leaves the newer file as it is.
         try store.checkpoint()
         #expect(try store.get(id) == document)
         #expect(
-            try JSONDecoder().decode(OrderDocument.self, from: Data(contentsOf: URL(fileURLWithPath: path))) == document
+            try OrderDocument(stored: Array(Data(contentsOf: URL(fileURLWithPath: path))), defaultCurrency: .euro)
+                == document
         )
 
         // A record of the same version as the file wins: this release's changes that move no version (deliveries).
