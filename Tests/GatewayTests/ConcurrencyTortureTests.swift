@@ -27,16 +27,25 @@ struct ConcurrencyTortureTests {
         "32+ clients at once: no lost update, no duplicate id, events equal to changes, consistent listings",
         arguments: GatewayMode.allCases)
     func torture(mode: GatewayMode) async throws {
-        let data = try Paths.temporaryDirectory()
+        let root = try Paths.temporaryDirectory()
+        let data = root.appendingPathComponent("orders")
+        // A webhook that never answers, waited for a quarter of a second: each change's process goes on delivering
+        // after its answer, recording a failed attempt in the document while the next changes of the same orders
+        // run, so the processes overlap however fast one request is on its own.
+        let webhook = try SilentWebhook()
+        let variables = root.appendingPathComponent("env-vars.json")
+        try JSONSerialization.data(withJSONObject: [
+            "Parameters": ["ORDER_WEBHOOK_URL": webhook.url, "ORDER_WEBHOOK_TIMEOUT_MS": "250"]
+        ]).write(to: variables)
         let gateway = try GatewayProcess(
             [
                 "--template", Paths.packageRoot.appendingPathComponent("template.yaml").path,
-                "--functions-dir", Paths.binaries.path, "--data-dir", data.path,
+                "--functions-dir", Paths.binaries.path, "--data-dir", data.path, "--env-vars", variables.path,
                 "--max-concurrency", String(Self.maximumConcurrency),
             ] + mode.arguments)
         defer {
             gateway.stop()
-            try? FileManager.default.removeItem(at: data)
+            try? FileManager.default.removeItem(at: root)
         }
         let client = HTTPClient(port: gateway.port, token: try DevelopmentTokens.token(dataDirectory: data))
 
