@@ -124,10 +124,7 @@ extension Shipment: JSONWritable {
 extension Cancellation: JSONWritable {
     /// Reads a stored cancellation.
     public init(stored json: JSONObject) throws(JSONObject.Mismatch) {
-        let name = try json.string("reason")
-        guard let reason = Reason(rawValue: name) else {
-            throw json.mismatch("reason", "'\(name)' is not a cancellation reason")
-        }
+        let reason: Reason = try json.member("reason", as: "a cancellation reason")
         try self.init(reason: reason, note: json.optionalString("note"), cancelledAt: json.timestamp("cancelled_at"))
     }
 
@@ -164,20 +161,32 @@ extension JSONObject {
         return id
     }
 
+    /// A member naming one of `Value`'s cases, which the error calls `what` ("a status") when it names none.
+    func member<Value: RawRepresentable<String>>(_ key: String, as what: String) throws(Mismatch) -> Value {
+        try member(key, named: string(key), as: what)
+    }
+
+    /// A member naming one of `Value`'s cases, `nil` when absent or `null`.
+    func optionalMember<Value: RawRepresentable<String>>(_ key: String, as what: String) throws(Mismatch) -> Value? {
+        guard let name = try optionalString(key) else { return nil }
+        return try member(key, named: name, as: what)
+    }
+
+    private func member<Value: RawRepresentable<String>>(
+        _ key: String, named name: String, as what: String
+    ) throws(Mismatch) -> Value {
+        guard let value = Value(rawValue: name) else { throw mismatch(key, "'\(name)' is not \(what)") }
+        return value
+    }
+
     /// A status member.
     func status(_ key: String) throws(Mismatch) -> OrderStatus {
-        try status(key, named: string(key))
+        try member(key, as: "a status")
     }
 
     /// A status member, `nil` when absent or `null`.
     func optionalStatus(_ key: String) throws(Mismatch) -> OrderStatus? {
-        guard let name = try optionalString(key) else { return nil }
-        return try status(key, named: name)
-    }
-
-    private func status(_ key: String, named name: String) throws(Mismatch) -> OrderStatus {
-        guard let status = OrderStatus(rawValue: name) else { throw mismatch(key, "'\(name)' is not a status") }
-        return status
+        try optionalMember(key, as: "a status")
     }
 
     /// An exact decimal member: every digit as written.

@@ -23,32 +23,9 @@ import SystemSupport
 enum FileSystem {
     /// Reads a whole file, or returns `nil` if it does not exist.
     static func read(_ path: String) throws(StoreError) -> [UInt8]? {
-        guard let (directory, name) = try openParent(of: path) else { return nil }
-        defer { close(directory) }
-        let descriptor = openat(directory, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-        if descriptor < 0 {
-            if errno == ENOENT { return nil }
-            throw failure("open \(path)")
-        }
+        guard let descriptor = try openForReading(path) else { return nil }
         defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else { throw failure("stat \(path)") }
-        var bytes = [UInt8](repeating: 0, count: max(Int(info.st_size), 0))
-        var filled = 0
-        // The size is a hint: read until end of file, growing if the file is longer than it said.
-        while true {
-            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, filled))) }
-            let count = retryingOnInterrupt {
-                bytes.withUnsafeMutableBytes { buffer in
-                    Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
-                }
-            }
-            if count < 0 { throw failure("read \(path)") }
-            if count == 0 { break }
-            filled += count
-        }
-        bytes.removeLast(bytes.count - filled)
-        return bytes
+        return try readAll(descriptor, path: path)
     }
 
     /// Whether `path` is a directory itself, not a link to one. Anything that cannot be examined is not.
@@ -250,12 +227,14 @@ enum FileSystem {
         guard fdatasync(descriptor) == 0 else { throw failure("fdatasync \(path)") }
     }
 
-    /// The content of the file open as `descriptor`, read from its start up to the size it has now, or less if it is
-    /// cut meanwhile. The caller holds a lock that keeps anyone from appending (a journal's).
+    /// The content of the file open as `descriptor`, read from its start to its end. A journal's reader holds the lock
+    /// that keeps anyone from appending meanwhile; a document is replaced, never written in place, so it needs none.
     static func readAll(_ descriptor: Int32, path: String) throws(StoreError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: try size(descriptor, path: path))
         var filled = 0
-        while filled < bytes.count {
+        // The size is a hint: read until end of file, growing if the file is longer than it said.
+        while true {
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, filled))) }
             let count = retryingOnInterrupt {
                 bytes.withUnsafeMutableBytes { buffer in
                     pread(descriptor, buffer.baseAddress! + filled, buffer.count - filled, off_t(filled))

@@ -112,16 +112,8 @@ extension OrderEvent: JSONWritable {
     /// - Throws: ``JSONObject/Mismatch`` naming the first field that is missing, of the wrong type or not a valid
     ///   value.
     public init(stored json: JSONObject) throws(JSONObject.Mismatch) {
-        let typeName = try json.string("type")
-        guard let type = Kind(rawValue: typeName) else {
-            throw json.mismatch("type", "'\(typeName)' is not an event type")
-        }
-        let reason = try json.optionalString("reason").map { name throws(JSONObject.Mismatch) in
-            guard let reason = Cancellation.Reason(rawValue: name) else {
-                throw json.mismatch("reason", "'\(name)' is not a cancellation reason")
-            }
-            return reason
-        }
+        let type: Kind = try json.member("type", as: "an event type")
+        let reason: Cancellation.Reason? = try json.optionalMember("reason", as: "a cancellation reason")
         try self.init(
             id: json.string("id"), type: type, orderID: json.orderID("order_id"), version: json.int("version"),
             status: json.status("status"), previousStatus: json.optionalStatus("previous_status"), reason: reason,
@@ -150,10 +142,7 @@ extension EventDelivery: JSONWritable {
     /// Reads a stored delivery state; one stored before redelivery existed has no `earlier_rounds` and reads as
     /// having none.
     public init(stored json: JSONObject) throws(JSONObject.Mismatch) {
-        let stateName = try json.string("state")
-        guard let state = State(rawValue: stateName) else {
-            throw json.mismatch("state", "'\(stateName)' is not a delivery state")
-        }
+        let state: State = try json.member("state", as: "a delivery state")
         try self.init(
             state: state, attempts: json.int("attempts"), nextAttemptAt: json.optionalTimestamp("next_attempt_at"),
             deliveredAt: json.optionalTimestamp("delivered_at"), lastStatus: json.optionalInt("last_status"),
