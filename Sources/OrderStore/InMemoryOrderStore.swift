@@ -44,10 +44,10 @@ public final class InMemoryOrderStore: OrderDocumentStore, EventOutbox, OrderLis
         }
     }
 
-    /// Exactly the orders with pending events, least recently updated first: there are no stale hints in memory.
     /// Nothing to move: the store keeps no journal.
     public func checkpoint() throws {}
 
+    /// Exactly the orders with pending events, least recently updated first: there are no stale hints in memory.
     public func ordersWithPendingEvents() throws -> [OrderID] {
         state.withLock { state in
             state.documents.values.filter(\.hasPendingEvents).sorted { $0.order.updatedAt < $1.order.updatedAt }
