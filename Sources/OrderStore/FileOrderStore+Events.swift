@@ -1,5 +1,5 @@
-import FoundationEssentials
 public import OrderDomain
+import SystemSupport
 import Timestamps
 
 /// The file store's listings of events across orders.
@@ -171,11 +171,12 @@ extension FileOrderStore: EventListing {
     /// - Throws: when the letter cannot be read, or is not a dead letter.
     private func orderOfDeadLetter(at path: String) throws -> OrderID? {
         guard let bytes = try FileSystem.read(path) else { return nil }
-        struct Letter: Decodable {
-            struct Event: Decodable { var subject: String }
-            var event: Event
+        let subject: String
+        do {
+            subject = try JSONObject(SystemSupport.JSONValue.parse(bytes)).object("event").string("subject")
+        } catch {
+            throw StoreError(.corruptDocument, "read \(path): \(error)")
         }
-        let subject = try JSONDecoder().decode(Letter.self, from: Data(bytes)).event.subject
         guard let id = OrderID(subject) else {
             throw StoreError(.corruptDocument, "the letter's event.subject '\(subject)' is not an order id")
         }

@@ -1,5 +1,5 @@
-import FoundationEssentials
 import OrderDomain
+import SystemSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -200,7 +200,8 @@ extension FileOrderStore {
 
     /// Checkpoints every journal that holds records (see ``checkpointJournal(named:)``).
     public func checkpoint() throws {
-        for name in try FileSystem.entries(of: journalDirectory).sorted() where Set(Self.journalNames).contains(name) {
+        let known = Set(Self.journalNames)
+        for name in try FileSystem.entries(of: journalDirectory).sorted() where known.contains(name) {
             try checkpointJournal(named: name)
         }
     }
@@ -263,14 +264,11 @@ extension FileOrderStore {
             json, directory: location.directory, name: "\(location.name).json", durable: false)
     }
 
-    /// The `version` of the order in a document file's bytes, decoding nothing else.
+    /// The `version` of the order in a document file's bytes, read with the shared JSON reader and nothing decoded but
+    /// that member.
     func storedVersion(of bytes: [UInt8], path: String) throws -> Int {
-        struct Versioned: Decodable {
-            struct Versioned: Decodable { var version: Int }
-            var order: Versioned
-        }
         do {
-            return try JSONDecoder().decode(Versioned.self, from: Data(bytes)).order.version
+            return try JSONObject(SystemSupport.JSONValue.parse(bytes)).object("order").int("version")
         } catch {
             throw StoreError(.corruptDocument, "read \(path): \(error)")
         }
