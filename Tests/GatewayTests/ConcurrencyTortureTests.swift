@@ -29,13 +29,13 @@ struct ConcurrencyTortureTests {
     func torture(mode: GatewayMode) async throws {
         let root = try Paths.temporaryDirectory()
         let data = root.appendingPathComponent("orders")
-        // A webhook that never answers, waited for a quarter of a second: each change's process goes on delivering
+        // A webhook that never answers, waited for a second: each change's process goes on delivering
         // after its answer, recording a failed attempt in the document while the next changes of the same orders
         // run, so the processes overlap however fast one request is on its own.
         let webhook = try SilentWebhook()
         let variables = root.appendingPathComponent("env-vars.json")
         try JSONSerialization.data(withJSONObject: [
-            "Parameters": ["ORDER_WEBHOOK_URL": webhook.url, "ORDER_WEBHOOK_TIMEOUT_MS": "250"]
+            "Parameters": ["ORDER_WEBHOOK_URL": webhook.url, "ORDER_WEBHOOK_TIMEOUT_MS": "1000"]
         ]).write(to: variables)
         let gateway = try GatewayProcess(
             [
