@@ -334,7 +334,7 @@ extension FileOrderStore {
         let id = document.order.id
         let wanted = Self.indexEntries(of: document)
         let previous = original.map(Self.indexEntries(of:)) ?? []
-        var records: [JournalRecord] = [.document(id, version: document.order.version, json: Self.encode(document))]
+        var records: [JournalRecord] = [.document(id, version: document.order.version, json: document.encoded())]
         let byName = { (lhs: IndexEntry, rhs: IndexEntry) in (lhs.key, lhs.name) < (rhs.key, rhs.name) }
         for entry in wanted.subtracting(previous).sorted(by: byName) { records.append(.entry(of: entry, added: true)) }
         for entry in previous.subtracting(wanted).sorted(by: byName) { records.append(.entry(of: entry, added: false)) }

@@ -104,7 +104,7 @@ public struct FileOrderStore: OrderDocumentStore {
                     try FileSystem.createEmptyFile(directory: outboxDirectory, name: id.rawValue, durably: false)
                 }
                 try FileSystem.writeAtomically(
-                    Self.encode(document), directory: location.directory, name: "\(location.name).json", durable: false)
+                    document.encoded(), directory: location.directory, name: "\(location.name).json", durable: false)
             }
         }
         try FileSystem.syncFileSystem(of: root)
@@ -321,12 +321,7 @@ extension FileOrderStore {
         return (document, bytes.count)
     }
 
-    /// The bytes of a stored order document (see ``OrderDocument/encoded()``).
-    static func encode(_ document: OrderDocument) -> [UInt8] {
-        document.encoded()
-    }
-
-    /// The bytes of another stored JSON document (an idempotency record). Sorted keys keep documents byte-stable, so
+    /// The bytes of a stored JSON document other than an order (an idempotency record). Sorted keys keep documents byte-stable, so
     /// a rewrite without a change is visible as none.
     static func encode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
