@@ -321,8 +321,8 @@ extension FileOrderStore {
         return (document, bytes.count)
     }
 
-    /// The bytes of a stored JSON document other than an order (an idempotency record). Sorted keys keep documents byte-stable, so
-    /// a rewrite without a change is visible as none.
+    /// The bytes of a stored JSON document other than an order (an idempotency record). Sorted keys keep documents
+    /// byte-stable, so a rewrite without a change is visible as none.
     static func encode(_ value: some Encodable) throws -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
