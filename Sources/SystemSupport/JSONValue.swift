@@ -210,16 +210,27 @@ public enum JSONValue: Equatable, Sendable {
             var unescaped = Array(bytes[start..<index])
             while index < bytes.count {
                 let byte = bytes[index]
-                index += 1
                 switch byte {
                 case UInt8(ascii: "\""):
+                    index += 1
                     guard let text = String(validating: unescaped, as: UTF8.self) else { throw invalid() }
                     return text
                 case UInt8(ascii: "\\"):
+                    index += 1
                     try escape(into: &unescaped)
                 default:
-                    guard byte >= 0x20 else { throw invalid() }
-                    unescaped.append(byte)
+                    // The run of plain bytes up to the next quote, escape or control character, copied at once.
+                    let run = index
+                    while index < bytes.count, bytes[index] >= 0x20, bytes[index] != UInt8(ascii: "\""),
+                        bytes[index] != UInt8(ascii: "\\")
+                    {
+                        index += 1
+                    }
+                    guard index > run else {
+                        index += 1
+                        throw invalid()  // A control character.
+                    }
+                    unescaped += bytes[run..<index]
                 }
             }
             throw invalid()

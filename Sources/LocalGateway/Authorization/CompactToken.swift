@@ -38,6 +38,18 @@ struct CompactToken {
         return nil
     }
 
+    /// The value of each byte as a base64url digit; 64 for a byte that is none.
+    private static let sextets: [UInt8] = (0...255).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): UInt8(byte) - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): UInt8(byte) - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(byte) - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "-"): 62
+        case UInt8(ascii: "_"): 63
+        default: 64
+        }
+    }
+
     /// The bytes of base64url `text` (RFC 4648 §5), with or without `=` padding; nil for any other character or
     /// a length no encoding has.
     static func base64URLDecoded(_ text: ArraySlice<UInt8>) -> [UInt8]? {
@@ -52,16 +64,10 @@ struct CompactToken {
         output.reserveCapacity(count * 3 / 4)
         var accumulator: UInt32 = 0
         var bits = 0
+        let sextets = Self.sextets
         for byte in text[..<end] {
-            let sextet: UInt8
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): sextet = byte - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): sextet = byte - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): sextet = byte - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "-"): sextet = 62
-            case UInt8(ascii: "_"): sextet = 63
-            default: return nil
-            }
+            let sextet = sextets[Int(byte)]
+            guard sextet < 64 else { return nil }
             accumulator = accumulator << 6 | UInt32(sextet)
             bits += 6
             if bits >= 8 {

@@ -83,22 +83,18 @@ public struct RouteTable: Sendable {
     /// Finds the route for `method` and `path`; `path` is as the client sent it, percent-encoded, without the
     /// query string.
     public func lookup(method: String, path: String) -> Lookup {
-        let requestSegments = Self.requestSegments(path)
-        var fitting: [(route: Route, parameters: [String: String])] = []
-        for route in routes {
-            if let parameters = Self.match(route.segments, requestSegments) {
-                fitting.append((route, parameters))
-            }
-        }
-        let withMethod = fitting.filter { $0.route.definition.method == nil || $0.route.definition.method == method }
-        if let best = withMethod.max(by: { Self.isLessSpecific($0.route, than: $1.route) }) {
-            return .matched(Match(route: best.route, pathParameters: best.parameters))
+        let request = RequestPath(path)
+        // Only the routes whose shape fits: their parameters are decoded once the best of them is known.
+        let fitting = routes.filter { Self.fits($0.segments, request) }
+        let withMethod = fitting.filter { $0.definition.method == nil || $0.definition.method == method }
+        if let best = withMethod.max(by: { Self.isLessSpecific($0, than: $1) }) {
+            return .matched(Match(route: best, pathParameters: Self.parameters(of: best.segments, in: request)))
         }
         if let defaultRoute {
             return .matched(Match(route: defaultRoute, pathParameters: [:]))
         }
         if fitting.isEmpty { return .notFound }
-        let methods = Set(fitting.compactMap(\.route.definition.method))
+        let methods = Set(fitting.compactMap(\.definition.method))
         return .methodNotAllowed(allowedMethods: methods.sorted())
     }
 
@@ -130,29 +126,50 @@ public struct RouteTable: Sendable {
         return segments
     }
 
-    static func requestSegments(_ path: String) -> [Substring] {
-        let trimmed = path.hasPrefix("/") ? path.dropFirst() : Substring(path)
-        return trimmed.split(separator: "/", omittingEmptySubsequences: false)
+    /// A request's path split into its segments, each also percent-decoded, once for every route it is matched
+    /// against.
+    struct RequestPath {
+        let raw: [Substring]
+        let decoded: [String]
+
+        init(_ path: String) {
+            let trimmed = path.hasPrefix("/") ? path.dropFirst() : Substring(path)
+            raw = trimmed.split(separator: "/", omittingEmptySubsequences: false)
+            decoded = raw.map { PercentDecoding.decode($0) }
+        }
     }
 
-    /// The decoded parameters when `segments` fit the request, else `nil`.
-    static func match(_ segments: [Segment], _ request: [Substring]) -> [String: String]? {
-        var parameters: [String: String] = [:]
+    /// Whether `segments` fit the request: its literals equal, each parameter one non-empty segment, a greedy one
+    /// at least one.
+    static func fits(_ segments: [Segment], _ request: RequestPath) -> Bool {
         for (index, segment) in segments.enumerated() {
             switch segment {
             case .literal(let text):
-                guard index < request.count, PercentDecoding.decode(request[index]) == text else { return nil }
-            case .parameter(let name):
-                guard index < request.count, !request[index].isEmpty else { return nil }
-                parameters[name] = PercentDecoding.decode(request[index])
-            case .greedy(let name):
-                let rest = request[index...].joined(separator: "/")
-                guard index < request.count, !rest.isEmpty else { return nil }
-                parameters[name] = PercentDecoding.decode(Substring(rest))
-                return parameters
+                guard index < request.raw.count, request.decoded[index] == text else { return false }
+            case .parameter:
+                guard index < request.raw.count, !request.raw[index].isEmpty else { return false }
+            case .greedy:
+                // The rest of the path, joined by slashes, must not be empty.
+                return index < request.raw.count && !(index == request.raw.count - 1 && request.raw[index].isEmpty)
             }
         }
-        return segments.count == request.count ? parameters : nil
+        return segments.count == request.raw.count
+    }
+
+    /// The decoded path parameters of a request that `segments` fit.
+    static func parameters(of segments: [Segment], in request: RequestPath) -> [String: String] {
+        var parameters: [String: String] = [:]
+        for (index, segment) in segments.enumerated() {
+            switch segment {
+            case .literal:
+                break
+            case .parameter(let name):
+                parameters[name] = request.decoded[index]
+            case .greedy(let name):
+                parameters[name] = PercentDecoding.decode(Substring(request.raw[index...].joined(separator: "/")))
+            }
+        }
+        return parameters
     }
 }
 

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 
 /// A task executor that runs every job on one NIO event loop: the gateway's request tasks, run here, share the
 /// thread that reads and writes their sockets.
@@ -11,12 +12,18 @@ import NIOCore
 ///
 /// What runs here must not block: a job holds up every socket of the loop while it runs.
 final class EventLoopTaskExecutor: TaskExecutor {
-    private let loop: any EventLoop
+    /// The loop the jobs run on.
+    let loop: any EventLoop
 
     /// Runs jobs on `loop`.
     init(_ loop: any EventLoop) {
         self.loop = loop
     }
+
+    /// The gateway's one thread: it serves the clients' connections and the workers' Runtime API endpoints, and runs
+    /// the request tasks, so that a warm request never leaves it. One loop is as much as the gateway needs: its work
+    /// per request is a small part of the function's.
+    static let gateway = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)

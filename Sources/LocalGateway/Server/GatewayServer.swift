@@ -1,14 +1,12 @@
-import Foundation
-import HTTPTypes
-import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
+import NIOExtras
+import NIOHTTP1
 import NIOPosix
-import OrderHTTP
 import ServiceLifecycle
+import UnixSignals
 
-/// Serves a ``Gateway`` over HTTP/1.1 with Hummingbird, with the scheduled functions alongside.
+/// Serves a ``Gateway`` over HTTP/1.1, with the scheduled functions alongside.
 ///
 /// SIGINT and SIGTERM stop it gracefully: it stops accepting connections, lets requests in flight finish,
 /// then returns.
@@ -42,38 +40,15 @@ public struct GatewayServer: Sendable {
     /// - Throws: when the address cannot be bound.
     public func run() async throws {
         var logger = Logger(label: "local-gateway")
-        // The gateway writes its own JSON lines; Hummingbird speaks only when something is wrong.
+        // The gateway writes its own JSON lines; the service group speaks only when something is wrong.
         logger.logLevel = .warning
-        let gateway = self.gateway
-        let host = self.host
-        let functions = gateway.template.functions.map(\.logicalID).joined(separator: ",")
-        let routes = gateway.routes.routes.count
-        let methods = gateway.routes.methods
-        let log = gateway.log
-        let limits = connectionLimits
-        let app = Application(
-            responder: GatewayResponder(gateway: gateway),
-            server: HTTPServerBuilder { responder in
-                GatewayHTTP1Channel(responder: responder, limits: limits, methods: methods, log: log)
-            },
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
-            services: scheduler.map { [$0] } ?? [],
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
-                gateway.log(
-                    .notice(
-                        "listening",
-                        fields: [
-                            "address": "http://\(host):\(port)", "port": String(port), "functions": functions,
-                            "routes": String(routes),
-                        ]))
-            },
-            logger: logger
-        )
-        // The request tasks (children of the server's task) run on the event loop that serves their sockets.
-        let executor = EventLoopTaskExecutor(MultiThreadedEventLoopGroup.singleton.next())
+        let listener = Listener(server: self, executor: .gateway)
+        let services: [any Service] = [listener] + (scheduler.map { [$0] } ?? [])
+        let group = ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
-            try await withTaskExecutorPreference(executor) { try await app.runService() }
+            // The scheduled runs too share the gateway's one thread.
+            try await withTaskExecutorPreference(EventLoopTaskExecutor.gateway) { try await group.run() }
         } catch {
             await gateway.invoker.shutdown()
             throw error
@@ -82,64 +57,65 @@ public struct GatewayServer: Sendable {
         await gateway.invoker.shutdown()
         gateway.log(.notice("stopped"))
     }
-}
 
-/// Hands every request to the gateway, whatever its path.
-struct GatewayResponder: HTTPResponder {
-    typealias Context = GatewayRequestContext
-    let gateway: Gateway
+    /// The listening socket and its connections, as a service: returns once a graceful shutdown has closed every
+    /// connection (idle ones at once, busy ones after their answers).
+    private struct Listener: Service {
+        let server: GatewayServer
+        let executor: EventLoopTaskExecutor
 
-    func respond(to request: Request, context: GatewayRequestContext) async throws -> Response {
-        let (path, query) = GatewayRequest.splitTarget(request.head.path ?? "/")
-        // HTTP types keep the first `Host` as the request's authority, not among the fields; the event has it back
-        // first, as the client sent it.
-        let host = request.head.authority.map { [HeaderField("Host", $0)] } ?? []
-        let headers = host + request.headers.map { HeaderField($0.name.rawName, $0.value) }
-        let limit = RequestLimits.maximumBodySize
-        var body: [UInt8] = []
-        var bodyTooLarge = (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > limit
-        if !bodyTooLarge {
-            do {
-                var buffer = try await request.body.collect(upTo: limit)
-                body = buffer.readBytes(length: buffer.readableBytes) ?? []
-            } catch is NIOTooManyBytesError {
-                // Over the limit while streaming, with no Content-Length to say so up front.
-                bodyTooLarge = true
+        func run() async throws {
+            let gateway = server.gateway
+            let limits = server.connectionLimits
+            let methods = gateway.routes.methods
+            let executor = self.executor
+            let quiescing = ServerQuiescingHelper(group: executor.loop)
+            let bootstrap = ServerBootstrap(group: executor.loop)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            quiescing.makeServerChannelHandler(channel: channel))
+                    }
+                }
+                // A client that shuts down its side after its request still gets the answer.
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+                        decoderLimits.maxHeaderFieldSize = GatewayServer.maximumHeaderBytes
+                        decoderLimits.maxHeaderListSize = GatewayServer.maximumHeaderBytes
+                        let pipeline = channel.pipeline.syncOperations
+                        // Requests are taken one at a time and errors answered by the connection's handler, so
+                        // NIO's pipelining and error handlers are left out; the answers' headers are the gateway's
+                        // own, already checked.
+                        try pipeline.configureHTTPServerPipeline(
+                            withPipeliningAssistance: false, withErrorHandling: false,
+                            withOutboundHeaderValidation: false, withEncoderConfiguration: .init(),
+                            withDecoderLimitConfiguration: decoderLimits)
+                        try pipeline.addHandler(
+                            HTTP1ConnectionRules(limits: limits, methods: methods, log: gateway.log))
+                        try pipeline.addHandler(
+                            GatewayConnectionHandler(gateway: gateway, executor: executor, methods: methods))
+                    }
+                }
+            let channel = try await bootstrap.bind(host: server.host, port: server.port).get()
+            let port = channel.localAddress?.port ?? server.port
+            gateway.log(
+                .notice(
+                    "listening",
+                    fields: [
+                        "address": "http://\(server.host):\(port)", "port": String(port),
+                        "functions": gateway.template.functions.map(\.logicalID).joined(separator: ","),
+                        "routes": String(gateway.routes.routes.count),
+                    ]))
+            let closed = executor.loop.makePromise(of: Void.self)
+            await withGracefulShutdownHandler {
+                try? await closed.futureResult.get()
+            } onGracefulShutdown: {
+                quiescing.initiateShutdown(promise: closed)
             }
-            // Any other error (a body the parser cannot read) goes on to Hummingbird, whose answer
-            // `UnreadableRequestAnswers` turns into the envelope.
         }
-        let answer = await gateway.respond(
-            to: GatewayRequest(
-                method: request.method.rawValue, path: path, rawQuery: query, headers: headers, body: body,
-                bodyTooLarge: bodyTooLarge, sourceIP: context.sourceIP))
-        return Response(answer)
-    }
-}
-
-/// Hummingbird's request context, plus the client's address for `sourceIp`.
-struct GatewayRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let sourceIP: String
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        sourceIP = source.channel.remoteAddress?.ipAddress ?? "127.0.0.1"
-    }
-}
-
-extension Response {
-    /// Headers that describe the connection or the framing, which the server sets itself.
-    private static let hopByHop: Set<String> = ["content-length", "transfer-encoding", "connection", "keep-alive"]
-
-    init(_ answer: GatewayResponse) {
-        var fields = HTTPFields()
-        for header in answer.headers where !Self.hopByHop.contains(header.name.lowercased()) {
-            guard let name = HTTPField.Name(header.name) else { continue }
-            fields.append(HTTPField(name: name, value: header.value))
-        }
-        self.init(
-            status: HTTPResponse.Status(code: answer.status), headers: fields,
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 }

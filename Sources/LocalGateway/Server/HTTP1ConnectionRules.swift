@@ -29,8 +29,8 @@ public struct ConnectionLimits: Sendable, Equatable {
     }
 }
 
-/// The HTTP/1 rules the gateway keeps on each client connection itself, below the conversion to HTTP types (which
-/// drops the request's version and folds `Host` into the authority) and below Hummingbird (which keeps none of them):
+/// The HTTP/1 rules the gateway keeps on each client connection, below ``GatewayConnectionHandler``, which answers
+/// the requests:
 ///
 /// - Timeouts (``ConnectionLimits``): a slow or silent client cannot hold a connection open forever.
 /// - The answer is in the request's version: an HTTP/1.0 client gets an `HTTP/1.0` answer, never chunked, and its
@@ -191,7 +191,7 @@ final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler 
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         // The parser reads nothing more of this connection: the request being read is as complete as it will get,
-        // and Hummingbird answers it (``UnreadableRequestAnswers`` puts that answer in the envelope).
+        // and the connection's handler answers it in the envelope.
         if error is HTTPParserError, readingRequest {
             readingRequest = false
             exchanges[exchanges.index(before: exchanges.endIndex)].bodyComplete = true

@@ -60,7 +60,7 @@ final class FunctionPool: Sendable {
         executablePath = launcher.environment.executablePath(for: function)
         self.log = log
         self.metrics = metrics
-        timers = MultiThreadedEventLoopGroup.singleton.next()
+        timers = EventLoopTaskExecutor.gateway.loop
     }
 
     // MARK: - The gateway's side

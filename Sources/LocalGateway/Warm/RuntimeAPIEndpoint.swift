@@ -41,7 +41,7 @@ struct RuntimeAPIEndpoint: Sendable {
         let worker = WorkerProcess()
         let function = pool.function.logicalID
         let log = pool.log
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: EventLoopTaskExecutor.gateway.loop)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 worker.processID(on: channel.eventLoop).flatMapThrowing { processID in
