@@ -12,29 +12,40 @@ struct WarmReloadEndToEndTests {
             Type: AWS::Serverless::Function
             Properties:
               CodeUri: functions/build
-              Timeout: 10
+              Timeout: 60
               Events:
                 Build:
                   Type: HttpApi
                   Properties: { Path: /build, Method: GET }
         """
 
-    /// A Lambda custom runtime in `sh` and curl that answers every invocation with `name` as its body, an invocation
-    /// with `slow` in its query after `delay` seconds.
-    static func runtime(answering name: String, delay: Int = 0) -> String {
-        """
-        #!/bin/sh
-        api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
-        work=$(mktemp -d)
-        trap 'rm -rf "$work"' EXIT
-        while :; do
-            curl -sSf -D "$work/headers" -o "$work/event" "$api/invocation/next" || exit 0
-            id=$(grep -i '^lambda-runtime-aws-request-id:' "$work/headers" | cut -d: -f2 | tr -d ' \\r')
-            if grep -q '"slow"' "$work/event"; then sleep \(delay); fi
-            curl -sSf -o /dev/null -X POST --data-binary '{"statusCode":200,"body":"\(name)"}' \\
-                "$api/invocation/$id/response" || exit 1
-        done
-        """
+    /// A Lambda custom runtime in `sh` and curl that answers every invocation with `name` as its body. An invocation
+    /// with `slow` in its query is held: the runtime creates `taken` in `gate` once it has it, and answers once the
+    /// test creates `release` there, so the test, not a clock, says how long the worker stays busy.
+    static func runtime(answering name: String, gate: URL? = nil) -> String {
+        let hold = gate.map { "touch '\($0.path)/taken'; while [ ! -e '\($0.path)/release' ]; do sleep 0.02; done" }
+        return """
+            #!/bin/sh
+            api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+            work=$(mktemp -d)
+            trap 'rm -rf "$work"' EXIT
+            while :; do
+                curl -sSf -D "$work/headers" -o "$work/event" "$api/invocation/next" || exit 0
+                id=$(grep -i '^lambda-runtime-aws-request-id:' "$work/headers" | cut -d: -f2 | tr -d ' \\r')
+                if grep -q '"slow"' "$work/event"; then \(hold ?? ":"); fi
+                curl -sSf -o /dev/null -X POST --data-binary '{"statusCode":200,"body":"\(name)"}' \\
+                    "$api/invocation/$id/response" || exit 1
+            done
+            """
+    }
+
+    /// Waits until `file` exists, for as long as a loaded machine may need.
+    static func waitUntilExists(_ file: URL) async throws {
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: file.path) {
+            guard Date() < deadline else { throw CocoaError(.fileNoSuchFile) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 
     /// Writes a new file beside `executable` and renames it over it, as a linker or `cp` to a temporary name does.
@@ -52,7 +63,9 @@ struct WarmReloadEndToEndTests {
         let functions = directory.appendingPathComponent("functions")
         try FileManager.default.createDirectory(at: functions, withIntermediateDirectories: true)
         let executable = functions.appendingPathComponent("build")
-        try Self.install(Self.runtime(answering: "build-1", delay: 4), at: executable)
+        let gate = directory.appendingPathComponent("gate")
+        try FileManager.default.createDirectory(at: gate, withIntermediateDirectories: true)
+        try Self.install(Self.runtime(answering: "build-1", gate: gate), at: executable)
         let templateFile = directory.appendingPathComponent("template.yaml")
         try Self.template.write(to: templateFile, atomically: true, encoding: .utf8)
         let gateway = try GatewayProcess([
@@ -63,12 +76,15 @@ struct WarmReloadEndToEndTests {
         let client = HTTPClient(port: gateway.port)
         #expect(try await client.send("GET", "/build").text == "build-1")
 
-        // The worker is busy for 4 s when the new build lands, a second after it took the invocation: it answers on
-        // the old one. (The margins are wide, for a loaded machine.)
+        // The worker holds an invocation when the new build lands and a request for the one slot arrives: it answers
+        // on the old build, and the waiting request runs on the new.
         let busy = Task { try await client.send("GET", "/build?slow=1").text }
-        try await Task.sleep(for: .seconds(1))
+        try await Self.waitUntilExists(gate.appendingPathComponent("taken"))
         try Self.install(Self.runtime(answering: "build-2"), at: executable)
-        let next = try await client.send("GET", "/build")
+        let waiting = Task { try await client.send("GET", "/build") }
+        #expect(await gateway.logLines("function rebuilt", waitingFor: 1).count == 1)
+        FileManager.default.createFile(atPath: gate.appendingPathComponent("release").path, contents: nil)
+        let next = try await waiting.value
         #expect(try await busy.value == "build-1")
         #expect(next.text == "build-2")
         let rebuilt = gateway.logLines("function rebuilt")
