@@ -10,15 +10,15 @@ TORTURE_SUITES = CrashTorture|ConcurrencyTorture
 
 # System packages the build needs, and those the benchmarks need; installed with apt-get when missing.
 APT_PACKAGES = libcurl4-openssl-dev
-BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3 strace
+BENCH_APT_PACKAGES = hyperfine wrk jq bc time curl python3 strace valgrind
 # The browser the console's test drives, and its WebDriver.
 CONSOLE_APT_PACKAGES = chromium chromium-driver python3-venv
 # The FUSE file system under the store in the fault matrix and the EFS model (scripts/faultfs.py).
 FAULTFS_APT_PACKAGES = python3-fusepy fuse3
 
 .PHONY: help deps bench-deps build run test console-test contract fuzz stress fault-matrix lint-template package bench \
-	bench-functions bench-store bench-store-efs bench-gateway bench-authorizer bench-reload bench-list bench-scale \
-	format-check clean
+	bench-functions bench-store bench-store-efs bench-gateway bench-gateway-instructions bench-authorizer bench-reload \
+	bench-list bench-scale format-check clean
 
 # Installs the Debian packages named in $(1) that are missing, with apt-get (as root, or through sudo).
 define apt_install
@@ -106,6 +106,9 @@ bench-store-efs: bench-deps ## create-order and a status update per process on f
 
 bench-gateway: bench-deps ## The local gateway under wrk, per request and warm, its peak memory, and reads against a hanging webhook
 	scripts/bench-gateway.sh
+
+bench-gateway-instructions: bench-deps ## The gateway's instructions per warm request (callgrind): repeatable where CPU time is not
+	scripts/bench-gateway-instructions.sh
 
 bench-authorizer: bench-deps ## The gateway's CPU per warm request with the JWT authorizer on and with --no-auth
 	scripts/bench-authorizer.sh
