@@ -58,6 +58,12 @@ struct JWTAuthorizerTests {
         #expect(refusal(await authorize("Bearex \(token)")) == .malformed)
     }
 
+    @Test("scope is split at spaces, however many, and only at spaces")
+    func scopeWords() async throws {
+        let token = try await key.sign(TestTokens.claims(scope: " orders/read  orders/create\torders/x "))
+        #expect(try await authorize(token).get().scopes == ["orders/read", "orders/create\torders/x"])
+    }
+
     @Test("scopes in an scp list count as in scope, and lists of claims read as [a b]")
     func scpArray() async throws {
         var claims = TestTokens.claims()

@@ -193,7 +193,10 @@ struct WarmInvokerTests {
         "the Runtime API answers Lambda's error bodies: an unknown path, a worker it does not run, an unknown request id",
         arguments: [
             ("GET", "/2018-06-01/runtime/invocation/next/now", 404, "UnknownPath"),
+            ("GET", "/2018-06-01/runtime//invocation/next", 404, "UnknownPath"),
+            ("GET", "/2018-06-01/runtimeinvocation/next", 404, "UnknownPath"),
             ("GET", "/2018-06-01/runtime/invocation/next", 500, "ShuttingDown"),
+            ("GET", "/2018-06-01/runtime/invocation/next?timeout=1", 500, "ShuttingDown"),
             ("POST", "/2018-06-01/runtime/invocation/no-such-id/response", 400, "InvalidRequestID"),
             ("POST", "/2018-06-01/runtime/invocation/no-such-id/error", 400, "InvalidRequestID"),
             ("DELETE", "/2018-06-01/runtime/init/error", 404, "UnknownPath"),

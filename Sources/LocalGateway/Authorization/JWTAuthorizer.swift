@@ -52,7 +52,8 @@ public struct JWTAuthorizer: Sendable {
 
         let parts: CompactToken
         do throws(AuthorizationRefusal) {
-            parts = try CompactToken(Array(token.utf8))
+            // Copied at once from contiguous storage, not byte by byte as a `Substring`'s UTF-8 view iterates.
+            parts = try CompactToken(token.withUTF8 { Array($0) })
         } catch {
             return .failure(error)
         }

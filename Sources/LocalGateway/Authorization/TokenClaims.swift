@@ -73,7 +73,8 @@ struct TokenClaims {
     }
 
     private static func words(_ text: String) -> [String] {
-        text.split(separator: " ").map(String.init)
+        // By bytes: a space is one byte, and a `Character`-wise split cost more than the rest of the claims.
+        text.utf8.split(separator: UInt8(ascii: " ")).map { String(Substring($0)) }
     }
 }
 

@@ -207,11 +207,16 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
         let bodyTooLarge = request.bodyTooLarge
         let head = request.head
         let reply = Reply(context: context, handler: self, keepAlive: head.isKeepAlive)
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        guard path.hasPrefix(Self.prefix) else {
+        // Read as bytes: a path is ASCII, and splitting it by `Character` cost a tenth of the gateway's instructions
+        // per request.
+        let target = head.uri.utf8
+        let path = target[..<(target.firstIndex(of: UInt8(ascii: "?")) ?? target.endIndex)]
+        guard path.starts(with: Self.prefix.utf8) else {
             return reply.error(.notFound, "UnknownPath", "No such Runtime API path.")
         }
-        let parts = path.dropFirst(Self.prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        let parts = path.dropFirst(Self.prefix.utf8.count).split(
+            separator: UInt8(ascii: "/"), omittingEmptySubsequences: false
+        ).map { Substring($0) }
         switch (head.method, parts.count, parts.first, parts.last) {
         case (.GET, 2, "invocation", "next"):
             let function = pool.function.logicalID
@@ -236,7 +241,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
             pool.failInitialization(worker: worker, type: type, message: message)
             reply.receipt(.accepted)
         default:
-            reply.error(.notFound, "UnknownPath", "No such Runtime API path: \(head.method) \(path).")
+            reply.error(.notFound, "UnknownPath", "No such Runtime API path: \(head.method) \(Substring(path)).")
         }
     }
 
