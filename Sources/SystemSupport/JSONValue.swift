@@ -29,8 +29,7 @@ public enum JSONValue: Equatable, Sendable {
     ///   control character or a lone surrogate, a number too large for a `Double`, nesting deeper than 128, or text
     ///   after the value.
     public static func parse(_ bytes: [UInt8]) throws(Invalid) -> JSONValue {
-        // Read through a pointer: an array's subscript, checked and reached through `self` at every byte, made
-        // reading a string cost about three times its copy.
+        // Read through a pointer: an array's subscript is checked at every byte the loops below look at.
         try bytes.withUnsafeBufferPointer { bytes throws(Invalid) in
             var reader = Reader(bytes: bytes)
             let value = try reader.value(depth: 0)
