@@ -13,15 +13,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bench-common.sh
+source scripts/gateway-process.sh
 
 requests=${REQUESTS:-200}
 bench_require bench-gateway-instructions valgrind callgrind_control callgrind_annotate python3
 bench_build
 
 work=$(mktemp -d)
-valgrind_pid=""
 cleanup() {
-    if [ -n "$valgrind_pid" ]; then kill -TERM "$valgrind_pid" 2>/dev/null || true; wait "$valgrind_pid" || true; fi
+    gateway_stop
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -38,23 +38,15 @@ strip --strip-debug -o "$work/bin/local-gateway" "$bin/local-gateway"
 profile="$results_dir/gateway-instructions"
 rm -f "$profile".*
 # Counting starts only when the script says so, after the start-up and the warm-up.
-valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$profile" \
-    "$work/bin/local-gateway" start-api --port 0 --template template.yaml --functions-dir "$work/bin" \
-    --data-dir "$work/data" --warm \
-    --parameter-overrides "ApiThrottlingRateLimit=1000000 ApiThrottlingBurstLimit=1000000" 2>"$work/gateway.log" &
-valgrind_pid=$!
-port=""
-for _ in $(seq 600); do
-    port=$(sed -n 's/.*"msg":"listening".*"port":"\([0-9]*\)".*/\1/p' "$work/gateway.log" | head -n 1)
-    [ -n "$port" ] && break
-    kill -0 "$valgrind_pid" 2>/dev/null || { cat "$work/gateway.log" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "bench-gateway-instructions: the gateway did not listen within 60 s" >&2; exit 1; }
+gateway_launcher=(valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$profile")
+gateway_start_seconds=60
+gateway_start bench-gateway-instructions "$work/bin" "$work/gateway.log" --data-dir "$work/data" --warm \
+    --parameter-overrides "ApiThrottlingRateLimit=1000000 ApiThrottlingBurstLimit=1000000"
+port=${gateway_base##*:}
 token=$("$bin/local-gateway" token --template template.yaml --data-dir "$work/data" --sub bench \
     --scope "orders/create orders/read orders/update-status" --ttl 7200)
 
-python3 - "$port" "$token" "$requests" "$valgrind_pid" <<'PYTHON'
+python3 - "$port" "$token" "$requests" "$gateway_pid" <<'PYTHON'
 import http.client, subprocess, sys
 
 port, token, requests, valgrind_pid = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -91,9 +83,7 @@ for index in range(requests):
 callgrind("--dump=post")
 PYTHON
 
-kill -TERM "$valgrind_pid"
-wait "$valgrind_pid" || true
-valgrind_pid=""
+gateway_stop
 # The dumps are numbered in the order they were taken: .1 the reads, .2 the creates.
 mv "$profile.1" "$profile.get"
 mv "$profile.2" "$profile.post"
