@@ -21,7 +21,9 @@ struct WarmReloadEndToEndTests {
 
     /// A Lambda custom runtime in `sh` and curl that answers every invocation with `name` as its body. An invocation
     /// with `slow` in its query is held: the runtime creates `taken` in `gate` once it has it, and answers once the
-    /// test creates `release` there, so the test, not a clock, says how long the worker stays busy.
+    /// test creates `release` there, so the test, not a clock, says how long the worker stays busy. The whole loop is
+    /// in each build, not `runtime-loop.sh` calling a handler beside it: a worker of an old build then cannot answer
+    /// as the new one.
     static func runtime(answering name: String, gate: URL? = nil) -> String {
         let hold = gate.map { "touch '\($0.path)/taken'; while [ ! -e '\($0.path)/release' ]; do sleep 0.02; done" }
         return """
