@@ -36,6 +36,9 @@ func function(_ name: String, dependencies: [Target.Dependency] = []) -> Target 
             // of its instructions per process, 1.7 M of 6.0 M, and 0.45 ms of its 1.65 ms of CPU.
             .unsafeFlags(
                 ["-L", Context.packageDirectory + "/linker"], .when(platforms: [.linux], configuration: .release)),
+            // Linked by the toolchain's lld: gold refused the static libstdc++ beside a shared Swift runtime (a release
+            // build without --static-swift-stdlib), "relocation refers to local symbol in a discarded section".
+            .unsafeFlags(["-use-ld=lld"], .when(platforms: [.linux], configuration: .release)),
         ])
 }
 
