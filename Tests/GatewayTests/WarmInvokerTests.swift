@@ -12,18 +12,21 @@ import Testing
 /// that answers with what the Runtime API told it, or misbehaves as its event asks.
 @Suite("Warm invoker: workers over the Runtime API", .serialized)
 struct WarmInvokerTests {
-    /// A functions directory holding `report`, a start log, and an invoker with the given limit.
+    /// A functions directory holding a runtime from `fixtures/gateway/runtime` (`report` unless told), a start log,
+    /// and an invoker with the given limit.
     final class Workers: Sendable {
         let directory: URL
         let startLog: URL
         let invoker: WarmInvoker
         let log = LogRecorder()
+        let runtime: String
 
-        init(maximumWorkers: Int = 4) throws {
+        init(maximumWorkers: Int = 4, runtime: String = "report") throws {
+            self.runtime = runtime
             directory = try Paths.temporaryDirectory()
-            let script = directory.appendingPathComponent("report")
+            let script = directory.appendingPathComponent(runtime)
             try FileManager.default.copyItem(
-                at: Paths.gatewayFixtures.appendingPathComponent("runtime/report"), to: script)
+                at: Paths.gatewayFixtures.appendingPathComponent("runtime/\(runtime)"), to: script)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
             startLog = directory.appendingPathComponent("starts")
             invoker = WarmInvoker(
@@ -35,7 +38,7 @@ struct WarmInvokerTests {
 
         func function(timeout: Double = 3, environment: [String: String] = [:]) -> FunctionDefinition {
             FunctionDefinition(
-                logicalID: "ReportFunction", codeURI: "functions/report", timeoutSeconds: timeout,
+                logicalID: "ReportFunction", codeURI: "functions/\(runtime)", timeoutSeconds: timeout,
                 environment: environment)
         }
 
@@ -103,6 +106,37 @@ struct WarmInvokerTests {
         #expect(error?.message.contains("not an event I know") == true)
         #expect(try await workers.report(function)["pid"] as? Int == report["pid"] as? Int)
         #expect(workers.starts.count == 1)
+        await workers.close()
+    }
+
+    @Test("a runtime that sends its response and invocation/next in one write gets both answers, in order")
+    func pipelinedRuntime() async throws {
+        let workers = try Workers(maximumWorkers: 1, runtime: "pipelined")
+        let function = workers.function()
+        // One at a time: the worker waits in invocation/next, its last response's 202 held back until an event.
+        var reports: [[String: Any]] = []
+        for n in 1...3 {
+            reports.append(try await workers.report(function, event: #"{"n":\#(n)}"#, requestID: "r\(n)"))
+        }
+        #expect(reports.map { $0["request_id"] as? String } == ["r1", "r2", "r3"])
+        #expect(reports.map { $0["previous_receipt"] as? Int } == [0, 202, 202])
+        // Side by side on one worker: the next event is waiting when the pipelined request for it arrives.
+        typealias Seen = (n: Int?, receipt: Int?, pid: Int?)
+        let together = try await withThrowingTaskGroup(of: Seen.self) { group in
+            for n in 4...7 {
+                group.addTask {
+                    let report = try await workers.report(function, event: #"{"n":\#(n)}"#)
+                    return (
+                        (report["event"] as? [String: Any])?["n"] as? Int, report["previous_receipt"] as? Int,
+                        report["pid"] as? Int
+                    )
+                }
+            }
+            return try await group.reduce(into: [Seen]()) { $0.append($1) }
+        }
+        #expect(together.compactMap(\.n).sorted() == [4, 5, 6, 7])
+        #expect(together.allSatisfy { $0.receipt == 202 })
+        #expect(Set(reports.map { $0["pid"] as? Int } + together.map(\.pid)).count == 1)
         await workers.close()
     }
 
