@@ -63,14 +63,6 @@ final class RuntimeAPIConnection {
         chunk.deallocate()
     }
 
-    /// A request to send.
-    struct Request {
-        var method: String
-        var path: String
-        var headers: [(name: String, value: String)] = []
-        var body: [UInt8] = []
-    }
-
     /// Sends one request and waits for its whole reply.
     ///
     /// - Throws: ``RuntimeAPIConnectionError`` when the endpoint cannot be reached (`connect_failed`), the
@@ -79,49 +71,30 @@ final class RuntimeAPIConnection {
     func exchange(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [])
         throws(RuntimeAPIConnectionError) -> Reply
     {
-        try exchange([Request(method: method, path: path, headers: headers, body: body)])[0]
-    }
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: \(authority)\r\n"
+        for header in headers { request += "\(header.name): \(header.value)\r\n" }
+        if method != "GET" { request += "Content-Length: \(body.count)\r\n" }
+        request += "\r\n"
+        var bytes = Array(request.utf8)
+        bytes.append(contentsOf: body)
 
-    /// Sends `requests` with one system call, without waiting for a reply between them (HTTP/1.1 pipelining), and
-    /// waits for all their replies, in order. A server that closes the connection after a reply (`Connection:
-    /// close`) has not read the requests after it: they are sent again on a new connection.
-    ///
-    /// - Throws: as ``exchange(_:_:headers:body:)``; the replies already read are lost with the error.
-    func exchange(_ requests: [Request]) throws(RuntimeAPIConnectionError) -> [Reply] {
-        var replies: [Reply] = []
-        // A kept-open connection may have been closed by the server unseen: found out by the write or by a read
-        // that gets nothing, and then the requests are sent once more on a new connection.
-        var mayBeClosed = descriptor >= 0
+        let reused = descriptor >= 0
         do {
-            while replies.count < requests.count {
-                if descriptor < 0 { try open() }
-                let unanswered = requests[replies.count...]
-                do {
-                    try write(unanswered.reduce(into: []) { bytes, request in bytes += encoded(request) })
-                    for _ in unanswered.indices {
-                        replies.append(try readReply())
-                        mayBeClosed = false
-                        if descriptor < 0 { break }
-                    }
-                } catch let error where mayBeClosed && error.beforeReply {
-                    disconnect()
-                    mayBeClosed = false
-                }
+            if !reused { try open() }
+            do {
+                try write(bytes)
+                return try readReply()
+            } catch let error where reused && error.beforeReply {
+                // The server closed the kept-open connection before this request reached it: send it on a new one.
+                disconnect()
+                try open()
+                try write(bytes)
+                return try readReply()
             }
-            return replies
         } catch {
             disconnect()
             throw error
         }
-    }
-
-    /// The request's bytes: its head, then its body.
-    private func encoded(_ request: Request) -> [UInt8] {
-        var head = "\(request.method) \(request.path) HTTP/1.1\r\nHost: \(authority)\r\n"
-        for header in request.headers { head += "\(header.name): \(header.value)\r\n" }
-        if request.method != "GET" { head += "Content-Length: \(request.body.count)\r\n" }
-        head += "\r\n"
-        return Array(head.utf8) + request.body
     }
 
     // MARK: - The connection
