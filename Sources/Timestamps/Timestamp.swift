@@ -36,13 +36,39 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// RFC 3339 in UTC with exactly three fraction digits.
     public var description: String {
-        var seconds = time_t(millisecondsSinceEpoch.floorDivided(by: 1000))
-        let millis = Int(millisecondsSinceEpoch - Int64(seconds) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))"
-            + "T\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2))"
-            + ".\(pad(millis, 3))Z"
+        // The calendar worked out here, not by `gmtime_r`: the C library's first call reads the system's time zone
+        // file (`/etc/localtime`, five system calls) even for UTC, and a function process makes that call once.
+        let seconds = millisecondsSinceEpoch.floorDivided(by: 1000)
+        let millis = Int(millisecondsSinceEpoch - seconds * 1000)
+        let days = Int(seconds.floorDivided(by: 86_400))
+        let secondOfDay = Int(seconds - Int64(days) * 86_400)
+        let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        func append(_ value: Int, digits: Int) {
+            if value < 0 { text.append(UInt8(ascii: "-")) }
+            let magnitude = value.magnitude
+            let written = String(magnitude).utf8
+            if written.count < digits {
+                text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits - written.count))
+            }
+            text.append(contentsOf: written)
+        }
+        append(year, digits: 4)
+        text.append(UInt8(ascii: "-"))
+        append(month, digits: 2)
+        text.append(UInt8(ascii: "-"))
+        append(day, digits: 2)
+        text.append(UInt8(ascii: "T"))
+        append(secondOfDay / 3600, digits: 2)
+        text.append(UInt8(ascii: ":"))
+        append(secondOfDay / 60 % 60, digits: 2)
+        text.append(UInt8(ascii: ":"))
+        append(secondOfDay % 60, digits: 2)
+        text.append(UInt8(ascii: "."))
+        append(millis, digits: 3)
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Reads an RFC 3339 date-time such as `2026-11-25T09:30:00Z`, `2026-11-25T10:30:00.5+01:00`.
@@ -120,6 +146,21 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         }
     }
 
+    /// The civil date (proleptic Gregorian) `days` days after 1970-01-01: the inverse of
+    /// ``daysSinceEpoch(year:month:day:)``, counting in eras of 400 years, whose calendar repeats.
+    private static func civilDate(daysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468  // From 0000-03-01, so that a leap day ends its year.
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153  // 0 for March
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day)
+    }
+
     /// Days from 1970-01-01 to a civil date in the proleptic Gregorian calendar.
     private static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let shiftedYear = month <= 2 ? year - 1 : year
@@ -148,11 +189,6 @@ extension Timestamp: Codable {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
-}
-
-private func pad(_ value: Int, _ width: Int) -> String {
-    let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }
 
 extension Int64 {

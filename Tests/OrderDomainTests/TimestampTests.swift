@@ -1,6 +1,12 @@
 import Testing
 import Timestamps
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 @Suite("Timestamps")
 struct TimestampTests {
     @Test("written as RFC 3339 UTC with milliseconds")
@@ -8,6 +14,29 @@ struct TimestampTests {
         #expect(Timestamp(millisecondsSinceEpoch: 0).description == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp(millisecondsSinceEpoch: 1_795_599_000_123).description == "2026-11-25T09:30:00.123Z")
         #expect(Timestamp(millisecondsSinceEpoch: -1).description == "1969-12-31T23:59:59.999Z")
+    }
+
+    @Test("the calendar agrees with the C library's gmtime_r, leap days and years before 1970 included")
+    func calendarAgreesWithTheCLibrary() {
+        var generator = SystemRandomNumberGenerator()
+        // 1900-03-01 to 2400-12-31: leap centuries and not, on both sides of the epoch, and every day of 2024.
+        let moments =
+            (0..<2000).map { _ in Int64.random(in: -2_203_891_200_000...13_569_465_599_999, using: &generator) }
+            + (0..<366).map { 1_704_067_200_000 + Int64($0) * 86_400_000 + 86_399_999 }
+        for milliseconds in moments {
+            var seconds = time_t(milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000)
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            func digits(_ value: some BinaryInteger, _ count: Int) -> String {
+                let text = String(value)
+                return String(repeating: "0", count: max(count - text.count, 0)) + text
+            }
+            let expected =
+                "\(digits(parts.tm_year + 1900, 4))-\(digits(parts.tm_mon + 1, 2))-\(digits(parts.tm_mday, 2))"
+                + "T\(digits(parts.tm_hour, 2)):\(digits(parts.tm_min, 2)):\(digits(parts.tm_sec, 2))"
+                + ".\(digits(milliseconds - Int64(seconds) * 1000, 3))Z"
+            #expect(Timestamp(millisecondsSinceEpoch: milliseconds).description == expected)
+        }
     }
 
     @Test("read back exactly", arguments: [0, 1, 951_782_400_000, 1_795_599_000_123, 4_102_444_799_999])
