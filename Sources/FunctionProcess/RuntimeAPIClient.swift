@@ -8,10 +8,6 @@ import Timestamps
 ///
 /// Used only when the process runs as a custom runtime; a process answering one event on standard input never
 /// creates one.
-///
-/// Each request waits for its answer before the next is sent. Sending a response and `invocation/next` together
-/// saves a write, but a Runtime API that answers them in two writes with Nagle's algorithm on holds the second
-/// until the first is acknowledged, which the runtime delays by 40 ms: every invocation would wait that long.
 struct RuntimeAPIClient: RuntimeAPI {
     private static let base = "/2018-06-01/runtime"
     private let connection: RuntimeAPIConnection
@@ -24,19 +20,25 @@ struct RuntimeAPIClient: RuntimeAPI {
     }
 
     func next() throws -> RuntimeInvocation {
-        let reply = try connection.exchange("GET", "\(Self.base)/invocation/next")
-        guard reply.status == 200, let requestID = reply.headers["lambda-runtime-aws-request-id"] else {
-            throw RuntimeAPIProtocolFailure(
-                description: "invocation/next answered \(reply.status) without a request id")
-        }
-        let deadline = reply.headers["lambda-runtime-deadline-ms"].flatMap(Int64.init).map(Timestamp.init)
-        let context = InvocationContext(
-            requestID: requestID, deadline: deadline, traceID: reply.headers["lambda-runtime-trace-id"])
-        return RuntimeInvocation(context: context, event: reply.body)
+        try invocation(from: connection.exchange([Self.nextRequest])[0])
     }
 
     func respond(to requestID: String, with body: [UInt8]) throws {
         try post("invocation/\(requestID)/response", body: body, errorType: nil)
+    }
+
+    /// The response and `invocation/next` in one write: the Runtime API reads them together, and a gateway serving
+    /// it has one read to make and one wake-up where it had two. A response over the limit goes alone: the Runtime
+    /// API refuses it, and the runtime stops before asking for more.
+    func respondThenNext(to requestID: String, with body: [UInt8]) throws -> RuntimeInvocation {
+        guard body.count <= InvocationLimits.maximumPayloadSize else {
+            try respond(to: requestID, with: body)
+            return try next()
+        }
+        let path = "invocation/\(requestID)/response"
+        let replies = try connection.exchange([Self.post(path, body: body, errorType: nil), Self.nextRequest])
+        try Self.check(replies[0], of: path)
+        return try invocation(from: replies[1])
     }
 
     func fail(_ requestID: String, type: String, message: String) throws {
@@ -47,10 +49,33 @@ struct RuntimeAPIClient: RuntimeAPI {
         try post("init/error", body: Self.errorBody(type: type, message: message), errorType: type)
     }
 
+    private static let nextRequest = RuntimeAPIConnection.Request(method: "GET", path: "\(base)/invocation/next")
+
+    /// The invocation `invocation/next` answered.
+    private func invocation(from reply: RuntimeAPIConnection.Reply) throws -> RuntimeInvocation {
+        guard reply.status == 200, let requestID = reply.headers["lambda-runtime-aws-request-id"] else {
+            throw RuntimeAPIProtocolFailure(
+                description: "invocation/next answered \(reply.status) without a request id")
+        }
+        let deadline = reply.headers["lambda-runtime-deadline-ms"].flatMap(Int64.init).map(Timestamp.init)
+        let context = InvocationContext(
+            requestID: requestID, deadline: deadline, traceID: reply.headers["lambda-runtime-trace-id"])
+        return RuntimeInvocation(context: context, event: reply.body)
+    }
+
     private func post(_ path: String, body: [UInt8], errorType: String?) throws {
+        try Self.check(connection.exchange([Self.post(path, body: body, errorType: errorType)])[0], of: path)
+    }
+
+    /// A `POST` of a JSON `body` to `path`, under the runtime's base.
+    private static func post(_ path: String, body: [UInt8], errorType: String?) -> RuntimeAPIConnection.Request {
         var headers = [(name: "Content-Type", value: "application/json")]
         if let errorType { headers.append((name: "Lambda-Runtime-Function-Error-Type", value: errorType)) }
-        let reply = try connection.exchange("POST", "\(Self.base)/\(path)", headers: headers, body: body)
+        return RuntimeAPIConnection.Request(method: "POST", path: "\(base)/\(path)", headers: headers, body: body)
+    }
+
+    /// Throws unless the Runtime API accepted what was posted to `path` (`202`).
+    private static func check(_ reply: RuntimeAPIConnection.Reply, of path: String) throws {
         guard reply.status == 202 else {
             throw RuntimeAPIProtocolFailure(
                 description: "\(path) answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")

@@ -63,6 +63,14 @@ final class RuntimeAPIConnection {
         chunk.deallocate()
     }
 
+    /// A request to send.
+    struct Request {
+        var method: String
+        var path: String
+        var headers: [(name: String, value: String)] = []
+        var body: [UInt8] = []
+    }
+
     /// Sends one request and waits for its whole reply.
     ///
     /// - Throws: ``RuntimeAPIConnectionError`` when the endpoint cannot be reached (`connect_failed`), the
@@ -71,30 +79,51 @@ final class RuntimeAPIConnection {
     func exchange(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [])
         throws(RuntimeAPIConnectionError) -> Reply
     {
-        var request = "\(method) \(path) HTTP/1.1\r\nHost: \(authority)\r\n"
-        for header in headers { request += "\(header.name): \(header.value)\r\n" }
-        if method != "GET" { request += "Content-Length: \(body.count)\r\n" }
-        request += "\r\n"
-        var bytes = Array(request.utf8)
-        bytes.append(contentsOf: body)
+        try exchange([Request(method: method, path: path, headers: headers, body: body)])[0]
+    }
 
-        let reused = descriptor >= 0
+    /// Sends `requests` with one system call, without waiting for a reply between them (HTTP/1.1 pipelining), and
+    /// waits for all their replies, in order. A server that closes the connection after a reply (`Connection:
+    /// close`) has not read the requests after it: they are sent again on a new connection. Each reply is
+    /// acknowledged as it arrives, so a server that writes them one by one is not held up (``acknowledgeAtOnce()``).
+    ///
+    /// - Throws: as ``exchange(_:_:headers:body:)``; the replies already read are lost with the error.
+    func exchange(_ requests: [Request]) throws(RuntimeAPIConnectionError) -> [Reply] {
+        var replies: [Reply] = []
+        // A kept-open connection may have been closed by the server unseen: found out by the write or by a read
+        // that gets nothing, and then the requests are sent once more on a new connection.
+        var mayBeClosed = descriptor >= 0
         do {
-            if !reused { try open() }
-            do {
-                try write(bytes)
-                return try readReply()
-            } catch let error where reused && error.beforeReply {
-                // The server closed the kept-open connection before this request reached it: send it on a new one.
-                disconnect()
-                try open()
-                try write(bytes)
-                return try readReply()
+            while replies.count < requests.count {
+                if descriptor < 0 { try open() }
+                let unanswered = requests[replies.count...]
+                do {
+                    try write(unanswered.reduce(into: []) { bytes, request in bytes += encoded(request) })
+                    if unanswered.count > 1 { acknowledgeAtOnce() }
+                    for _ in unanswered.indices {
+                        replies.append(try readReply())
+                        mayBeClosed = false
+                        if descriptor < 0 { break }
+                    }
+                } catch let error where mayBeClosed && error.beforeReply {
+                    disconnect()
+                    mayBeClosed = false
+                }
             }
+            return replies
         } catch {
             disconnect()
             throw error
         }
+    }
+
+    /// The request's bytes: its head, then its body.
+    private func encoded(_ request: Request) -> [UInt8] {
+        var head = "\(request.method) \(request.path) HTTP/1.1\r\nHost: \(authority)\r\n"
+        for header in request.headers { head += "\(header.name): \(header.value)\r\n" }
+        if request.method != "GET" { head += "Content-Length: \(request.body.count)\r\n" }
+        head += "\r\n"
+        return Array(head.utf8) + request.body
     }
 
     // MARK: - The connection
@@ -135,6 +164,14 @@ final class RuntimeAPIConnection {
         }
         throw RuntimeAPIConnectionError(
             code: "connect_failed", message: "cannot connect to \(authority): \(String(cString: strerror(failure)))")
+    }
+
+    /// Acknowledges what arrives next at once (TCP_QUICKACK, which the kernel turns off again by itself). A server
+    /// that answers pipelined requests in separate writes with Nagle's algorithm on holds each answer until the one
+    /// before is acknowledged, and a delayed acknowledgement would hold it 40 ms.
+    private func acknowledgeAtOnce() {
+        var on: Int32 = 1
+        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_QUICKACK, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 
     private func disconnect() {

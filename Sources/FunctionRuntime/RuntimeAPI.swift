@@ -8,11 +8,23 @@ public protocol RuntimeAPI {
     func next() throws -> RuntimeInvocation
     /// Hands back the result of an invocation (`POST invocation/{id}/response`).
     func respond(to requestID: String, with body: [UInt8]) throws
+    /// Hands back the result of an invocation, then waits for the next one: ``respond(to:with:)`` and ``next()``,
+    /// which an implementation may send together, so that the Runtime API has both at once. Only for an invocation
+    /// with nothing left to do once its response is posted.
+    func respondThenNext(to requestID: String, with body: [UInt8]) throws -> RuntimeInvocation
     /// Reports that an invocation failed (`POST invocation/{id}/error`). `type` is `Category.Reason`, such as
     /// `Runtime.InvalidEvent`.
     func fail(_ requestID: String, type: String, message: String) throws
     /// Reports that the function could not start (`POST init/error`); the runtime exits afterwards.
     func failInitialization(type: String, message: String) throws
+}
+
+extension RuntimeAPI {
+    /// ``respond(to:with:)``, then ``next()``, one after the other.
+    public func respondThenNext(to requestID: String, with body: [UInt8]) throws -> RuntimeInvocation {
+        try respond(to: requestID, with: body)
+        return try next()
+    }
 }
 
 /// One invocation as `invocation/next` hands it out.

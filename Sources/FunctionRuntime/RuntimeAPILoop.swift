@@ -13,6 +13,9 @@ import Timestamps
 /// - A handler that cannot be built (bad configuration, unusable data directory) is reported to `init/error`.
 /// - Each invocation writes one log line (``FunctionLog``), with the invocation's trace id in every line written
 ///   while it runs; its after-response work runs once the response has been posted.
+/// - A response with no after-response work goes with the request for the next invocation
+///   (``RuntimeAPI/respondThenNext(to:with:)``), its log line written before: Lambda may freeze the process as soon as
+///   it has been asked for the next invocation.
 public struct RuntimeAPILoop {
     /// Invocations with less time than this left are refused rather than started.
     public static let minimumMillisecondsToStart = 50
@@ -48,16 +51,21 @@ public struct RuntimeAPILoop {
                     "invalid_event", level: "error",
                     fields: ["function": function, "request_id": invocation.context.requestID, "error": "\(error)"])
                 try api.fail(invocation.context.requestID, type: "Runtime.InvalidEvent", message: "\(error)")
-                return
+                return nil
             }
             let response = handler.respond(to: request)
-            try api.respond(
-                to: invocation.context.requestID, with: Array(response.encoded(for: request.payloadVersion).utf8))
-            InvocationLogLine(
+            let body = Array(response.encoded(for: request.payloadVersion).utf8)
+            let line = InvocationLogLine(
                 function: function, request: request, response: response, context: invocation.context,
-                started: started
-            ).write()
-            response.afterResponse?(invocation.context)
+                started: started)
+            guard let afterResponse = response.afterResponse else {
+                line.write()
+                return try api.respondThenNext(to: invocation.context.requestID, with: body)
+            }
+            try api.respond(to: invocation.context.requestID, with: body)
+            line.write()
+            afterResponse(invocation.context)
+            return nil
         }
     }
 
@@ -69,18 +77,22 @@ public struct RuntimeAPILoop {
             let result = Result { try handler.handle(event: invocation.event, context: invocation.context) }
             switch result {
             case .success(let result):
-                try api.respond(to: invocation.context.requestID, with: Array(result.utf8))
                 InvocationLogLine(function: function, context: invocation.context, started: started, error: nil).write()
+                return try api.respondThenNext(to: invocation.context.requestID, with: Array(result.utf8))
             case .failure(let error):
                 try api.fail(invocation.context.requestID, type: "Function.Unhandled", message: "\(error)")
                 InvocationLogLine(function: function, context: invocation.context, started: started, error: error)
                     .write()
+                return nil
             }
         }
     }
 
+    /// Builds the handler, then answers invocations with `answer` until the Runtime API fails. `answer` returns the
+    /// next invocation when it asked for it with its response (``RuntimeAPI/respondThenNext(to:with:)``), and `nil`
+    /// when the loop must ask.
     private func loop<Handler>(
-        _ makeHandler: () throws -> Handler, _ answer: (Handler, RuntimeInvocation) throws -> Void
+        _ makeHandler: () throws -> Handler, _ answer: (Handler, RuntimeInvocation) throws -> RuntimeInvocation?
     ) -> Stop {
         let handler: Handler
         do {
@@ -90,19 +102,20 @@ public struct RuntimeAPILoop {
             try? api.failInitialization(type: "Runtime.InitError", message: "\(function) cannot start: \(error)")
             return .initializationFailed
         }
+        var upcoming: RuntimeInvocation?
         while true {
             do {
-                let invocation = try api.next()
-                try FunctionLog.$traceID.withValue(invocation.context.traceID) {
+                let invocation = try upcoming ?? api.next()
+                upcoming = try FunctionLog.$traceID.withValue(invocation.context.traceID) {
                     let context = invocation.context
                     if let remaining = context.remainingMilliseconds(), remaining < Self.minimumMillisecondsToStart {
                         try api.fail(
                             context.requestID, type: "Function.DeadlineExceeded",
                             message:
                                 "only \(remaining) ms were left before the deadline; the invocation was not started")
-                        return
+                        return nil
                     }
-                    try answer(handler, invocation)
+                    return try answer(handler, invocation)
                 }
             } catch {
                 // The Runtime API itself failed (or answered out of protocol): stop promptly, as it asks.

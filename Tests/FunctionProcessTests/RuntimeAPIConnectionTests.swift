@@ -35,6 +35,81 @@ struct RuntimeAPIConnectionTests {
         #expect(requests[1].body == "{}")
     }
 
+    @Test("pipelined requests go out together on one connection, and their replies are read in order")
+    func pipelined() throws {
+        let server = try ScriptedServer([
+            .init("HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"),
+            .init("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: req-2\r\nContent-Length: 4\r\n\r\nnext"),
+        ])
+        let connection = try RuntimeAPIConnection(endpoint: server.endpoint)
+        let replies = try connection.exchange([
+            .init(method: "POST", path: "/response", body: Array("answer".utf8)), .init(method: "GET", path: "/next"),
+        ])
+        #expect(replies.map(\.status) == [202, 200])
+        #expect(replies[1].headers["lambda-runtime-aws-request-id"] == "req-2" && replies[1].body == Array("next".utf8))
+        #expect(server.requests.map(\.connection) == [1, 1])
+        #expect(server.requests.map(\.body) == ["answer", ""])
+        #expect(server.requests[1].head.hasPrefix("GET /next HTTP/1.1\r\n"))
+    }
+
+    @Test("a server that writes pipelined replies one by one, Nagle's algorithm on, is not kept waiting for an ack")
+    func pipelinedRepliesWrittenApart() throws {
+        // This server writes each reply with its own send and leaves Nagle's algorithm on: the second reply of a
+        // pipeline waits until the first is acknowledged, which a delayed acknowledgement holds up to 40 ms.
+        let rounds = 20
+        let server = try ScriptedServer(
+            Array(
+                repeating: [
+                    .init("HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"),
+                    .init("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"),
+                ], count: rounds
+            ).flatMap { $0 })
+        let connection = try RuntimeAPIConnection(endpoint: server.endpoint)
+        let started = ContinuousClock.now
+        for _ in 0..<rounds {
+            let replies = try connection.exchange([
+                .init(method: "POST", path: "/response", body: Array("answer".utf8)),
+                .init(method: "GET", path: "/next"),
+            ])
+            #expect(replies.map(\.status) == [202, 200])
+        }
+        // Held up each time, the rounds would take 20 × 40 ms; acknowledged at once, a few milliseconds in all.
+        #expect(ContinuousClock.now - started < .milliseconds(rounds * 40 / 2))
+    }
+
+    @Test("a server that closes after one reply of a pipeline has the requests after it sent again on a new connection")
+    func pipelinedThenClosed() throws {
+        let server = try ScriptedServer([
+            .init("HTTP/1.1 202 Accepted\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", thenClose: true),
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"),
+        ])
+        let connection = try RuntimeAPIConnection(endpoint: server.endpoint)
+        let replies = try connection.exchange([
+            .init(method: "POST", path: "/response", body: Array("answer".utf8)), .init(method: "GET", path: "/next"),
+        ])
+        #expect(replies.map(\.status) == [202, 200] && replies[1].body == Array("next".utf8))
+        // The GET went out behind the POST on the first connection too, and was closed unread with it.
+        #expect(server.requests.map(\.connection) == [1, 2])
+        #expect(server.requests.map(\.body) == ["answer", ""])
+    }
+
+    @Test("a pipeline on a kept-open connection the server closed while idle is sent whole on a new one")
+    func pipelinedAfterIdleClose() throws {
+        let server = try ScriptedServer([
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none", thenClose: true),
+            .init("HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n"),
+            .init("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"),
+        ])
+        let connection = try RuntimeAPIConnection(endpoint: server.endpoint)
+        #expect(try connection.exchange("GET", "/a").body == Array("one".utf8))
+        server.waitForClosedConnections(1)
+        let replies = try connection.exchange([
+            .init(method: "POST", path: "/b", body: Array("answer".utf8)), .init(method: "GET", path: "/c"),
+        ])
+        #expect(replies.map(\.body) == [[], Array("two".utf8)])
+        #expect(server.requests.map(\.connection) == [1, 2, 2])
+    }
+
     @Test("a chunked body is put back together, its extensions and trailer dropped")
     func chunked() throws {
         let server = try ScriptedServer([

@@ -20,6 +20,17 @@ struct RuntimeAPILoopTests {
         }
     }
 
+    /// A handler with nothing to do once it has answered.
+    struct Plain: FunctionHandler {
+        func handle(_ request: FunctionRequest) -> FunctionResponse {
+            FunctionResponse(statusCode: 200, body: request.path)
+        }
+    }
+
+    struct Succeeding: EventHandler {
+        func handle(event: [UInt8], context: InvocationContext) throws -> String { "done" }
+    }
+
     struct Failing: EventHandler {
         struct Broken: Error, CustomStringConvertible {
             var description: String { "broken" }
@@ -65,6 +76,42 @@ struct RuntimeAPILoopTests {
         #expect(
             invocations[0].contains(#""function":"echo","request_id":"r1","method":"GET","path":"/a","status":200"#))
         #expect(lines.last?.contains(#""msg":"runtime_api_failed""#) == true)
+    }
+
+    @Test("a response with nothing after it goes with the request for the next invocation, its log line written first")
+    func respondsThenAsks() {
+        let api = FakeRuntimeAPI([
+            RuntimeInvocation(context: InvocationContext(requestID: "r1"), event: Self.event(path: "/a")),
+            RuntimeInvocation(context: InvocationContext(requestID: "r2"), event: Self.event(path: "/b")),
+        ])
+        // Log lines go to the same record as the calls: which came first is the point.
+        let stop = FunctionLog.$sink.withValue(
+            LogSink { line in
+                let line = String(decoding: line, as: UTF8.self)
+                if line.contains(#""msg":"invocation""#) { api.note("logged \(line.contains("r1") ? "r1" : "r2")") }
+            }
+        ) {
+            RuntimeAPILoop(function: "plain", api: api).serve { Plain() }
+        }
+        #expect(stop == .runtimeAPIFailed)
+        let steps = api.steps
+        #expect(steps.count == 5)
+        #expect(steps[0] == "logged r1")
+        #expect(steps[1].hasPrefix("response-then-next r1 ") && steps[1].contains(#""body":"/a""#))
+        #expect(steps[2] == "logged r2")
+        #expect(steps[3].hasPrefix("response-then-next r2 ") && steps[3].contains(#""body":"/b""#))
+        #expect(steps[4] == "next failed")
+    }
+
+    @Test("an event handler's result goes with the request for the next invocation")
+    func eventResult() {
+        let api = FakeRuntimeAPI([
+            RuntimeInvocation(context: InvocationContext(requestID: "job-1"), event: Array("{}".utf8))
+        ])
+        let (stop, lines) = run { RuntimeAPILoop(function: "job", api: api).serveEvents { Succeeding() } }
+        #expect(stop == .runtimeAPIFailed)
+        #expect(api.steps == ["response-then-next job-1 done", "next failed"])
+        #expect(lines.contains { $0.contains(#""msg":"invocation""#) && $0.contains(#""request_id":"job-1""#) })
     }
 
     @Test("an unreadable event is reported as Runtime.InvalidEvent and the loop goes on")
@@ -142,7 +189,7 @@ final class FakeRuntimeAPI: RuntimeAPI, Sendable {
         state = Mutex((invocations, []))
     }
 
-    /// What happened, in order: `response <id> <body>`, `error <id> <type> <message>`, `init/error …`, and notes.
+    /// What happened, in order: `response <id> <body>`, `response-then-next <id> <body>`, `error <id> <type> <message>`, `init/error …`, and notes.
     var steps: [String] { state.withLock { $0.steps } }
 
     func note(_ step: String) {
@@ -161,6 +208,11 @@ final class FakeRuntimeAPI: RuntimeAPI, Sendable {
 
     func respond(to requestID: String, with body: [UInt8]) throws {
         note("response \(requestID) \(String(decoding: body, as: UTF8.self))")
+    }
+
+    func respondThenNext(to requestID: String, with body: [UInt8]) throws -> RuntimeInvocation {
+        note("response-then-next \(requestID) \(String(decoding: body, as: UTF8.self))")
+        return try next()
     }
 
     func fail(_ requestID: String, type: String, message: String) throws {

@@ -113,7 +113,7 @@ struct WarmInvokerTests {
     func pipelinedRuntime() async throws {
         let workers = try Workers(maximumWorkers: 1, runtime: "pipelined")
         let function = workers.function()
-        // One at a time: the 202 of each response is answered at once, the next event when it comes.
+        // One at a time: the worker waits in invocation/next, its last response's 202 held back until an event.
         var reports: [[String: Any]] = []
         for n in 1...3 {
             reports.append(try await workers.report(function, event: #"{"n":\#(n)}"#, requestID: "r\(n)"))

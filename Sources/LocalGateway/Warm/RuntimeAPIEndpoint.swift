@@ -161,6 +161,10 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Requests that arrived while an answer was owed, oldest first. A runtime sends its next request once it has
     /// the answer to the last, so this stays empty but for a client that pipelines.
     private var waiting = CircularBuffer<Request>()
+    /// Between a read and its `channelReadComplete`: answers written meanwhile are flushed together there.
+    private var inRead = false
+    /// Answers have been written and not flushed.
+    private var flushOwed = false
 
     init(pool: FunctionPool, worker: Int) {
         self.pool = pool
@@ -170,6 +174,7 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
     private static let prefix = "/2018-06-01/runtime/"
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inRead = true
         switch unwrapInboundIn(data) {
         case .head(let head):
             reading = Request(head: head)
@@ -193,6 +198,35 @@ final class RuntimeAPIHandler: ChannelInboundHandler, RemovableChannelHandler {
                 route(request, context: context)
             }
         }
+    }
+
+    /// A runtime that sends its response and `invocation/next` together waits for both answers: when the next
+    /// invocation is not there yet, the response's `202` waits for it, and the runtime is woken once, by one write,
+    /// instead of twice. A runtime that sends one request at a time has each answer flushed at the end of its read.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inRead = false
+        if flushOwed, !answerOwed {
+            flushOwed = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        inRead = false  // What a decoder hands over as the connection ends comes with no read to complete.
+        context.fireChannelInactive()
+    }
+
+    /// Writes the end of an answer: flushed at once, or, during a read, at its end (``channelReadComplete(context:)``).
+    /// The last answer on a connection is flushed at once: nothing follows it.
+    fileprivate func end(context: ChannelHandlerContext, last: Bool) -> EventLoopFuture<Void> {
+        let end = NIOAny(HTTPServerResponsePart.end(nil))
+        guard inRead, !last else {
+            flushOwed = false
+            return context.writeAndFlush(end)
+        }
+        flushOwed = true
+        return context.write(end)
     }
 
     /// The answer owed has been written: the next request waiting, if one is, is routed now.
@@ -316,7 +350,7 @@ private struct Reply: Sendable {
             context.value.write(NIOAny(HTTPServerResponsePart.head(head)), promise: nil)
             context.value.write(
                 NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: body)))), promise: nil)
-            let written = context.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+            let written = handler.value.end(context: context.value, last: !keepAlive)
             if keepAlive {
                 handler.value.answered(context: context.value)
             } else {
