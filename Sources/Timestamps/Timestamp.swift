@@ -43,32 +43,39 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let days = Int(seconds.floorDivided(by: 86_400))
         let secondOfDay = Int(seconds - Int64(days) * 86_400)
         let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
-        var text: [UInt8] = []
-        text.reserveCapacity(24)
-        func append(_ value: Int, digits: Int) {
-            if value < 0 { text.append(UInt8(ascii: "-")) }
-            let magnitude = value.magnitude
-            let written = String(magnitude).utf8
-            if written.count < digits {
-                text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits - written.count))
+        // Written into the string's own storage: at most 30 bytes, for a year of nine digits and a sign.
+        return String(unsafeUninitializedCapacity: 32) { text in
+            var end = 0
+            func append(_ byte: UInt8) {
+                text[end] = byte
+                end += 1
             }
-            text.append(contentsOf: written)
+            func append(_ value: Int, digits: Int) {
+                if value < 0 { append(UInt8(ascii: "-")) }
+                var rest = value.magnitude
+                let start = end
+                repeat {
+                    append(UInt8(ascii: "0") + UInt8(rest % 10))
+                    rest /= 10
+                } while rest > 0 || end - start < digits
+                text[start..<end].reverse()
+            }
+            append(year, digits: 4)
+            append(UInt8(ascii: "-"))
+            append(month, digits: 2)
+            append(UInt8(ascii: "-"))
+            append(day, digits: 2)
+            append(UInt8(ascii: "T"))
+            append(secondOfDay / 3600, digits: 2)
+            append(UInt8(ascii: ":"))
+            append(secondOfDay / 60 % 60, digits: 2)
+            append(UInt8(ascii: ":"))
+            append(secondOfDay % 60, digits: 2)
+            append(UInt8(ascii: "."))
+            append(millis, digits: 3)
+            append(UInt8(ascii: "Z"))
+            return end
         }
-        append(year, digits: 4)
-        text.append(UInt8(ascii: "-"))
-        append(month, digits: 2)
-        text.append(UInt8(ascii: "-"))
-        append(day, digits: 2)
-        text.append(UInt8(ascii: "T"))
-        append(secondOfDay / 3600, digits: 2)
-        text.append(UInt8(ascii: ":"))
-        append(secondOfDay / 60 % 60, digits: 2)
-        text.append(UInt8(ascii: ":"))
-        append(secondOfDay % 60, digits: 2)
-        text.append(UInt8(ascii: "."))
-        append(millis, digits: 3)
-        text.append(UInt8(ascii: "Z"))
-        return String(decoding: text, as: UTF8.self)
     }
 
     /// Reads an RFC 3339 date-time such as `2026-11-25T09:30:00Z`, `2026-11-25T10:30:00.5+01:00`.
