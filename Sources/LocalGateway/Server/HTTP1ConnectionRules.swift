@@ -92,7 +92,12 @@ final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler 
     private var readingRequest = false
     private var phase = Phase.open
     private var waiting = Waiting.nothing
+    /// When what the connection waits for times out.
+    private var deadline = NIODeadline.distantFuture
+    /// The connection's one timer, and when it fires: at or before `deadline`, and then it looks again (see
+    /// ``wait(for:context:)``).
     private var timer: Scheduled<Void>?
+    private var timerDeadline = NIODeadline.distantFuture
     /// Whether the current socket read produced any request part: one that did not holds part of a header section.
     private var partsInThisRead = false
 
@@ -114,37 +119,55 @@ final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler 
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        stopWaiting()
+        cancelTimer()
         phase = .closed
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        stopWaiting()
+        cancelTimer()
     }
 
+    /// Starts waiting for `what`, from now. Every request moves the deadline twice, so the timer is not moved with
+    /// it: one that fires before the deadline finds it later and is set again for the rest. Scheduling and cancelling
+    /// a task for each move cost more than the rest of these rules.
     private func wait(for what: Waiting, context: ChannelHandlerContext) {
-        timer?.cancel()
         waiting = what
         let timeout: Duration
         switch what {
-        case .nothing:
-            timer = nil
-            return
+        case .nothing: return
         case .idle, .body: timeout = limits.idleTimeout
         case .header: timeout = limits.headerTimeout
         case .discard: timeout = limits.discardTime
         }
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(timeout)) { [self] in
+        deadline = .now() + TimeAmount(timeout)
+        if timer != nil, timerDeadline <= deadline { return }
+        timer?.cancel()
+        setTimer(context)
+    }
+
+    private func setTimer(_ context: ChannelHandlerContext) {
+        timerDeadline = deadline
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             timer = nil
-            close(context)
+            if case .nothing = waiting { return }
+            if NIODeadline.now() < deadline {
+                setTimer(context)
+            } else {
+                close(context)
+            }
         }
     }
 
+    /// Waits for nothing; the timer, if set, finds that when it fires.
     private func stopWaiting() {
+        waiting = .nothing
+    }
+
+    private func cancelTimer() {
+        waiting = .nothing
         timer?.cancel()
         timer = nil
-        waiting = .nothing
     }
 
     // MARK: - Requests in
@@ -316,7 +339,7 @@ final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler 
     private func close(_ context: ChannelHandlerContext) {
         if case .closed = phase { return }
         phase = .closed
-        stopWaiting()
+        cancelTimer()
         context.close(promise: nil)
     }
 }
