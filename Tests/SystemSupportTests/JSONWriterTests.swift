@@ -70,4 +70,22 @@ struct JSONWriterTests {
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.bytes)) as? [String: String])
         #expect(parsed == [text: text])
     }
+
+    @Test("a character to escape is escaped at any place in a string of any length, among plain and non-ASCII text")
+    func escapesAtEveryPosition() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [String] = ["a", "Z", "0", " ", "/", "é", "🚲", "\"", "\\", "\n", "\u{1}", "\u{1F}", "\u{7F}"]
+        for length in 0..<40 {
+            for _ in 0..<20 {
+                let value = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+                var json = JSONWriter()
+                json.string(value)
+                let parsed = try JSONSerialization.jsonObject(with: Data(json.bytes), options: [.fragmentsAllowed])
+                #expect(parsed as? String == value, "\(json.text)")
+                // No control character is left raw between the quotes.
+                let inner = json.bytes.dropFirst().dropLast()
+                #expect(!inner.contains { $0 < 0x20 })
+            }
+        }
+    }
 }
