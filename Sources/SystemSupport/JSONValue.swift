@@ -116,7 +116,9 @@ public enum JSONValue: Equatable, Sendable {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw invalid() }
                 index += 1
-                members[key] = try value(depth: depth)
+                let member = try value(depth: depth)
+                // A key given twice keeps its first value, as Foundation's `JSONDecoder` does.
+                if members[key] == nil { members[key] = member }
                 skipWhitespace()
                 guard index < bytes.count else { throw invalid() }
                 index += 1

@@ -21,6 +21,13 @@ struct JSONValueTests {
                 ]))
     }
 
+    @Test("a key given twice keeps its first value, as Foundation's JSONDecoder reads it")
+    func repeatedKey() throws {
+        #expect(
+            try parse(#"{"a":"first","b":{"c":1,"c":2},"a":"second"}"#)
+                == .object(["a": .string("first"), "b": .object(["c": .number(1, text: "1")])]))
+    }
+
     @Test(
         "anything that is not JSON is refused",
         arguments: [
