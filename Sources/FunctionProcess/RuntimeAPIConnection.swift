@@ -71,23 +71,15 @@ final class RuntimeAPIConnection {
         var body: [UInt8] = []
     }
 
-    /// Sends one request and waits for its whole reply.
-    ///
-    /// - Throws: ``RuntimeAPIConnectionError`` when the endpoint cannot be reached (`connect_failed`), the
-    ///   connection fails or ends before the reply is complete (`connection_lost`), or the reply is not HTTP/1.x
-    ///   (`malformed_reply`).
-    func exchange(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [])
-        throws(RuntimeAPIConnectionError) -> Reply
-    {
-        try exchange([Request(method: method, path: path, headers: headers, body: body)])[0]
-    }
-
     /// Sends `requests` with one system call, without waiting for a reply between them (HTTP/1.1 pipelining), and
     /// waits for all their replies, in order. A server that closes the connection after a reply (`Connection:
-    /// close`) has not read the requests after it: they are sent again on a new connection. Each reply is
-    /// acknowledged as it arrives, so a server that writes them one by one is not held up (``acknowledgeAtOnce()``).
+    /// close`) has not read the requests after it: they are sent again on a new connection. The replies of a
+    /// pipeline are acknowledged as they arrive, so a server that writes them one by one is not held up
+    /// (``acknowledgeAtOnce()``).
     ///
-    /// - Throws: as ``exchange(_:_:headers:body:)``; the replies already read are lost with the error.
+    /// - Throws: ``RuntimeAPIConnectionError`` when the endpoint cannot be reached (`connect_failed`), the
+    ///   connection fails or ends before the replies are complete (`connection_lost`), or a reply is not HTTP/1.x
+    ///   (`malformed_reply`); the replies already read are lost with the error.
     func exchange(_ requests: [Request]) throws(RuntimeAPIConnectionError) -> [Reply] {
         var replies: [Reply] = []
         // A kept-open connection may have been closed by the server unseen: found out by the write or by a read

@@ -8,6 +8,11 @@ import Testing
 /// scripted reply, byte for byte: how replies are framed, when the connection is kept, and what a failure says.
 @Suite("Runtime API connection")
 struct RuntimeAPIConnectionTests {
+    /// A response and the request for the next invocation, as a runtime pipelines them.
+    static let responseThenNext: [RuntimeAPIConnection.Request] = [
+        .init(method: "POST", path: "/response", body: Array("answer".utf8)), .init(method: "GET", path: "/next"),
+    ]
+
     @Test("requests share one kept-open connection; headers are read by lower-case name")
     func keepsTheConnection() throws {
         let server = try ScriptedServer([
@@ -42,9 +47,7 @@ struct RuntimeAPIConnectionTests {
             .init("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: req-2\r\nContent-Length: 4\r\n\r\nnext"),
         ])
         let connection = try RuntimeAPIConnection(endpoint: server.endpoint)
-        let replies = try connection.exchange([
-            .init(method: "POST", path: "/response", body: Array("answer".utf8)), .init(method: "GET", path: "/next"),
-        ])
+        let replies = try connection.exchange(Self.responseThenNext)
         #expect(replies.map(\.status) == [202, 200])
         #expect(replies[1].headers["lambda-runtime-aws-request-id"] == "req-2" && replies[1].body == Array("next".utf8))
         #expect(server.requests.map(\.connection) == [1, 1])
@@ -67,10 +70,7 @@ struct RuntimeAPIConnectionTests {
         let connection = try RuntimeAPIConnection(endpoint: server.endpoint)
         let started = ContinuousClock.now
         for _ in 0..<rounds {
-            let replies = try connection.exchange([
-                .init(method: "POST", path: "/response", body: Array("answer".utf8)),
-                .init(method: "GET", path: "/next"),
-            ])
+            let replies = try connection.exchange(Self.responseThenNext)
             #expect(replies.map(\.status) == [202, 200])
         }
         // Held up each time, the rounds would take 20 × 40 ms; acknowledged at once, a few milliseconds in all.
@@ -84,9 +84,7 @@ struct RuntimeAPIConnectionTests {
             .init("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext"),
         ])
         let connection = try RuntimeAPIConnection(endpoint: server.endpoint)
-        let replies = try connection.exchange([
-            .init(method: "POST", path: "/response", body: Array("answer".utf8)), .init(method: "GET", path: "/next"),
-        ])
+        let replies = try connection.exchange(Self.responseThenNext)
         #expect(replies.map(\.status) == [202, 200] && replies[1].body == Array("next".utf8))
         // The GET went out behind the POST on the first connection too, and was closed unread with it.
         #expect(server.requests.map(\.connection) == [1, 2])
@@ -186,6 +184,15 @@ struct RuntimeAPIConnectionTests {
         #expect(error?.code == "connect_failed")
         _ = try RuntimeAPIConnection(endpoint: "[::1]:9001")
         _ = try RuntimeAPIConnection(endpoint: "localhost:9001")
+    }
+}
+
+extension RuntimeAPIConnection {
+    /// Sends one request and waits for its reply.
+    func exchange(_ method: String, _ path: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [])
+        throws(RuntimeAPIConnectionError) -> Reply
+    {
+        try exchange([Request(method: method, path: path, headers: headers, body: body)])[0]
     }
 }
 

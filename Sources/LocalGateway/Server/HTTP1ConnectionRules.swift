@@ -164,6 +164,7 @@ final class HTTP1ConnectionRules: ChannelDuplexHandler, RemovableChannelHandler 
         waiting = .nothing
     }
 
+    /// Stops waiting, and the timer with it: the connection is going.
     private func cancelTimer() {
         waiting = .nothing
         timer?.cancel()
