@@ -90,6 +90,8 @@ let package = Package(
         // System-call helpers (EINTR retries, whole writes), hex, trimming, the environment read once, and the one JSON
         // reader and writer: the low-level pieces every other module would otherwise write again.
         .target(name: "SystemSupport", swiftSettings: swiftSettings),
+        // The system calls Swift cannot reach through Glibc (it has no variadic `syscall`): `openat2`, for the store.
+        .target(name: "CSystemCalls"),
         // Millisecond timestamps in RFC 3339, shared by the domain and the logs.
         .target(name: "Timestamps", swiftSettings: swiftSettings),
         // Structured logs: JSON lines (`LogFields`, `FunctionLog`, written by `JSONWriter`) into a sink a test can replace.
@@ -98,7 +100,7 @@ let package = Package(
         .target(name: "OrderDomain", dependencies: ["SystemSupport", "Timestamps"], swiftSettings: swiftSettings),
         // Durable JSON documents in a directory tree, behind the `OrderRepository` protocol.
         .target(
-            name: "OrderStore", dependencies: ["OrderDomain", "SystemSupport", "Timestamps"],
+            name: "OrderStore", dependencies: ["CSystemCalls", "OrderDomain", "SystemSupport", "Timestamps"],
             swiftSettings: swiftSettings),
         // libcurl's C API, opened with dlopen on first use so that processes that send nothing never load it.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),

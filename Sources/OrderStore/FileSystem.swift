@@ -1,3 +1,4 @@
+import CSystemCalls
 import SystemSupport
 
 #if canImport(Glibc)
@@ -12,9 +13,10 @@ import SystemSupport
 /// temp file in the same directory → `fsync` → `rename` → `fsync` of the directory. A failed `fsync` is
 /// never retried: after EIO the kernel may have dropped the data, so the operation fails.
 ///
-/// No symbolic link is ever followed. Every path is opened one component at a time, from `/` (or the working
-/// directory for a relative path), each directory with `openat(O_DIRECTORY | O_NOFOLLOW)` from the one before, and
-/// the file itself with `O_NOFOLLOW` from its directory's descriptor. So a link planted anywhere under the data
+/// No symbolic link is ever followed. A file's directory is opened with `openat2(RESOLVE_NO_SYMLINKS)`, which refuses
+/// a link in any component of its path; where that is not enough (or the kernel lacks it), one component at a time,
+/// from `/` (or the working directory for a relative path), each with `openat(O_DIRECTORY | O_NOFOLLOW)` from the one
+/// before. The file itself is opened with `O_NOFOLLOW` from its directory's descriptor. So a link planted anywhere under the data
 /// directory (in place of a bucket, an index key directory, a lock file or an outbox hint) can never make the store
 /// read or create a file elsewhere: it is refused with an error that says so. The data directory's own path is made
 /// free of links once, when the store opens (see ``canonicalPath(_:)``), so that a link there is still honoured.
@@ -381,6 +383,14 @@ enum FileSystem {
     /// The directory `path`, opened one component at a time without following links; `nil` if a component is
     /// missing and `creating` is false. With `creating`, missing directories are made, and each parent synced.
     private static func walk(to path: String, creating: Bool) throws(StoreError) -> Int32? {
+        // One `openat2` that refuses a link in any component does the walk in one system call instead of two per
+        // component (eight walks made a create 70 system calls). The walk below is still taken for what it alone
+        // does: making missing directories, saying which component was a link or failed, and kernels without it.
+        if !path.isEmpty {
+            let directory = c_system_calls_open_without_links(AT_FDCWD, path, walkFlags)
+            if directory >= 0 { return directory }
+            if errno == ENOENT && !creating { return nil }
+        }
         var current = open(path.hasPrefix("/") ? "/" : ".", walkFlags)
         guard current >= 0 else { throw failure("open directory \(path)") }
         var walked = path.hasPrefix("/") ? "" : "."
