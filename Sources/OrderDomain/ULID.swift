@@ -15,8 +15,12 @@ public enum ULID {
             characters[index] = alphabet[Int(millis & 31)]
             millis >>= 5
         }
+        // The 80 random bits, five to a character, from two draws: the system's generator costs a system call each.
+        var random = generator.next()
         for index in 10..<26 {
-            characters[index] = alphabet[Int(generator.next() & 31)]
+            if index == 22 { random = generator.next() }
+            characters[index] = alphabet[Int(random & 31)]
+            random >>= 5
         }
         return String(decoding: characters, as: UTF8.self)
     }
