@@ -163,6 +163,26 @@ struct ProxyEventBuilderTests {
 
         let invalidUTF8 = try event(GatewayRequest(method: "POST", path: "/order", body: [0xC3, 0x28]), route: route)
         #expect(invalidUTF8["isBase64Encoded"] as? Bool == true)
+
+        // The media type is read without its parameters and the whitespace around it, in any case.
+        for contentType in ["\t Application/JSON ; charset=utf-8", "text/plain\u{00A0}", " application/problem+json"] {
+            let spaced = try event(
+                GatewayRequest(
+                    method: "POST", path: "/order", headers: [HeaderField("Content-Type", contentType)],
+                    body: Array("{}".utf8)), route: route)
+            #expect(spaced["isBase64Encoded"] as? Bool == false, "\(contentType)")
+        }
+    }
+
+    @Test(
+        "header values are trimmed of what Foundation's whitespaces name, and nothing else",
+        arguments: [
+            "", " ", "\t\t", "a", " a ", "\ta b\t", "\u{00A0}a\u{3000}", "\u{2003} Bearer x \u{202F}", "\na\n",
+            "\r a \r", "\u{200B}a", "é ", " \u{1F600} ", "a\u{00A0}\u{00A0}b",
+        ])
+    func trimmingWhitespace(text: String) {
+        #expect(String(text.trimmingWhitespace) == text.trimmingCharacters(in: .whitespaces))
+        #expect(String(text.dropFirst(0).trimmingWhitespace) == text.trimmingCharacters(in: .whitespaces))
     }
 
     @Test("a scheduled event has EventBridge's shape")

@@ -44,10 +44,10 @@ public struct JWTAuthorizer: Sendable {
     {
         let authorizer = route.authorizer
         guard let header = request.header(authorizer.identityHeader) else { return .failure(.missingToken) }
-        var token = Self.trimmingWhitespace(Substring(header))
+        var token = header.trimmingWhitespace
         guard !token.isEmpty else { return .failure(.missingToken) }
         if Self.hasBearerPrefix(token) {
-            token = Self.trimmingWhitespace(token.dropFirst("bearer ".count))
+            token = token.dropFirst("bearer ".count).trimmingWhitespace
         }
 
         let parts: CompactToken
@@ -88,21 +88,6 @@ public struct JWTAuthorizer: Sendable {
             return .failure(.insufficientScope(required: route.scopes))
         }
         return .success(Grant(claims: claims.text, scopes: claims.scopes))
-    }
-
-    /// `text` without the whitespace Foundation's `CharacterSet.whitespaces` names (tabs and the Unicode space
-    /// separators, Zs) at either end. Foundation trims through `NSString` and UTF-16, which over a token of a
-    /// kilobyte was an eighth of the gateway's CPU.
-    static func trimmingWhitespace(_ text: Substring) -> Substring {
-        func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
-            scalar == "\t" || scalar == " "
-                || (scalar.value > 0x7F && scalar.properties.generalCategory == .spaceSeparator)
-        }
-        let scalars = text.unicodeScalars
-        guard let first = scalars.firstIndex(where: { !isWhitespace($0) }),
-            let last = scalars.lastIndex(where: { !isWhitespace($0) })
-        else { return text[text.endIndex...] }
-        return Substring(scalars[first...last])
     }
 
     /// Whether `text` starts with `Bearer ` in any case. Only ASCII letters lower-case to those of `bearer`, so

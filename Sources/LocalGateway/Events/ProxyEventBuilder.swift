@@ -35,7 +35,7 @@ public struct ProxyEventBuilder: Sendable {
             for field in request.headers {
                 let name = field.name.lowercased()
                 if name == "cookie" {
-                    cookies += field.value.split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }
+                    cookies += field.value.split(separator: ";").map { String($0.trimmingWhitespace) }
                         .filter { !$0.isEmpty }
                     continue
                 }
@@ -144,7 +144,7 @@ struct EventBody {
             isBase64Encoded = false
             return
         }
-        let mediaType = (contentType ?? "").prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased()
+        let mediaType = (contentType ?? "").prefix { $0 != ";" }.trimmingWhitespace.lowercased()
         let textual =
             mediaType.isEmpty || mediaType.hasPrefix("text/") || mediaType.hasSuffix("json")
             || mediaType.hasSuffix("+json") || mediaType.hasSuffix("xml") || mediaType.hasSuffix("javascript")
