@@ -1,6 +1,6 @@
 extension StringProtocol where SubSequence == Substring {
-    /// This text without the whitespace Foundation's `CharacterSet.whitespaces` names (tabs and the Unicode space
-    /// separators, Zs; not line breaks) at either end: what API Gateway's header values are trimmed of.
+    /// This text without the whitespace Foundation's `CharacterSet.whitespaces` is documented to name (tabs and the
+    /// Unicode space separators, Zs; not line breaks, nor the zero-width space Foundation on Linux adds) at either end.
     ///
     /// Foundation trims through `NSString` and UTF-16, which over a token of a kilobyte was an eighth of the
     /// gateway's CPU, and over a `Content-Type` still a tenth of building an event.
