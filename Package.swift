@@ -225,7 +225,8 @@ let package = Package(
             name: "OrderDomainTests", dependencies: ["OrderDomain", "SampleOrders", "SystemSupport", "Timestamps"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "OrderStoreTests", dependencies: ["OrderStore", "OrderDomain", "SampleOrders", "Timestamps"],
+            name: "OrderStoreTests",
+            dependencies: ["CSystemCalls", "OrderStore", "OrderDomain", "SampleOrders", "Timestamps"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "OrderAPITests",

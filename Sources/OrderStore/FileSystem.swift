@@ -16,10 +16,11 @@ import SystemSupport
 /// No symbolic link is ever followed. A file's directory is opened with `openat2(RESOLVE_NO_SYMLINKS)`, which refuses
 /// a link in any component of its path; where that is not enough (or the kernel lacks it), one component at a time,
 /// from `/` (or the working directory for a relative path), each with `openat(O_DIRECTORY | O_NOFOLLOW)` from the one
-/// before. The file itself is opened with `O_NOFOLLOW` from its directory's descriptor. So a link planted anywhere under the data
-/// directory (in place of a bucket, an index key directory, a lock file or an outbox hint) can never make the store
-/// read or create a file elsewhere: it is refused with an error that says so. The data directory's own path is made
-/// free of links once, when the store opens (see ``canonicalPath(_:)``), so that a link there is still honoured.
+/// before. The file itself is opened with `O_NOFOLLOW` from its directory's descriptor. So a link planted anywhere
+/// under the data directory (in place of a bucket, an index key directory, a lock file or an outbox hint) can never
+/// make the store read or create a file elsewhere: it is refused with an error that says so. The data directory's own
+/// path is made free of links once, when the store opens (see ``canonicalPath(_:)``), so that a link there is still
+/// honoured.
 ///
 /// Only `ENOENT` means absent. Any other failure (`EACCES`, `ENOTDIR`, `EIO`, …) is an error, never a "not found".
 enum FileSystem {
@@ -380,8 +381,8 @@ enum FileSystem {
         private static let walkFlags: Int32 = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
     #endif
 
-    /// The directory `path`, opened one component at a time without following links; `nil` if a component is
-    /// missing and `creating` is false. With `creating`, missing directories are made, and each parent synced.
+    /// The directory `path`, opened without following a link in any component; `nil` if a component is missing and
+    /// `creating` is false. With `creating`, missing directories are made, and each parent synced.
     private static func walk(to path: String, creating: Bool) throws(StoreError) -> Int32? {
         // One `openat2` that refuses a link in any component does the walk in one system call instead of two per
         // component (eight walks made a create 70 system calls). The walk below is still taken for what it alone
